@@ -44,7 +44,14 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
     /// signing, so both are signed (the Secrets Manager behaviour, suite case `post-sts-header-before`). Any
     /// such header already in `request` is replaced. Every other header of `request` is signed except those
     /// in `unsignedHeaderNames`: pass exactly the headers that will be sent.
-    public func sign(_ request: SignableRequest, at date: SigningDate, payloadHash: String? = nil) -> Signature {
+    ///
+    /// - Parameters:
+    ///   - payloadHash: the body's hex SHA-256 when the caller already has it; computed otherwise.
+    ///   - signingKey: `signingKey(...)` for this date, region and service when the caller caches it (it
+    ///     changes once a day); derived otherwise.
+    public func sign(
+        _ request: SignableRequest, at date: SigningDate, payloadHash: String? = nil, signingKey: [UInt8]? = nil
+    ) -> Signature {
         var signable = request
         signable.headers.removeAll { header in
             let name = header.name.lowercased()
@@ -59,8 +66,8 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
         let canonical = CanonicalRequest(signable, payloadHash: payloadHash)
         let scope = Self.credentialScope(date: date, region: region, service: service)
         let stringToSign = Self.stringToSign(canonicalRequest: canonical.text, date: date, scope: scope)
-        let key = Self.signingKey(
-            secretAccessKey: credentials.secretAccessKey, date: date, region: region, service: service)
+        let key = signingKey
+            ?? Self.signingKey(secretAccessKey: credentials.secretAccessKey, date: date, region: region, service: service)
         let signature = Self.signature(signingKey: key, stringToSign: stringToSign)
         let authorization = Self.authorization(
             accessKeyId: credentials.accessKeyId, scope: scope, signedHeaders: canonical.signedHeaders,

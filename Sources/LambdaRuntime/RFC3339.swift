@@ -6,15 +6,15 @@ import Musl
 import Darwin
 #endif
 
-/// UTC timestamps such as `2026-11-22T13:46:49.123Z`, without Foundation's formatters.
-enum RFC3339 {
-    static func now() -> String {
+/// UTC timestamps (RFC 3339) such as `2026-11-22T13:46:49.123Z`, without Foundation's formatters.
+public enum RFC3339 {
+    public static func now() -> String {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
         return format(seconds: Int(time.tv_sec), milliseconds: Int(time.tv_nsec) / 1_000_000)
     }
 
-    static func format(seconds: Int, milliseconds: Int) -> String {
+    public static func format(seconds: Int, milliseconds: Int) -> String {
         var epoch = time_t(seconds)
         var parts = tm()
         gmtime_r(&epoch, &parts)

@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
-/// Random passwords from the kernel's CSPRNG (getrandom(2)), drawn without modulo bias.
+/// Random passwords from the kernel's CSPRNG, drawn without modulo bias.
 public struct PasswordGenerator: Sendable {
     public let policy: PasswordPolicy
 
@@ -33,7 +27,8 @@ public struct PasswordGenerator: Sendable {
     }
 }
 
-/// Uniform random numbers from getrandom(2).
+/// Uniform random numbers from the kernel's CSPRNG. `SystemRandomNumberGenerator` is the standard library's
+/// wrapper of getrandom(2) on Linux (it blocks until the pool is initialised and never falls back to a PRNG).
 enum SecureRandom {
     /// A uniform integer in `0..<bound`, by rejection sampling: values from the incomplete last block of
     /// 2^32 are thrown away, so no index is more likely than another.
@@ -55,17 +50,8 @@ enum SecureRandom {
     }
 
     static func randomUInt32() -> UInt32 {
-        var value: UInt32 = 0
-        withUnsafeMutableBytes(of: &value) { buffer in
-            var filled = 0
-            while filled < buffer.count {
-                guard let base = buffer.baseAddress else { return }
-                let result = getrandom(base + filled, buffer.count - filled, 0)
-                if result > 0 { filled += result }
-                // EINTR: try again. getrandom cannot otherwise fail once the pool is initialised.
-            }
-        }
-        return value
+        var generator = SystemRandomNumberGenerator()
+        return generator.next()
     }
 
     /// A random UUID (version 4), the form Secrets Manager uses for version ids.

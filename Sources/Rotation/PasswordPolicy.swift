@@ -13,7 +13,7 @@ public struct PasswordPolicy: Sendable, Equatable {
     static let lowercase = Array("abcdefghijklmnopqrstuvwxyz")
     static let uppercase = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     static let numbers = Array("0123456789")
-    static let punctuation = Array(#"!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~"#)
+    static let punctuation = Array(##"!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~"##)
 
     /// The templates' default `EXCLUDE_CHARACTERS` (the PostgreSQL template adds `:`).
     public static let defaultExcludeCharacters = #"/@"'\"#

@@ -6,7 +6,8 @@ import SecretsManager
 /// Runs one rotation step: the templates' preamble on every step, then `createSecret`, `setSecret`,
 /// `testSecret` or `finishSecret`. Every step is idempotent; Secrets Manager retries whole rotations.
 public final class RotationHandler: LambdaHandler {
-    let client: SecretsManagerClient
+    /// The client the handler uses; `rotator status` reads through it too.
+    public let client: SecretsManagerClient
     let selector: TargetSelector
     let passwords: PasswordSource
 
@@ -56,16 +57,19 @@ public final class RotationHandler: LambdaHandler {
             throw error
         }
 
-        let context = RotationContext(secretId: secretId, token: token, deadline: deadline, logger: logger) {
-            [client] otherSecretId, stage, versionId in
+        let read: (String, String, String?) throws -> SecretValue? = { [client] otherSecretId, stage, versionId in
             try RotationHandler.readSecret(client, otherSecretId, stage: stage, versionId: versionId, deadline: deadline)
         }
-        let target = try selector.target(for: try context.current(), secretId: secretId)
+        guard let current = try read(secretId, "AWSCURRENT", nil) else {
+            throw RotationError.missingVersion(stage: "AWSCURRENT", secretId: secretId)
+        }
+        let target = try selector.target(for: current, secretId: secretId)
         logger[metadataKey: "target"] = "\(target.name)"
+        let context = RotationContext(secretId: secretId, token: token, deadline: deadline, logger: logger, readSecret: read)
 
         switch event.step {
         case .createSecret:
-            try createSecret(event, target: target, context: context, logger: logger)
+            try createSecret(event, current: current, target: target, context: context, logger: logger)
         case .setSecret:
             try target.setSecret(context)
         case .testSecret:
@@ -76,8 +80,9 @@ public final class RotationHandler: LambdaHandler {
     }
 
     /// Stores a new AWSPENDING value for the token, unless it already has one.
-    private func createSecret(_ event: RotationEvent, target: any TargetService, context: RotationContext, logger: Logger) throws {
-        let current = try context.current()
+    private func createSecret(
+        _ event: RotationEvent, current: SecretValue, target: any TargetService, context: RotationContext, logger: Logger
+    ) throws {
         if try RotationHandler.readSecret(
             client, event.secretId, stage: "AWSPENDING", versionId: event.clientRequestToken, deadline: context.deadline) != nil
         {

@@ -186,6 +186,11 @@ def cmd_update_stage(args):
     emit({"ARN": response["ARN"], "Name": response["Name"]})
 
 
+def cmd_cancel_rotation(args):
+    response = client(args, "secretsmanager").cancel_rotate_secret(SecretId=args.secret_id)
+    emit({"ARN": response["ARN"], "VersionId": response.get("VersionId")})
+
+
 def cmd_reset_auth(args):
     emit(reset_auth(args.endpoint, args.count))
 
@@ -239,6 +244,10 @@ def main():
     update.add_argument("--move-to")
     update.add_argument("--remove-from")
     update.set_defaults(run=cmd_update_stage)
+
+    cancel = commands.add_parser("cancel-rotation", help="CancelRotateSecret: RotationEnabled becomes false")
+    cancel.add_argument("--secret-id", required=True)
+    cancel.set_defaults(run=cmd_cancel_rotation)
 
     reset = commands.add_parser("reset-auth")
     reset.add_argument("--count", required=True, help="0: check every request from now on; inf: never")

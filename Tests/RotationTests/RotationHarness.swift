@@ -26,6 +26,8 @@ final class LeakScanner: @unchecked Sendable {
 
     func watch(_ value: String) { values.withLock { _ = $0.insert(value) } }
 
+    func isWatching(_ value: String) -> Bool { values.withLock { $0.contains(value) } }
+
     /// Records an issue for every watched value found in `output`.
     func assertClean(_ output: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for value in values.withLock({ $0 }) where value.count >= 6 && output.contains(value) {

@@ -33,6 +33,17 @@ struct RotationLambdaTests {
         #expect(password != "initial-Passw0rd!")
         #expect(try PasswordPolicy(environment: [:]).accepts(password))
         #expect(run.output.contains("finishSecret: Successfully set AWSCURRENT stage to version \(token)"))
+        // The leak scan covered the new password, not only the values the test wrote itself.
+        #expect(fixture.leaks.isWatching(password))
+    }
+
+    @Test("the leak scan flags a secret value in program output")
+    func leakScanHasTeeth() throws {
+        let fixture = try RotationFixture(secretString: #"{"username":"app","password":"planted-Passw0rd!"}"#)
+        withKnownIssue("a planted password must be reported") {
+            fixture.leaks.assertClean("some log line ... planted-Passw0rd! ... more")
+        }
+        fixture.leaks.assertClean("a log line without any secret")
     }
 
     @Test("a plain (non-JSON) secret is replaced by a bare password")

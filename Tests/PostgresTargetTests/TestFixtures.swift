@@ -5,6 +5,7 @@ import Logging
 @testable import PostgresTarget
 import Rotation
 import TestSupport
+import Testing
 
 /// Secret versions in memory, read through a `RotationContext` as the handler would read Secrets Manager.
 final class SecretVersions: @unchecked Sendable {
@@ -125,5 +126,26 @@ extension PostgresServer {
                 tls: tlsEnabled ? .verifyFull(rootCertificateFile: caFile) : .disabled),
             deadline: .after(milliseconds: 30_000))
         return connection != nil
+    }
+}
+
+/// The `Target.<reason>` and message of the error `body` throws, or `nil` (recorded as an issue) when it
+/// throws nothing or something else.
+func targetError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> (reason: String, message: String)? {
+    do {
+        try body()
+        Issue.record("expected a RotationError.target, but nothing was thrown", sourceLocation: sourceLocation)
+    } catch RotationError.target(let reason, let message) {
+        return (reason, message)
+    } catch {
+        Issue.record("expected a RotationError.target, got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}
+
+/// Records an issue for each secret found in `text`.
+func expectNoSecrets(_ secrets: [String], in text: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    for secret in secrets where text.contains(secret) {
+        Issue.record("\(what) contains a test password (length \(secret.count))", sourceLocation: sourceLocation)
     }
 }

@@ -214,7 +214,8 @@ private let collectHeader: ccurl_data_callback = { data, size, count, context in
 
 extension Substring {
     fileprivate func trimmingASCIIWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
+        // `\r\n` is one Character in Swift, so test the property rather than single characters.
+        let isSpace: (Character) -> Bool = { $0.isWhitespace }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
             return ""
         }

@@ -1,7 +1,86 @@
-/// A rotation that cannot go on. Each case maps to a Lambda `errorType` a user can search for, and its
-/// message says what to do. Messages name secrets, versions, users and hosts; never a secret value.
-public enum RotationError: Error, Sendable {
+import LambdaRuntime
+
+/// A rotation that cannot go on. Each case maps to a Lambda `errorType` a user can search for, and a message
+/// that says what went wrong and what to do. Messages name secrets, versions, users and hosts; never a value.
+public enum RotationError: Error, Sendable, Equatable {
+    /// The event is malformed (`Rotation.InvalidEvent`).
+    case invalidEvent(String)
+    /// The secret's `RotationEnabled` is false (`Rotation.NotEnabled`).
+    case notEnabled(secretId: String)
+    /// The token is not one of the secret's versions (`Rotation.UnknownVersion`).
+    case unknownVersion(token: String, secretId: String)
+    /// The token's version is not staged AWSPENDING (`Rotation.NotPending`); `stalePending` names the version that is.
+    case notPending(token: String, secretId: String, stalePending: String?)
+    /// A version the step needs has no value (`Rotation.MissingVersion`).
     case missingVersion(stage: String, secretId: String)
+    /// The secret holds binary data, which this function cannot rotate (`Rotation.BinarySecret`).
+    case binarySecret(secretId: String)
+    /// The secret's content does not fit the chosen target (`Rotation.InvalidSecret`).
+    case invalidSecret(String)
+    /// No target fits the secret (`Rotation.NoTarget`).
+    case noTarget(String)
+    /// A password from GetRandomPassword broke the policy (`Rotation.PasswordPolicyViolated`).
+    case passwordPolicyViolated(String)
     /// A target's own failure: `errorType` is `Target.<reason>` (for example `Target.LoginFailed`).
     case target(reason: String, message: String)
+}
+
+extension RotationError: LambdaReportableError, CustomStringConvertible {
+    public var errorType: String {
+        switch self {
+        case .invalidEvent: "Rotation.InvalidEvent"
+        case .notEnabled: "Rotation.NotEnabled"
+        case .unknownVersion: "Rotation.UnknownVersion"
+        case .notPending: "Rotation.NotPending"
+        case .missingVersion: "Rotation.MissingVersion"
+        case .binarySecret: "Rotation.BinarySecret"
+        case .invalidSecret: "Rotation.InvalidSecret"
+        case .noTarget: "Rotation.NoTarget"
+        case .passwordPolicyViolated: "Rotation.PasswordPolicyViolated"
+        case .target(let reason, _): "Target.\(reason)"
+        }
+    }
+
+    public var errorMessage: String {
+        switch self {
+        case .invalidEvent(let message), .invalidSecret(let message), .noTarget(let message),
+            .passwordPolicyViolated(let message):
+            return message
+        case .notEnabled(let secretId):
+            return "Secret \(secretId) is not enabled for rotation"
+        case .unknownVersion(let token, let secretId):
+            return "Secret version \(token) has no stage for rotation of secret \(secretId)."
+        case .notPending(let token, let secretId, let stale):
+            var message = "Secret version \(token) not set as AWSPENDING for rotation of secret \(secretId)."
+            if let stale {
+                message += " AWSPENDING is on version \(stale), left by a rotation that did not finish. If no rotation"
+                    + " is running, clear it with: aws secretsmanager update-secret-version-stage --secret-id \(secretId)"
+                    + " --version-stage AWSPENDING --remove-from-version-id \(stale)"
+            }
+            return message
+        case .missingVersion(let stage, let secretId):
+            if stage == "AWSCURRENT" {
+                return "Secret \(secretId) has no AWSCURRENT value. Store one first (aws secretsmanager put-secret-value"
+                    + " --secret-id \(secretId) --secret-string ...), then rotate."
+            }
+            return "Secret \(secretId) has no \(stage) value."
+        case .binarySecret(let secretId):
+            return "Secret \(secretId) holds SecretBinary, not SecretString; this function rotates string secrets only."
+        case .target(_, let message):
+            return message
+        }
+    }
+
+    public var description: String { "\(errorType): \(errorMessage)" }
+}
+
+/// Configuration that makes rotation impossible. Reported at start-up through `/runtime/init/error`.
+public struct ConfigurationError: Error, Sendable, Equatable, LambdaReportableError, CustomStringConvertible {
+    public var errorMessage: String
+    public var errorType: String { "Runtime.ConfigInvalid" }
+    public var description: String { errorMessage }
+
+    public init(_ message: String) {
+        self.errorMessage = message
+    }
 }

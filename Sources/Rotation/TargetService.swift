@@ -23,6 +23,9 @@ public protocol TargetService {
 
     /// `finishSecret`, before `AWSCURRENT` moves: for example expire the previous API key. Default: nothing.
     func finishSecret(_ context: RotationContext) throws
+
+    /// `EXCLUDE_CHARACTERS` when the variable is unset. Default: the templates' `/@"'\`.
+    var defaultExcludeCharacters: String { get }
 }
 
 extension TargetService {
@@ -37,4 +40,6 @@ extension TargetService {
     }
 
     public func finishSecret(_ context: RotationContext) throws {}
+
+    public var defaultExcludeCharacters: String { PasswordPolicy.defaultExcludeCharacters }
 }

@@ -15,6 +15,8 @@ public struct RecordedRequest: Sendable {
     /// How many requests the same TCP connection carried before this one (0 for a new connection).
     public var indexOnConnection: Int
     public var connectionNumber: Int
+    /// CLOCK_MONOTONIC time at which the request's last byte arrived, in nanoseconds.
+    public var receivedAtNanoseconds: UInt64
 
     public func header(_ name: String) -> String? {
         headers.first(where: { $0.name.lowercased() == name.lowercased() })?.value
@@ -113,12 +115,14 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             state.stopped = true
             return state.openSockets
         }
+        // Only shut down here: the accept thread closes the descriptor when it leaves accept(), so the number
+        // cannot be reused by another server while that thread might still call accept() on it.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         for socket in sockets { shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
+        defer { close(listener) }
         while true {
             let client = accept(listener, nil, nil)
             if client < 0 {
@@ -232,7 +236,8 @@ struct SocketReader {
         buffer.removeFirst(length)
         return RecordedRequest(
             method: requestLine[0], target: requestLine[1], headers: headers, body: body,
-            indexOnConnection: indexOnConnection, connectionNumber: connectionNumber)
+            indexOnConnection: indexOnConnection, connectionNumber: connectionNumber,
+            receivedAtNanoseconds: MonotonicClock.nanoseconds())
     }
 
     private mutating func readUntilHeaderEnd() -> Int? {
@@ -255,5 +260,14 @@ struct SocketReader {
         guard count > 0 else { return false }
         buffer.append(contentsOf: chunk[..<count])
         return true
+    }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds: the clock for benchmarks, immune to wall-clock jumps.
+public enum MonotonicClock {
+    public static func nanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 }

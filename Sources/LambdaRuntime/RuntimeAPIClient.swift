@@ -1,0 +1,61 @@
+import HTTPClient
+
+/// The four calls of the Runtime API, over one kept-alive HTTP/1.1 connection.
+final class RuntimeAPIClient {
+    private let http: HTTPClient
+    private let base: String
+
+    /// - Parameter hostAndPort: `AWS_LAMBDA_RUNTIME_API`, such as `127.0.0.1:9001`.
+    init(hostAndPort: String) throws(HTTPClientError) {
+        // A short connect timeout: the API is local, so a slow connect means it is gone. No proxy, ever.
+        http = try HTTPClient(
+            configuration: HTTPClientConfiguration(
+                connectTimeoutMilliseconds: 1_000, usesEnvironmentProxy: false,
+                maxResponseBytes: 8 << 20, userAgent: "rotator-lambda-runtime"))
+        base = "http://\(hostAndPort)/2018-06-01/runtime"
+    }
+
+    /// Waits for the next event. No timeout: between events the sandbox may be frozen for any length of time.
+    func next() throws(HTTPClientError) -> HTTPResponse {
+        try http.send(HTTPRequest(method: .get, url: base + "/invocation/next"))
+    }
+
+    /// Posts the handler's result; returns the API's status code.
+    func postResponse(requestID: String, body: [UInt8]) throws(HTTPClientError) -> Int {
+        try post(path: "/invocation/\(Self.pathSegment(requestID))/response", body: body, errorType: nil)
+    }
+
+    /// Posts a failed invocation; returns the API's status code.
+    func postError(requestID: String, report: ErrorReport) throws(HTTPClientError) -> Int {
+        try post(path: "/invocation/\(Self.pathSegment(requestID))/error", body: report.body, errorType: report.headerSafeType)
+    }
+
+    /// Posts a failed initialisation; returns the API's status code.
+    func postInitError(report: ErrorReport) throws(HTTPClientError) -> Int {
+        try post(path: "/init/error", body: report.body, errorType: report.headerSafeType)
+    }
+
+    private func post(path: String, body: [UInt8], errorType: String?) throws(HTTPClientError) -> Int {
+        var headers = HTTPHeaders(["Content-Type": "application/json"])
+        if let errorType { headers.add(name: RuntimeHeader.functionErrorType, value: errorType) }
+        return try http.send(HTTPRequest(method: .post, url: base + path, headers: headers, body: body)).status
+    }
+
+    /// The request id as one URL path segment. Lambda's ids are UUIDs; anything else is percent-encoded
+    /// so that a hostile header value cannot change the URL we post to.
+    static func pathSegment(_ requestID: String) -> String {
+        var encoded = ""
+        for byte in requestID.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                UInt8(ascii: "~"):
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                encoded += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return encoded
+    }
+}

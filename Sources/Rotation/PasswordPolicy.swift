@@ -1,0 +1,104 @@
+/// The password rules, read from the same environment variables as AWS's rotation templates and with the same
+/// defaults and parsing, so a function can be swapped in without touching its configuration.
+public struct PasswordPolicy: Sendable, Equatable {
+    public var length: Int
+    public var excludeCharacters: String
+    public var excludeNumbers: Bool
+    public var excludePunctuation: Bool
+    public var excludeUppercase: Bool
+    public var excludeLowercase: Bool
+    public var requireEachIncludedType: Bool
+
+    /// The character classes GetRandomPassword draws from (space is never included, as in the templates).
+    static let lowercase = Array("abcdefghijklmnopqrstuvwxyz")
+    static let uppercase = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    static let numbers = Array("0123456789")
+    static let punctuation = Array(##"!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~"##)
+
+    /// The templates' default `EXCLUDE_CHARACTERS` (the PostgreSQL template adds `:`).
+    public static let defaultExcludeCharacters = #"/@"'\"#
+
+    public init(
+        length: Int = 32, excludeCharacters: String = PasswordPolicy.defaultExcludeCharacters, excludeNumbers: Bool = false,
+        excludePunctuation: Bool = false, excludeUppercase: Bool = false, excludeLowercase: Bool = false,
+        requireEachIncludedType: Bool = true
+    ) {
+        self.length = length
+        self.excludeCharacters = excludeCharacters
+        self.excludeNumbers = excludeNumbers
+        self.excludePunctuation = excludePunctuation
+        self.excludeUppercase = excludeUppercase
+        self.excludeLowercase = excludeLowercase
+        self.requireEachIncludedType = requireEachIncludedType
+    }
+
+    /// Reads `PASSWORD_LENGTH`, `EXCLUDE_CHARACTERS` and the `EXCLUDE_*` / `REQUIRE_EACH_INCLUDED_TYPE` switches.
+    /// `defaultExcludeCharacters` applies when `EXCLUDE_CHARACTERS` is unset (an empty value excludes nothing).
+    /// - Throws: `ConfigurationError` for a length that is not a number in 1…4096, or a policy no password can meet.
+    public init(environment: [String: String], defaultExcludeCharacters: String = PasswordPolicy.defaultExcludeCharacters)
+        throws(ConfigurationError)
+    {
+        let lengthText = environment["PASSWORD_LENGTH"] ?? "32"
+        guard let length = Int(lengthText.trimmingSpaces()) else {
+            throw ConfigurationError("PASSWORD_LENGTH must be a whole number from 1 to 4096; it is \"\(lengthText)\".")
+        }
+        func flag(_ name: String, _ defaultValue: Bool) -> Bool {
+            // The templates' rule: only true, 1, y and yes (any case) mean true.
+            guard let text = environment[name] else { return defaultValue }
+            return ["true", "1", "y", "yes"].contains(text.lowercased())
+        }
+        self.init(
+            length: length, excludeCharacters: environment["EXCLUDE_CHARACTERS"] ?? defaultExcludeCharacters,
+            excludeNumbers: flag("EXCLUDE_NUMBERS", false), excludePunctuation: flag("EXCLUDE_PUNCTUATION", false),
+            excludeUppercase: flag("EXCLUDE_UPPERCASE", false), excludeLowercase: flag("EXCLUDE_LOWERCASE", false),
+            requireEachIncludedType: flag("REQUIRE_EACH_INCLUDED_TYPE", true))
+        try validate()
+    }
+
+    /// The classes a password may draw from, each without the excluded characters; empty classes are dropped.
+    var characterClasses: [[Character]] {
+        var classes: [[Character]] = []
+        if !excludeLowercase { classes.append(PasswordPolicy.lowercase) }
+        if !excludeUppercase { classes.append(PasswordPolicy.uppercase) }
+        if !excludeNumbers { classes.append(PasswordPolicy.numbers) }
+        if !excludePunctuation { classes.append(PasswordPolicy.punctuation) }
+        let excluded = Set(excludeCharacters)
+        return classes.map { $0.filter { !excluded.contains($0) } }.filter { !$0.isEmpty }
+    }
+
+    /// Every character a password may contain.
+    var alphabet: [Character] { characterClasses.flatMap { $0 } }
+
+    /// - Throws: `ConfigurationError` when no password can satisfy the policy.
+    public func validate() throws(ConfigurationError) {
+        guard (1...4096).contains(length) else {
+            throw ConfigurationError("PASSWORD_LENGTH must be from 1 to 4096 (Secrets Manager's limit); it is \(length).")
+        }
+        let classes = characterClasses
+        guard !classes.isEmpty else {
+            throw ConfigurationError(
+                "The password policy excludes every character: check EXCLUDE_CHARACTERS and the EXCLUDE_* switches.")
+        }
+        if requireEachIncludedType && classes.count > length {
+            throw ConfigurationError(
+                "REQUIRE_EACH_INCLUDED_TYPE needs at least \(classes.count) characters (one per included type), "
+                    + "but PASSWORD_LENGTH is \(length).")
+        }
+    }
+
+    /// Whether `password` meets the policy: exact length, no excluded character, each required class present.
+    public func accepts(_ password: String) -> Bool {
+        let characters = Array(password)
+        guard characters.count == length else { return false }
+        let allowed = Set(alphabet)
+        guard characters.allSatisfy({ allowed.contains($0) }) else { return false }
+        guard requireEachIncludedType else { return true }
+        return characterClasses.allSatisfy { group in characters.contains(where: { group.contains($0) }) }
+    }
+}
+
+extension String {
+    fileprivate func trimmingSpaces() -> String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}

@@ -1,0 +1,51 @@
+import HTTPClient
+import SecretsManager
+
+/// Where new passwords come from: generated here from the kernel's CSPRNG (the default: no extra API call, no
+/// extra IAM permission), or from Secrets Manager's GetRandomPassword (`PASSWORD_SOURCE=api`). Both honour the
+/// same policy, and an API password that breaks it is refused.
+struct PasswordSource {
+    enum Kind: String, Sendable { case local, api }
+
+    let kind: Kind
+    let environment: [String: String]
+    let client: SecretsManagerClient
+
+    /// - Throws: `ConfigurationError` for an unknown `PASSWORD_SOURCE`.
+    init(environment: [String: String], client: SecretsManagerClient) throws(ConfigurationError) {
+        let name = (environment["PASSWORD_SOURCE"] ?? "local").lowercased()
+        guard let kind = Kind(rawValue: name) else {
+            throw ConfigurationError("PASSWORD_SOURCE is \"\(name)\"; it must be local (the default) or api.")
+        }
+        self.kind = kind
+        self.environment = environment
+        self.client = client
+    }
+
+    /// The policy for `target`: the environment's, with the target's default exclusions when unset.
+    func policy(for target: any TargetService) throws(ConfigurationError) -> PasswordPolicy {
+        try PasswordPolicy(environment: environment, defaultExcludeCharacters: target.defaultExcludeCharacters)
+    }
+
+    func newPassword(for target: any TargetService, deadline: Deadline) throws -> String {
+        let policy = try policy(for: target)
+        switch kind {
+        case .local:
+            return PasswordGenerator(policy: policy).generate()
+        case .api:
+            let password = try client.getRandomPassword(
+                RandomPasswordRequest(
+                    passwordLength: policy.length, excludeCharacters: policy.excludeCharacters,
+                    excludeNumbers: policy.excludeNumbers, excludePunctuation: policy.excludePunctuation,
+                    excludeUppercase: policy.excludeUppercase, excludeLowercase: policy.excludeLowercase,
+                    includeSpace: false, requireEachIncludedType: policy.requireEachIncludedType),
+                deadline: deadline)
+            guard policy.accepts(password) else {
+                throw RotationError.passwordPolicyViolated(
+                    "GetRandomPassword returned a password that breaks the configured policy (length, excluded "
+                        + "characters or required types); refusing to store it.")
+            }
+            return password
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import LambdaRuntime
+import Logging
+import SecretsManager
+
+/// The rotation function as a Lambda: build everything from the environment, then serve events.
+///
+/// A package with its own target needs only:
+/// ```swift
+/// import Rotation
+/// exit(RotationLambda.run(targets: [TargetChoice(name: "my-api") { env in try MyAPITarget(environment: env) }]))
+/// ```
+public enum RotationLambda {
+    /// Runs the Runtime API loop with a `RotationHandler` for `targets` (the generic target is always there);
+    /// returns the process exit status. Configuration errors are reported through `/runtime/init/error`.
+    public static func run(environment: [String: String] = ProcessEnvironment.read(), targets: [TargetChoice] = []) -> Int32 {
+        LambdaRuntime.run(environment: environment) { initContext in
+            try makeHandler(environment: initContext.environment, targets: targets, logger: initContext.logger)
+        }
+    }
+
+    /// Builds a handler: the Secrets Manager client, the target selector and the password source.
+    /// - Throws: `ConfigurationError` (or the client's configuration error) when the environment is unusable.
+    public static func makeHandler(environment: [String: String], targets: [TargetChoice], logger: Logger) throws -> RotationHandler {
+        let configuration: SecretsManagerConfiguration
+        do {
+            configuration = try SecretsManagerConfiguration(environment: environment)
+        } catch {
+            throw ConfigurationError(error.message)
+        }
+        let client = try SecretsManagerClient(configuration: configuration, logger: logger)
+        let selector = try TargetSelector(choices: targets, environment: environment)
+        let passwords = try PasswordSource(environment: environment, client: client)
+        // An impossible password policy must fail now, not at the first rotation.
+        _ = try passwords.policy(for: selector.configuredTarget ?? GenericTarget())
+        return RotationHandler(client: client, selector: selector, passwords: passwords)
+    }
+}

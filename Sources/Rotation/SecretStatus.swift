@@ -1,0 +1,64 @@
+import LambdaRuntime
+import SecretsManager
+
+/// A secret's rotation state, for `rotator status`: versions and labels, never values.
+public struct SecretStatus: Sendable {
+    public struct Version: Sendable {
+        public var versionId: String
+        public var stages: [String]
+        public var createdDate: Double?
+    }
+
+    public var secretId: String
+    public var arn: String
+    public var name: String
+    public var rotationEnabled: Bool?
+    public var lastRotatedDate: Double?
+    public var nextRotationDate: Double?
+    public var versions: [Version]
+
+    /// The version AWSPENDING is on when that is not the AWSCURRENT version: a rotation is running, or one
+    /// failed and left its label behind (which blocks new rotations).
+    public var pendingElsewhere: String? {
+        versions.first(where: { $0.stages.contains("AWSPENDING") && !$0.stages.contains("AWSCURRENT") })?.versionId
+    }
+
+    public var currentVersion: String? { versions.first(where: { $0.stages.contains("AWSCURRENT") })?.versionId }
+
+    /// Human-readable lines for the terminal.
+    public var report: [String] {
+        var lines = ["Secret:    \(name)", "ARN:       \(arn)"]
+        let enabled = rotationEnabled.map { $0 ? "yes" : "no" } ?? "not configured"
+        lines.append("Rotation:  enabled: \(enabled)"
+            + (lastRotatedDate.map { ", last rotated \(Self.date($0))" } ?? "")
+            + (nextRotationDate.map { ", next \(Self.date($0))" } ?? ""))
+        lines.append("Versions:")
+        let width = versions.map(\.versionId.count).max() ?? 0
+        for version in versions {
+            let labels = version.stages.isEmpty ? "(no labels)" : version.stages.joined(separator: ", ")
+            let created = version.createdDate.map { "  created \(Self.date($0))" } ?? ""
+            lines.append("  " + version.versionId.padding(to: width) + "  " + labels.padding(to: 26) + created)
+        }
+        if let stale = pendingElsewhere {
+            lines.append("State:     rotation in progress or stuck: AWSPENDING is on version \(stale), not on AWSCURRENT.")
+            lines.append("           If no rotation is running, `rotator rotate --secret-id \(secretId)` resumes it, or clear it with:")
+            lines.append("           aws secretsmanager update-secret-version-stage --secret-id \(secretId) "
+                + "--version-stage AWSPENDING --remove-from-version-id \(stale)")
+        } else if currentVersion == nil {
+            lines.append("State:     no AWSCURRENT version: store a value before rotating.")
+        } else {
+            lines.append("State:     ok (no rotation in progress)")
+        }
+        return lines
+    }
+
+    static func date(_ epochSeconds: Double) -> String {
+        RFC3339.format(seconds: Int(epochSeconds), milliseconds: Int((epochSeconds - epochSeconds.rounded(.down)) * 1000))
+    }
+}
+
+extension String {
+    fileprivate func padding(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

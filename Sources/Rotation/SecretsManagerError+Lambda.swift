@@ -1,0 +1,34 @@
+import LambdaRuntime
+import SecretsManager
+
+/// Secrets Manager failures reach Lambda as `SecretsManager.<Code>` with the service's message and, for the
+/// failures users hit most (rotation-behaviour.md §6: networking, IAM, KMS), what to do about them.
+extension SecretsManagerError: LambdaReportableError {
+    public var errorType: String { "SecretsManager.\(code.rawValue)" }
+
+    public var errorMessage: String {
+        var text = description
+        if let hint { text += " " + hint }
+        return text
+    }
+
+    private var hint: String? {
+        if code.isAuthenticationFailure {
+            return "The credentials were rejected: check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN "
+                + "and that AWS_REGION is the secret's Region."
+        }
+        switch code {
+        case .accessDenied:
+            return "Check that the function's role allows this action on the secret (and kms:Decrypt / "
+                + "kms:GenerateDataKey when the secret uses a customer managed KMS key)."
+        case .network, .deadlineExceeded:
+            return "The function could not reach Secrets Manager in time: in a VPC without internet access, add a "
+                + "Secrets Manager VPC endpoint (and set SECRETS_MANAGER_ENDPOINT if it has no private DNS), or raise "
+                + "the Lambda timeout."
+        case .tls:
+            return "Certificate verification failed: set AWS_CA_BUNDLE to a bundle that trusts the endpoint."
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The file-system reads configuration needs, behind closures so tests can substitute them.
+struct LocalFiles: Sendable {
+    /// The file's text, or `nil` when it cannot be read.
+    var read: @Sendable (String) -> String?
+    var exists: @Sendable (String) -> Bool
+
+    static let system = LocalFiles(read: readFile, exists: { access($0, F_OK) == 0 })
+
+    /// Reads at most 1 MiB: credentials and config files are small, and a huge file is a mistake.
+    private static func readFile(_ path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        while bytes.count < 1 << 20 {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return count == 0 ? String(decoding: bytes, as: UTF8.self) : nil }
+            bytes.append(contentsOf: chunk[..<count])
+        }
+        return nil
+    }
+}

@@ -1,0 +1,187 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import HTTPClient
+import JSON
+import Logging
+import SigV4
+
+/// A synchronous Secrets Manager client: JSON 1.1 over one reused libcurl connection, SigV4-signed, with the
+/// SDKs' standard retries bounded by a per-call deadline.
+///
+/// Not thread-safe: one client per thread (a Lambda handles one event at a time). Keep one client for the
+/// life of the process so the connection survives between invocations; a connection the server closed is
+/// reopened by libcurl without the caller noticing.
+public final class SecretsManagerClient {
+    public let configuration: SecretsManagerConfiguration
+    let endpoint: ServiceEndpoint
+    private let http: HTTPClient
+    private let signer: SigV4Signer
+    private let logger: Logger
+    private let randomUnit: () -> Double
+    private let clock: () -> Int64
+    private var quota = RetryQuota()
+    /// The derived signing key changes once a day; deriving it costs four HMACs per request otherwise.
+    private var signingKeyCache: (dateStamp: String, key: [UInt8])?
+
+    /// Longest single attempt, so that one hung connection cannot use the whole deadline without a retry.
+    public var attemptTimeoutMilliseconds: Int64 = 20_000
+
+    /// Makes a client for `configuration`, logging to `logger` (debug: one line per attempt; warning: retries).
+    ///
+    /// - Parameters:
+    ///   - randomUnit: the jitter source, uniform in [0, 1); tests pass a constant to make backoff predictable.
+    /// - Throws: `SecretsManagerError` with code `invalidRequest` when `configuration.endpoint` is not a usable
+    ///   URL, or `network` when libcurl cannot create a handle. Neither is retryable: report and stop.
+    public init(
+        configuration: SecretsManagerConfiguration, logger: Logger,
+        randomUnit: @escaping () -> Double = { Double.random(in: 0..<1) }
+    ) throws(SecretsManagerError) {
+        do {
+            self.endpoint = try ServiceEndpoint(parsing: configuration.endpoint, source: "endpoint")
+        } catch {
+            throw SecretsManagerError(code: .invalidRequest, message: error.message)
+        }
+        do {
+            self.http = try HTTPClient(
+                configuration: HTTPClientConfiguration(
+                    connectTimeoutMilliseconds: configuration.connectTimeoutMilliseconds,
+                    caBundlePath: configuration.caBundlePath, usesEnvironmentProxy: true,
+                    maxResponseBytes: 4 << 20, userAgent: "rotator-secretsmanager/1"))
+        } catch {
+            throw SecretsManagerError(code: .network, message: "cannot create the HTTP client: \(error.message)")
+        }
+        self.configuration = configuration
+        self.signer = SigV4Signer(credentials: configuration.credentials, region: configuration.region, service: "secretsmanager")
+        self.logger = logger
+        self.randomUnit = randomUnit
+        self.clock = SecretsManagerClient.secondsSinceEpoch
+    }
+
+    /// Sends one operation and returns its decoded JSON response, retrying as the standard mode does.
+    ///
+    /// - Throws: the service's error for a non-retryable or final failure; `deadlineExceeded` when the
+    ///   deadline stopped an attempt or left no time for the next one (the message names the last failure).
+    func call(_ operation: String, _ body: JSONObject, deadline: Deadline) throws(SecretsManagerError)
+        -> ResponseObject
+    {
+        let payload = body.serialized.utf8.map { $0 }
+        var spent = 0
+        var attempt = 0
+        var lastFailure: SecretsManagerError?
+        while true {
+            attempt += 1
+            let remaining = deadline.remainingMilliseconds
+            guard remaining > 0 else {
+                throw deadlineError(operation, attempt: attempt - 1, lastFailure: lastFailure, when: "before attempt \(attempt)")
+            }
+            let cappedByDeadline = remaining <= attemptTimeoutMilliseconds
+            let timeout = min(remaining, attemptTimeoutMilliseconds)
+            let started = Self.monotonicMilliseconds()
+            let failure: SecretsManagerError
+            let reason: RetryPolicy.Reason?
+            switch send(operation, payload, timeoutMilliseconds: timeout) {
+            case .success(let response):
+                let elapsed = Self.monotonicMilliseconds() - started
+                logger.debug(
+                    "Secrets Manager \(operation) attempt \(attempt)/\(configuration.maxAttempts): HTTP \(response.status) in \(elapsed) ms")
+                if (200..<300).contains(response.status) {
+                    quota.recordSuccess(spent: spent)
+                    return try ResponseObject(operation: operation, body: response.body)
+                }
+                failure = SecretsManagerError(response: response)
+                reason = RetryPolicy.reason(code: failure.code.rawValue, httpStatus: response.status)
+            case .failure(let error):
+                let elapsed = Self.monotonicMilliseconds() - started
+                logger.debug(
+                    "Secrets Manager \(operation) attempt \(attempt)/\(configuration.maxAttempts): no response (\(error.kind)) in \(elapsed) ms")
+                if error.kind == .timeout && cappedByDeadline {
+                    throw deadlineError(
+                        operation, attempt: attempt, lastFailure: Self.networkError(error), when: "during attempt \(attempt)")
+                }
+                (failure, reason) = (Self.networkError(error), Self.retryReason(error))
+            }
+            lastFailure = failure
+            guard let reason, attempt < configuration.maxAttempts else { throw failure }
+            guard let cost = quota.acquire(for: reason) else {
+                logger.warning("Secrets Manager \(operation) failed (\(failure.code)); retry quota exhausted, not retrying")
+                throw failure
+            }
+            spent += cost
+            let delay = RetryPolicy.backoffSeconds(afterAttempt: attempt, random: randomUnit())
+            let delayMilliseconds = Int64((delay * 1_000).rounded(.up))
+            guard delayMilliseconds < deadline.remainingMilliseconds else {
+                throw deadlineError(
+                    operation, attempt: attempt, lastFailure: failure,
+                    when: "before retry \(attempt) (backoff \(Self.format(delay)) s)")
+            }
+            logger.warning(
+                "Secrets Manager \(operation) attempt \(attempt)/\(configuration.maxAttempts) failed (\(failure.code)\(failure.httpStatus.map { ", HTTP \($0)" } ?? "")); retrying in \(Self.format(delay)) s")
+            Self.sleep(milliseconds: delayMilliseconds)
+        }
+    }
+
+    private func send(_ operation: String, _ payload: [UInt8], timeoutMilliseconds: Int64)
+        -> Result<HTTPResponse, HTTPClientError>
+    {
+        do {
+            return .success(try http.send(request(operation, payload, timeoutMilliseconds: Int(timeoutMilliseconds))))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The signed HTTP request for one attempt; signed anew each time so `X-Amz-Date` stays current.
+    private func request(_ operation: String, _ payload: [UInt8], timeoutMilliseconds: Int) -> HTTPRequest {
+        let date = SigningDate(secondsSinceEpoch: clock())
+        let headers: [(name: String, value: String)] = [
+            ("Host", endpoint.hostHeader),
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Target", "secretsmanager.\(operation)"),
+        ]
+        let signature = signer.sign(
+            SignableRequest(method: "POST", path: endpoint.path, headers: headers, body: payload), at: date,
+            signingKey: signingKey(for: date))
+        var httpHeaders = HTTPHeaders()
+        for header in headers + signature.headersToAdd { httpHeaders.add(name: header.name, value: header.value) }
+        return HTTPRequest(
+            method: .post, url: endpoint.requestURL, headers: httpHeaders, body: payload,
+            timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    private func signingKey(for date: SigningDate) -> [UInt8] {
+        if let cached = signingKeyCache, cached.dateStamp == date.dateStamp { return cached.key }
+        let key = SigV4Signer.signingKey(
+            secretAccessKey: configuration.credentials.secretAccessKey, date: date, region: configuration.region,
+            service: signer.service)
+        signingKeyCache = (date.dateStamp, key)
+        return key
+    }
+
+    private func deadlineError(_ operation: String, attempt: Int, lastFailure: SecretsManagerError?, when: String)
+        -> SecretsManagerError
+    {
+        var message = "deadline reached \(when) of \(operation)"
+        if let lastFailure { message += "; last failure after \(attempt) attempt(s): \(lastFailure)" }
+        return SecretsManagerError(code: .deadlineExceeded, message: message, httpStatus: lastFailure?.httpStatus)
+    }
+
+    static func networkError(_ error: HTTPClientError) -> SecretsManagerError {
+        switch error.kind {
+        case .tls: SecretsManagerError(code: .tls, message: error.message)
+        case .responseTooLarge: SecretsManagerError(code: .invalidResponse, message: error.message)
+        case .timeout: SecretsManagerError(code: .network, message: "timed out: \(error.message)")
+        case .connect, .connectionLost, .invalidRequest: SecretsManagerError(code: .network, message: error.message)
+        }
+    }
+
+    static func retryReason(_ error: HTTPClientError) -> RetryPolicy.Reason? {
+        switch error.kind {
+        case .timeout: .timeout
+        case .connect, .connectionLost: .transient
+        case .tls, .responseTooLarge, .invalidRequest: nil
+        }
+    }
+}

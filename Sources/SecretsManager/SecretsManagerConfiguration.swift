@@ -1,0 +1,99 @@
+import SigV4
+
+/// Everything a `SecretsManagerClient` needs, read once from the environment.
+///
+/// Its textual forms show the endpoint, region, access key id and settings, never the secret key or token.
+public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
+    /// Requests go here, e.g. `https://secretsmanager.us-east-1.amazonaws.com` or a custom endpoint.
+    /// Checked again when a client is made from it, so it may be changed after resolution.
+    public var endpoint: String
+    /// The signing region. Always configured: a VPC endpoint's host does not contain it.
+    public var region: String
+    /// Attempts per call, including the first (`AWS_MAX_ATTEMPTS`, default 3).
+    public var maxAttempts: Int
+    /// The only CA certificates trusted for HTTPS; `nil` when none of the known bundles exists.
+    public var caBundlePath: String?
+    /// Stored for signing; printed only in redacted form.
+    public var credentials: Credentials
+    /// How long to wait for a TCP/TLS connection, before the call's deadline caps it further.
+    public var connectTimeoutMilliseconds: Int = 3_000
+
+    /// CA bundles tried in order when `AWS_CA_BUNDLE` is unset: Amazon Linux (Lambda), Debian/Ubuntu, others.
+    public static let defaultCABundlePaths = [
+        "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem",
+    ]
+
+    /// Resolves endpoint, signing region, credentials, CA bundle and retry settings from environment variables.
+    ///
+    /// - Throws: `SecretsManagerConfigurationError` when the region is missing, a variable is malformed, a
+    ///   custom endpoint is combined with FIPS or dual-stack, `AWS_CA_BUNDLE` names a missing file, or no
+    ///   supported credentials exist. Report its message and stop: retrying cannot help.
+    public init(environment: [String: String]) throws(SecretsManagerConfigurationError) {
+        try self.init(environment: environment, files: .system)
+    }
+
+    /// The same, with the file system replaced (tests).
+    init(environment: [String: String], files: LocalFiles) throws(SecretsManagerConfigurationError) {
+        guard let region = Self.nonEmpty(environment["AWS_REGION"]) ?? Self.nonEmpty(environment["AWS_DEFAULT_REGION"])
+        else {
+            throw SecretsManagerConfigurationError(
+                "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), e.g. AWS_REGION=us-east-1")
+        }
+        guard Self.isValidRegion(region) else {
+            throw SecretsManagerConfigurationError(
+                "AWS_REGION must be a region name such as us-east-1 (lowercase letters, digits and '-'), got \"\(region)\"")
+        }
+        self.region = region
+        self.endpoint = try EndpointResolver.resolve(environment: environment, region: region).url
+        self.maxAttempts = try Self.maxAttempts(environment)
+        self.caBundlePath = try Self.caBundle(environment, files: files)
+        self.credentials = try CredentialResolver.resolve(environment: environment, files: files)
+    }
+
+    public var description: String {
+        "SecretsManagerConfiguration(endpoint: \(endpoint), region: \(region), maxAttempts: \(maxAttempts), "
+            + "caBundlePath: \(caBundlePath ?? "none"), credentials: \(credentials))"
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["description": description], displayStyle: .struct)
+    }
+
+    private static func maxAttempts(_ environment: [String: String]) throws(SecretsManagerConfigurationError) -> Int {
+        guard let text = nonEmpty(environment["AWS_MAX_ATTEMPTS"]) else { return 3 }
+        guard let value = Int(text), value >= 1, value <= 100 else {
+            throw SecretsManagerConfigurationError("AWS_MAX_ATTEMPTS must be a whole number from 1 to 100 (got \"\(text)\")")
+        }
+        return value
+    }
+
+    private static func caBundle(_ environment: [String: String], files: LocalFiles)
+        throws(SecretsManagerConfigurationError) -> String?
+    {
+        if let path = nonEmpty(environment["AWS_CA_BUNDLE"]) {
+            guard files.exists(path) else {
+                throw SecretsManagerConfigurationError("AWS_CA_BUNDLE names \(path), which does not exist")
+            }
+            return path
+        }
+        return defaultCABundlePaths.first(where: files.exists)
+    }
+
+    /// A DNS label made of lowercase letters, digits and hyphens: the region ends up in a host name.
+    private static func isValidRegion(_ region: String) -> Bool {
+        region.utf8.count <= 63 && !region.hasPrefix("-") && !region.hasSuffix("-")
+            && region.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                    || byte == UInt8(ascii: "-")
+            }
+    }
+
+    private static func nonEmpty(_ value: String?) -> String? {
+        guard let value, !value.isEmpty else { return nil }
+        return value
+    }
+}

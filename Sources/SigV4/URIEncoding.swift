@@ -1,0 +1,69 @@
+/// RFC 3986 percent-encoding with exactly the SigV4 unreserved set (`A-Z a-z 0-9 - _ . ~`).
+///
+/// Foundation's character sets keep `+ / : @ ! $ ' ( ) * , ; = &` unencoded, which breaks signatures
+/// (sigv4/README.md §3.3), so the signer has its own encoder working on UTF-8 bytes.
+enum URIEncoding {
+    /// Percent-encodes every byte of `text` except the unreserved set, and `/` when `keepingSlashes`.
+    static func encode(_ text: some StringProtocol, keepingSlashes: Bool = false) -> String {
+        encode(bytes: text.utf8, keepingSlashes: keepingSlashes)
+    }
+
+    /// Percent-encodes `bytes` as `encode(_:keepingSlashes:)` does.
+    static func encode(bytes: some Sequence<UInt8>, keepingSlashes: Bool = false) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.underestimatedCount)
+        for byte in bytes {
+            if isUnreserved(byte) || (keepingSlashes && byte == UInt8(ascii: "/")) {
+                output.append(byte)
+            } else {
+                output.append(UInt8(ascii: "%"))
+                output.append(upperHexDigits[Int(byte >> 4)])
+                output.append(upperHexDigits[Int(byte & 0x0F)])
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Decodes `%XX` escapes to bytes. A `%` not followed by two hex digits stays as it is, and `+` stays
+    /// `+` (it is not a space in SigV4). Works on bytes, so an escape that is not UTF-8 survives a round trip.
+    static func decode(_ text: some StringProtocol) -> [UInt8] {
+        let bytes = Array(text.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
+                let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+            {
+                output.append(high << 4 | low)
+                index += 3
+            } else {
+                output.append(bytes[index])
+                index += 1
+            }
+        }
+        return output
+    }
+
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+            UInt8(ascii: "~"):
+            true
+        default:
+            false
+        }
+    }
+
+    private static let upperHexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

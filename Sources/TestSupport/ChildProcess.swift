@@ -1,0 +1,73 @@
+import Foundation
+
+/// A program run by a test, with its output captured to a file so that nothing it printed is lost.
+public final class ChildProcess: @unchecked Sendable {
+    public let process = Process()
+    private let outputURL: URL
+
+    /// Starts `executable` with exactly `environment` (nothing inherited) and `arguments`.
+    public init(executable: URL, arguments: [String] = [], environment: [String: String], stdin: Data? = nil) throws {
+        outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("rotator-child-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        let output = try FileHandle(forWritingTo: outputURL)
+        process.executableURL = executable
+        process.arguments = arguments
+        var environment = environment
+        environment["PATH"] = environment["PATH"] ?? "/usr/bin:/bin"
+        process.environment = environment
+        process.standardOutput = output
+        process.standardError = output
+        if let stdin {
+            let pipe = Pipe()
+            process.standardInput = pipe
+            try process.run()
+            pipe.fileHandleForWriting.write(stdin)
+            try pipe.fileHandleForWriting.close()
+        } else {
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+        }
+        try output.close()
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Waits up to `timeout` seconds for the program to exit; kills it if it does not. Returns its status.
+    @discardableResult
+    public func wait(timeout: Double = 30) -> Int32? {
+        let end = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < end { usleep(5_000) }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    /// Everything the program wrote to stdout and stderr so far.
+    public var output: String {
+        (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+        try? FileManager.default.removeItem(at: outputURL)
+    }
+}
+
+/// Reads a live process's resource use from /proc.
+public enum ProcFS {
+    public static func openFileDescriptors(pid: Int32) -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+    }
+
+    /// A field of /proc/PID/status in kB, such as `VmRSS` or `VmHWM`.
+    public static func statusKilobytes(pid: Int32, field: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return -1 }
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
+        }
+        return -1
+    }
+}

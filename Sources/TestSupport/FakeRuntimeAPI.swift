@@ -1,0 +1,129 @@
+import Foundation
+
+/// A fake Lambda Runtime API: a real HTTP/1.1 server on a loopback port that hands out scripted events and
+/// records every response, error and init error the runtime posts.
+///
+/// When the script runs out, `GET next` is answered with 500, which makes a correct runtime exit: every test
+/// therefore ends by itself.
+public final class FakeRuntimeAPI: @unchecked Sendable {
+    /// One scripted answer to `GET /runtime/invocation/next`.
+    public enum Next: Sendable {
+        case event(Event)
+        /// Answer with this status and no event.
+        case status(Int)
+        /// Close the connection without answering (a dropped connection).
+        case drop
+    }
+
+    public struct Event: Sendable {
+        public var body: [UInt8]
+        /// Header fields as sent; the names are written exactly as given, to test case-insensitive reading.
+        public var headers: [(String, String)]
+
+        /// An event with the required headers (request id, deadline 60 s ahead, function ARN) plus `extra`.
+        public init(requestID: String = UUID().uuidString.lowercased(), body: [UInt8], extra: [(String, String)] = []) {
+            self.body = body
+            self.headers = [
+                ("Lambda-Runtime-Aws-Request-Id", requestID),
+                ("Lambda-Runtime-Deadline-Ms", String(Int64(Date().timeIntervalSince1970 * 1000) + 60_000)),
+                ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:rotator"),
+                ("Content-Type", "application/json"),
+            ] + extra
+        }
+
+        public init(requestID: String = UUID().uuidString.lowercased(), json: String, extra: [(String, String)] = []) {
+            self.init(requestID: requestID, body: Array(json.utf8), extra: extra)
+        }
+
+        /// An event with exactly these headers, for tests of missing or malformed metadata.
+        public init(rawHeaders: [(String, String)], body: [UInt8]) {
+            self.body = body
+            self.headers = rawHeaders
+        }
+
+        public var requestID: String? {
+            headers.first(where: { $0.0.lowercased() == "lambda-runtime-aws-request-id" })?.1
+        }
+    }
+
+    /// A POST the runtime made.
+    public struct Post: Sendable {
+        public enum Kind: Sendable, Equatable { case response, error, initError }
+        public var kind: Kind
+        public var requestID: String?
+        public var request: RecordedRequest
+        public var errorTypeHeader: String? { request.header("Lambda-Runtime-Function-Error-Type") }
+        public var bodyText: String { request.bodyText }
+    }
+
+    private struct State {
+        var script: [Next]
+        var posts: [Post] = []
+        var postStatuses: [Int] = []
+        var nextCount = 0
+    }
+
+    public let server: LoopbackHTTPServer
+    private let state: Locked<State>
+
+    /// - Parameters:
+    ///   - script: the answers to successive `GET next` calls.
+    ///   - postStatuses: the status for the n-th POST (default 202 for the rest).
+    ///   - closeAfterPost: close the connection after answering each POST, as a server restart or a
+    ///     freeze-and-thaw would, so the runtime must reconnect for the next `GET next`.
+    ///   - onPost: called on the server thread after each POST with the count so far (for sampling a process).
+    public init(
+        script: [Next], postStatuses: [Int] = [], closeAfterPost: Bool = false,
+        onPost: (@Sendable (Int) -> Void)? = nil
+    ) throws {
+        let state = Locked(State(script: script, postStatuses: postStatuses))
+        self.state = state
+        server = try LoopbackHTTPServer { request in
+            if request.method == "GET" && request.target.hasSuffix("/runtime/invocation/next") {
+                let next = state.withLock { state -> Next in
+                    state.nextCount += 1
+                    return state.script.isEmpty ? .status(500) : state.script.removeFirst()
+                }
+                switch next {
+                case .event(let event): return .respond(status: 200, headers: event.headers, body: event.body)
+                case .status(let status):
+                    return .respond(status: status, headers: [("Content-Type", "application/json")],
+                        body: Array(#"{"errorMessage":"scripted","errorType":"Scripted"}"#.utf8))
+                case .drop: return .close
+                }
+            }
+            guard request.method == "POST", let post = FakeRuntimeAPI.classify(request) else {
+                return .respond(status: 404)
+            }
+            let (status, count) = state.withLock { state -> (Int, Int) in
+                state.posts.append(post)
+                let status = state.postStatuses.isEmpty ? 202 : state.postStatuses.removeFirst()
+                return (status, state.posts.count)
+            }
+            onPost?(count)
+            let body = Array(#"{"status":"OK"}"#.utf8)
+            return closeAfterPost ? .respondThenClose(status: status, body: body) : .respond(status: status, body: body)
+        }
+    }
+
+    private static func classify(_ request: RecordedRequest) -> Post? {
+        let prefix = "/2018-06-01/runtime/"
+        guard request.target.hasPrefix(prefix) else { return nil }
+        let parts = request.target.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+        if parts == ["init", "error"] { return Post(kind: .initError, requestID: nil, request: request) }
+        guard parts.count == 3, parts[0] == "invocation" else { return nil }
+        let id = String(parts[1]).removingPercentEncoding ?? String(parts[1])
+        switch parts[2] {
+        case "response": return Post(kind: .response, requestID: id, request: request)
+        case "error": return Post(kind: .error, requestID: id, request: request)
+        default: return nil
+        }
+    }
+
+    /// `host:port`, the value for `AWS_LAMBDA_RUNTIME_API`.
+    public var hostAndPort: String { server.hostAndPort }
+    public var posts: [Post] { state.withLock { $0.posts } }
+    public var nextCount: Int { state.withLock { $0.nextCount } }
+
+    public func stop() { server.stop() }
+}

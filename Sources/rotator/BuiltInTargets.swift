@@ -1,0 +1,6 @@
+import Rotation
+
+/// The targets this binary ships with; the generic target is always included by the library.
+enum BuiltInTargets {
+    static var all: [TargetChoice] { [] }
+}

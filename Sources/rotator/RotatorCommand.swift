@@ -1,0 +1,63 @@
+import ArgumentParser
+import LambdaRuntime
+import Logging
+import Rotation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct RotatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotator",
+        abstract: "Rotate AWS Secrets Manager secrets: the Lambda function, run from your machine.",
+        discussion: """
+            Inside AWS Lambda (AWS_LAMBDA_RUNTIME_API set) this binary is the rotation function. Anywhere else it \
+            runs the same code from the command line, configured by the same environment variables \
+            (AWS_REGION, credentials, SECRETS_MANAGER_ENDPOINT, ROTATOR_TARGET, PASSWORD_LENGTH, …).
+            """,
+        version: RotatorVersion.current,
+        subcommands: [Invoke.self, Rotate.self, Status.self])
+}
+
+/// Options every subcommand shares.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Secrets Manager endpoint URL (sets SECRETS_MANAGER_ENDPOINT).")
+    var endpointURL: String?
+
+    @Option(help: "AWS Region (sets AWS_REGION).")
+    var region: String?
+
+    @Option(help: "Profile in the shared credentials file (sets AWS_PROFILE).")
+    var profile: String?
+
+    @Flag(name: .shortAndLong, help: "Log debug detail (every API call).")
+    var verbose = false
+
+    /// The process environment with the command-line overrides applied.
+    func environment() -> [String: String] {
+        var environment = ProcessEnvironment.read()
+        if let endpointURL { environment["SECRETS_MANAGER_ENDPOINT"] = endpointURL }
+        if let region { environment["AWS_REGION"] = region }
+        if let profile { environment["AWS_PROFILE"] = profile }
+        return environment
+    }
+
+    /// Logs go to standard error in Lambda's text format, so standard output stays the command's result.
+    func logger() -> Logger {
+        let level: Logger.Level = verbose ? .debug : .info
+        return Logger(label: "rotator") { _ in LambdaLogHandler(format: .text, level: level, fileDescriptor: 2) }
+    }
+
+    func makeRotation() throws -> LocalRotation {
+        try LocalRotation(environment: environment(), targets: BuiltInTargets.all, logger: logger())
+    }
+}
+
+/// Exit non-zero with one line on standard error: the error's type and message, never a stack or a value.
+func failure(_ error: any Error) -> ExitCode {
+    let report = ErrorReport(error)
+    var line = "error: \(report.errorType): \(report.errorMessage)\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    return ExitCode(1)
+}

@@ -1,0 +1,3 @@
+enum RotatorVersion {
+    static let current = "0.1.0"
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Tests that run the real `LambdaEcho` executable, built on the same runtime as `rotator`.
+@Suite("Runtime in a real process")
+struct RuntimeProcessTests {
+    private func startEcho(_ fake: FakeRuntimeAPI, extra: [String: String] = [:]) throws -> ChildProcess {
+        var environment = ["AWS_LAMBDA_RUNTIME_API": fake.hostAndPort]
+        environment.merge(extra) { _, new in new }
+        return try ChildProcess(executable: BuiltProducts.executable("LambdaEcho"), environment: environment)
+    }
+
+    @Test("_X_AMZN_TRACE_ID is set for an invocation with a trace id and unset for one without")
+    func traceEnvironment() throws {
+        let trace = "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1"
+        let fake = try FakeRuntimeAPI(script: [
+            .event(.init(requestID: "t1", json: "_X_AMZN_TRACE_ID", extra: [("Lambda-Runtime-Trace-Id", trace)])),
+            .event(.init(requestID: "t2", json: "_X_AMZN_TRACE_ID")),
+        ])
+        let child = try startEcho(fake, extra: ["_X_AMZN_TRACE_ID": "stale-from-the-environment"])
+        let status = child.wait()
+        #expect(status == 1)
+        #expect(fake.posts.map(\.bodyText) == [trace, "<unset>"])
+    }
+
+    @Test("an init failure in the real binary posts /init/error and exits non-zero")
+    func initFailureExits() throws {
+        let fake = try FakeRuntimeAPI(script: [.event(.init(json: "{}"))])
+        let child = try startEcho(fake, extra: ["ECHO_INIT_FAIL": "1"])
+        let status = child.wait()
+        #expect(status != nil && status != 0)
+        #expect(fake.nextCount == 0)
+        #expect(fake.posts.map(\.kind) == [.initError])
+        #expect(fake.posts.first?.errorTypeHeader == "Runtime.ConfigInvalid")
+        #expect(child.output.contains("Initialisation failed"))
+    }
+
+    @Test("outside Lambda the runtime refuses to start and says why")
+    func noRuntimeAPI() throws {
+        let child = try ChildProcess(executable: BuiltProducts.executable("LambdaEcho"), environment: [:])
+        #expect(child.wait() == 1)
+        #expect(child.output.contains("AWS_LAMBDA_RUNTIME_API is not set"))
+    }
+
+    @Test("1,000 invocations in a row keep the open file descriptors and memory stable")
+    func thousandInvocations() throws {
+        let total = 1_000
+        let samples = Locked<[Int: (fds: Int, rssKB: Int)]>([:])
+        let pid = Locked<Int32>(0)
+        let events = (0..<total).map { index in
+            FakeRuntimeAPI.Next.event(.init(requestID: "n\(index)", body: index % 10 == 0 ? Array("fail".utf8) : Array("{\"i\":\(index)}".utf8)))
+        }
+        let fake = try FakeRuntimeAPI(script: events) { count in
+            guard count == 100 || count == total else { return }
+            let process = pid.withLock { $0 }
+            let sample = (ProcFS.openFileDescriptors(pid: process), ProcFS.statusKilobytes(pid: process, field: "VmRSS"))
+            samples.withLock { $0[count] = sample }
+        }
+        let child = try startEcho(fake)
+        pid.withLock { $0 = child.pid }
+        #expect(child.wait(timeout: 120) == 1)
+        let posts = fake.posts
+        #expect(posts.count == total)
+        #expect(posts.filter { $0.kind == .error }.count == total / 10)
+        let early = try #require(samples.withLock { $0[100] })
+        let late = try #require(samples.withLock { $0[total] })
+        #expect(early.fds > 0 && late.fds == early.fds)
+        // Allow allocator noise, not growth per invocation: 900 more invocations may add at most 512 kB.
+        #expect(late.rssKB - early.rssKB < 512, "RSS grew from \(early.rssKB) kB to \(late.rssKB) kB")
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import JSON
+import Rotation
+import Testing
+import TestSupport
+
+/// One moto (IAM authentication on, temporary role credentials) shared by the rotation tests; each test makes
+/// its own secrets, named uniquely, so tests do not see each other.
+enum SharedMoto {
+    static let server = Result<MotoServer, any Error>(catching: { try MotoServer.start(iamAuth: true) })
+
+    static func get() throws -> MotoServer { try server.get() }
+}
+
+/// Everything secret a test created, so it can check that nothing the program printed contains any of it.
+final class LeakScanner: @unchecked Sendable {
+    private let values = Locked<Set<String>>([])
+
+    /// Registers a secret string and, for JSON, every `password` in it.
+    func watch(secretString: String) {
+        values.withLock { _ = $0.insert(secretString) }
+        if case .json(let object) = SecretValue(secretString: secretString), let password = object["password"]?.stringValue {
+            values.withLock { _ = $0.insert(password) }
+        }
+    }
+
+    func watch(_ value: String) { values.withLock { _ = $0.insert(value) } }
+
+    /// Records an issue for every watched value found in `output`.
+    func assertClean(_ output: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        for value in values.withLock({ $0 }) where value.count >= 6 && output.contains(value) {
+            Issue.record("program output contains a secret value (\(value.count) characters)", sourceLocation: sourceLocation)
+        }
+    }
+}
+
+/// A secret in moto plus the means to run rotation steps against it through the real `rotator` binary.
+struct RotationFixture {
+    let moto: MotoServer
+    let name: String
+    let arn: String
+    let leaks = LeakScanner()
+
+    init(secretString: String) throws {
+        moto = try SharedMoto.get()
+        name = "rotation-test-\(UUID().uuidString.prefix(8))"
+        arn = try moto.createSecret(name: name, secretString: secretString)
+        leaks.watch(secretString: secretString)
+        leaks.watch(moto.roleCredentials.secretAccessKey)
+        if let token = moto.roleCredentials.sessionToken { leaks.watch(token) }
+    }
+
+    /// Starts a rotation the way Secrets Manager does: an empty AWSPENDING version under a new token.
+    func startRotation() throws -> String { try moto.startRotation(secretId: arn) }
+
+    func event(_ step: RotationStep, _ token: String) -> FakeRuntimeAPI.Next {
+        .event(.init(json: RotationEvent(step: step, secretId: arn, clientRequestToken: token).json))
+    }
+
+    /// Runs `script` through `rotator` in Lambda mode; returns what the runtime posted and what it printed.
+    func runLambda(_ script: [FakeRuntimeAPI.Next], environment extra: [String: String] = [:]) throws
+        -> (posts: [FakeRuntimeAPI.Post], output: String, status: Int32?)
+    {
+        let fake = try FakeRuntimeAPI(script: script)
+        var environment = moto.clientEnvironment
+        environment["AWS_LAMBDA_RUNTIME_API"] = fake.hostAndPort
+        environment.merge(extra) { _, new in new }
+        let child = try ChildProcess(executable: BuiltProducts.executable("rotator"), environment: environment)
+        let status = child.wait(timeout: 120)
+        let output = child.output
+        watchAllVersions()
+        leaks.assertClean(output)
+        for post in fake.posts { leaks.assertClean(post.bodyText) }
+        return (fake.posts, output, status)
+    }
+
+    /// Runs the command-line tool with moto's environment.
+    func runCLI(_ arguments: [String], stdin: Data? = nil) throws -> (status: Int32?, output: String) {
+        let child = try ChildProcess(
+            executable: BuiltProducts.executable("rotator"), arguments: arguments, environment: moto.clientEnvironment,
+            stdin: stdin)
+        let status = child.wait(timeout: 120)
+        watchAllVersions()
+        leaks.assertClean(child.output)
+        return (status, child.output)
+    }
+
+    /// Adds every value the secret holds now to the leak scan.
+    func watchAllVersions() {
+        for (versionId, _) in versions() {
+            if let value = try? moto.admin(["get-value", "--secret-id", arn, "--version-id", versionId]),
+                let string = (try? JSONValue(parsing: value))?["SecretString"]?.stringValue
+            {
+                leaks.watch(secretString: string)
+            }
+        }
+    }
+
+    /// Version id → stages, from DescribeSecret.
+    func versions() -> [String: [String]] {
+        guard let description = try? moto.describe(secretId: arn), let map = description["VersionIdsToStages"]?.objectValue else {
+            return [:]
+        }
+        var result: [String: [String]] = [:]
+        for member in map.members { result[member.key] = member.value.arrayValue?.compactMap { $0.stringValue } ?? [] }
+        return result
+    }
+
+    func version(with stage: String) -> String? { versions().first(where: { $0.value.contains(stage) })?.key }
+
+    func value(stage: String) throws -> String? { try moto.secretString(secretId: arn, stage: stage) }
+}
+
+extension FakeRuntimeAPI.Post {
+    /// The posted error's `errorType` and `errorMessage`.
+    var error: (type: String, message: String)? {
+        guard kind == .error, let document = try? JSONValue(parsing: request.body),
+            let type = document["errorType"]?.stringValue, let message = document["errorMessage"]?.stringValue
+        else { return nil }
+        return (type, message)
+    }
+}

@@ -8,13 +8,15 @@ import Rotation
 public struct PostgresAlternatingUsersTarget: TargetService {
     public let name = "postgres-alternating"
     public let configuration: PostgresTargetConfiguration
+    /// The PostgreSQL templates' `EXCLUDE_CHARACTERS` default, with `:` for `.pgpass` files.
+    public var defaultExcludeCharacters: String { PostgresTargetFactory.defaultExcludeCharacters }
 
     public init(configuration: PostgresTargetConfiguration) {
         self.configuration = configuration
     }
 
     /// The current secret with the other user's name and a new password; every other key stays.
-    /// - Throws: `RotationError.target(reason: "ConfigInvalid", …)` with the template's messages (missing keys,
+    /// - Throws: `RotationError.invalidSecret` with the template's messages (missing keys,
     ///   wrong engine, `Unable to clone user, username length with _clone appended would exceed 63 characters`).
     public func makePendingSecret(current: SecretValue, newPassword: String, context: RotationContext) throws -> SecretValue {
         try translatingPostgresErrors {
@@ -27,14 +29,19 @@ public struct PostgresAlternatingUsersTarget: TargetService {
     }
 
     /// Creates the pending user or sets its password, logged in as the master user.
-    /// - Throws: `RotationError.target` — `ConfigInvalid` for a pending user that is not the current one's
-    ///   alternate, another host, or a missing `masterarn`; `Unsupported` for an RDS-managed master secret;
+    /// - Throws: `RotationError.invalidSecret` for a pending user that is not the current one's alternate,
+    ///   another host, or a missing `masterarn`; `RotationError.target` with reason `Unsupported` for an RDS-managed master secret;
     ///   `LoginFailed`/`Network`/`TLS`/`Timeout` when the current or master credential cannot log in (the
     ///   template's messages, with the cause); `Permission` when the master may not create or alter roles.
     public func setSecret(_ context: RotationContext) throws {
+        try setSecret(context, current: try context.current())
+    }
+
+    /// `setSecret` with the current value already read.
+    func setSecret(_ context: RotationContext, current currentValue: SecretValue) throws {
         try translatingPostgresErrors {
             let arn = context.secretId
-            let current = try PostgresSecret(try context.current(), validation: .alternatingUsers)
+            let current = try PostgresSecret(currentValue, validation: .alternatingUsers)
             let pending = try PostgresSecret(try context.pending(), validation: .alternatingUsers)
             let connector = PostgresConnector(configuration: configuration, context: context)
 
@@ -44,10 +51,10 @@ public struct PostgresAlternatingUsersTarget: TargetService {
                 return
             }
             guard try PostgresUserNames.alternate(of: current.username) == pending.username else {
-                throw PostgresError.configuration("Attempting to modify user \(pending.username.loggable) other than current user or clone \(current.username.loggable)")
+                throw PostgresError.invalidSecret("Attempting to modify user \(pending.username.loggable) other than current user or clone \(current.username.loggable)")
             }
             guard current.host == pending.host else {
-                throw PostgresError.configuration("Attempting to modify user for host \(pending.host.loggable) other than current host \(current.host.loggable)")
+                throw PostgresError.invalidSecret("Attempting to modify user for host \(pending.host.loggable) other than current host \(current.host.loggable)")
             }
             // The current credential must work: whoever can write AWSPENDING must not get the master to act
             // for a user they do not control (the template's "confused deputy" guard).
@@ -79,8 +86,13 @@ public struct PostgresAlternatingUsersTarget: TargetService {
     /// - Throws: `RotationError.target` whose message starts with the template's
     ///   `Unable to log into database with pending secret of secret ARN …` and names the cause.
     public func testSecret(_ context: RotationContext) throws {
+        try testSecret(context, pending: try context.pending())
+    }
+
+    /// `testSecret` with the pending value already read.
+    func testSecret(_ context: RotationContext, pending pendingValue: SecretValue) throws {
         try translatingPostgresErrors {
-            let pending = try PostgresSecret(try context.pending(), validation: .alternatingUsers)
+            let pending = try PostgresSecret(pendingValue, validation: .alternatingUsers)
             try testPendingLogin(pending, configuration: configuration, context: context)
         }
     }
@@ -88,7 +100,7 @@ public struct PostgresAlternatingUsersTarget: TargetService {
     /// The master secret named by the current one's `masterarn`, with the child's database, on the same host.
     private func masterSecret(for current: PostgresSecret, context: RotationContext) throws -> (PostgresSecret, String) {
         guard let masterARN = current.masterARN else {
-            throw PostgresError.configuration("masterarn key is missing from secret JSON")
+            throw PostgresError.invalidSecret("masterarn key is missing from secret JSON")
         }
         let value = try context.currentValue(ofSecret: masterARN)
         if let object = value.object, Set(object.keys) == ["username", "password"] {
@@ -105,7 +117,7 @@ public struct PostgresAlternatingUsersTarget: TargetService {
         // The child's database wins (the template's PR #122): the master may name another one.
         master.dbname = current.dbname
         guard current.host == master.host else {
-            throw PostgresError.configuration("Current database host \(current.host.loggable) is not the same host as/rds replica of master \(master.host.loggable)")
+            throw PostgresError.invalidSecret("Current database host \(current.host.loggable) is not the same host as/rds replica of master \(master.host.loggable)")
         }
         return (master, masterARN)
     }

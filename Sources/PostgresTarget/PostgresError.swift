@@ -13,7 +13,9 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         case tls
         /// The role lacks a privilege (SQLSTATE 42501, no CONNECT, not allowed to log in).
         case permission
-        /// The secret or the function's configuration is wrong (missing keys, unknown database, CA file).
+        /// A secret version does not fit (missing keys, wrong engine, versions naming another user or host).
+        case invalidSecret
+        /// The function's configuration or the database setup is wrong (CA file, unknown database).
         case configuration
         /// The Lambda deadline left no time to start or finish the work.
         case timeout
@@ -31,13 +33,15 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         self.message = message
     }
 
-    /// The Lambda `errorType` suffix: the handler reports `Target.<reason>`.
+    /// The Lambda `errorType` suffix: the handler reports `Target.<reason>` (`Rotation.InvalidSecret` for
+    /// `.invalidSecret`).
     public var reason: String {
         switch category {
         case .network: "Network"
         case .authentication: "LoginFailed"
         case .tls: "TLS"
         case .permission: "Permission"
+        case .invalidSecret: "InvalidSecret"
         case .configuration: "ConfigInvalid"
         case .timeout: "Timeout"
         case .unsupported: "Unsupported"
@@ -47,8 +51,11 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String { "\(category.rawValue): \(message)" }
 
-    /// This error as a `RotationError`, with the message unchanged.
-    public var rotationError: RotationError { .target(reason: reason, message: message) }
+    /// This error as a `RotationError`, with the message unchanged: `.invalidSecret` for a secret that does not
+    /// fit, `.target(reason:message:)` for the rest.
+    public var rotationError: RotationError {
+        category == .invalidSecret ? .invalidSecret(message) : .target(reason: reason, message: message)
+    }
 
     /// This error as a `RotationError` whose message starts with a template's text and ends with the cause, so
     /// that users who search for the template's message still find it and the real cause is not hidden.
@@ -56,6 +63,6 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         .target(reason: reason, message: "\(templateMessage) (\(category.rawValue): \(message))")
     }
 
-    /// A configuration error with a template's exact text (missing keys, mismatched users).
-    static func configuration(_ message: String) -> PostgresError { PostgresError(.configuration, message) }
+    /// A secret that does not fit, with a template's exact text (missing keys, mismatched users).
+    static func invalidSecret(_ message: String) -> PostgresError { PostgresError(.invalidSecret, message) }
 }

@@ -28,11 +28,11 @@ public struct PostgresSecret: Sendable {
     public var tlsSetting: PostgresTLSSetting { PostgresTLSSetting(sslValue: ssl) }
 
     /// Reads and checks a secret value.
-    /// - Throws: `PostgresError(.configuration)` with the template's message, such as
+    /// - Throws: `PostgresError(.invalidSecret)` with the template's message, such as
     ///   `host key is missing from secret JSON`.
     public init(_ value: SecretValue, validation: Validation) throws(PostgresError) {
         guard case .json(let object) = value else {
-            throw .configuration("Secret value is not a JSON object; a PostgreSQL secret needs engine, host, username "
+            throw .invalidSecret("Secret value is not a JSON object; a PostgreSQL secret needs engine, host, username "
                 + "and password keys")
         }
         let engineMessage = "Database engine must be set to 'postgres' in order to use this rotation lambda"
@@ -40,16 +40,16 @@ public struct PostgresSecret: Sendable {
         switch validation {
         case .singleUser:
             guard let engine = object["engine"]?.stringValue, Self.engines.contains(engine) else {
-                throw .configuration(engineMessage)
+                throw .invalidSecret(engineMessage)
             }
         case .alternatingUsers:
             required.append("engine")
         }
         for key in required where object[key] == nil {
-            throw .configuration("\(key) key is missing from secret JSON")
+            throw .invalidSecret("\(key) key is missing from secret JSON")
         }
         guard let engine = object["engine"]?.stringValue, Self.engines.contains(engine) else {
-            throw .configuration(engineMessage)
+            throw .invalidSecret(engineMessage)
         }
         self.engine = engine
         self.host = try Self.string(object, "host")
@@ -59,19 +59,19 @@ public struct PostgresSecret: Sendable {
         switch object["dbname"] {
         case nil, .null?: self.dbname = "postgres"
         case .string(let name)?: self.dbname = name
-        case let other?: throw .configuration("dbname in secret JSON must be a string, not a \(other.typeName)")
+        case let other?: throw .invalidSecret("dbname in secret JSON must be a string, not a \(other.typeName)")
         }
         self.ssl = object["ssl"]
         self.masterARN = object["masterarn"]?.stringValue
     }
 
     private static func string(_ object: JSONObject, _ key: String) throws(PostgresError) -> String {
-        guard let value = object[key] else { throw .configuration("\(key) key is missing from secret JSON") }
+        guard let value = object[key] else { throw .invalidSecret("\(key) key is missing from secret JSON") }
         guard let text = value.stringValue else {
-            throw .configuration("\(key) in secret JSON must be a string, not a \(value.typeName)")
+            throw .invalidSecret("\(key) in secret JSON must be a string, not a \(value.typeName)")
         }
         // libpq takes C strings: a NUL would cut the value short without a word.
-        guard !text.utf8.contains(0) else { throw .configuration("\(key) in secret JSON contains a NUL character") }
+        guard !text.utf8.contains(0) else { throw .invalidSecret("\(key) in secret JSON contains a NUL character") }
         return text
     }
 
@@ -85,7 +85,7 @@ public struct PostgresSecret: Sendable {
         default: port = nil
         }
         guard let port, (1...65_535).contains(port) else {
-            throw .configuration("port in secret JSON must be a number from 1 to 65535 (a number or a string of digits)")
+            throw .invalidSecret("port in secret JSON must be a number from 1 to 65535 (a number or a string of digits)")
         }
         return port
     }

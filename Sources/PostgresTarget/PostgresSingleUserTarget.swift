@@ -8,13 +8,15 @@ import Rotation
 public struct PostgresSingleUserTarget: TargetService {
     public let name = "postgres"
     public let configuration: PostgresTargetConfiguration
+    /// The PostgreSQL templates' `EXCLUDE_CHARACTERS` default, with `:` for `.pgpass` files.
+    public var defaultExcludeCharacters: String { PostgresTargetFactory.defaultExcludeCharacters }
 
     public init(configuration: PostgresTargetConfiguration) {
         self.configuration = configuration
     }
 
     /// The current secret with a new `password`; every other key, value and the key order stay.
-    /// - Throws: `RotationError.target(reason: "ConfigInvalid", …)` with the template's message when the current
+    /// - Throws: `RotationError.invalidSecret` with the template's message when the current
     ///   secret lacks a key or names another engine.
     public func makePendingSecret(current: SecretValue, newPassword: String, context: RotationContext) throws -> SecretValue {
         try translatingPostgresErrors {
@@ -27,15 +29,20 @@ public struct PostgresSingleUserTarget: TargetService {
 
     /// Puts the pending password in place: returns at once if it already works (a re-driven rotation); else
     /// logs in with the current credential, or the previous one, and changes the user's own password.
-    /// - Throws: `RotationError.target` — `ConfigInvalid` for versions naming another user or host,
-    ///   `LoginFailed`/`Network`/`TLS`/`Timeout` when no credential logs in (the message starts with the
+    /// - Throws: `RotationError.invalidSecret` for versions naming another user or host; `RotationError.target`
+    ///   with reason `LoginFailed`/`Network`/`TLS`/`Timeout` when no credential logs in (the message starts with the
     ///   template's `Unable to log into database with previous, current, or pending secret of secret arn …`),
     ///   `Permission` when the server refuses the change. Nothing has changed on the server in those cases.
     public func setSecret(_ context: RotationContext) throws {
+        try setSecret(context, current: try context.current())
+    }
+
+    /// `setSecret` with the current value already read.
+    func setSecret(_ context: RotationContext, current currentValue: SecretValue) throws {
         try translatingPostgresErrors {
             let arn = context.secretId
             let previous = try previousSecret(context)
-            let current = try PostgresSecret(try context.current(), validation: .singleUser)
+            let current = try PostgresSecret(currentValue, validation: .singleUser)
             let pending = try PostgresSecret(try context.pending(), validation: .singleUser)
             let connector = PostgresConnector(configuration: configuration, context: context)
 
@@ -45,10 +52,10 @@ public struct PostgresSingleUserTarget: TargetService {
                 return
             }
             guard current.username == pending.username else {
-                throw PostgresError.configuration("Attempting to modify user \(pending.username.loggable) other than current user \(current.username.loggable)")
+                throw PostgresError.invalidSecret("Attempting to modify user \(pending.username.loggable) other than current user \(current.username.loggable)")
             }
             guard current.host == pending.host else {
-                throw PostgresError.configuration("Attempting to modify user for host \(pending.host.loggable) other than current host \(current.host.loggable)")
+                throw PostgresError.invalidSecret("Attempting to modify user for host \(pending.host.loggable) other than current host \(current.host.loggable)")
             }
             let connection = try login(current: current, previous: previous, pending: pending, connector: connector)
             defer { connection.close() }
@@ -61,8 +68,13 @@ public struct PostgresSingleUserTarget: TargetService {
     /// - Throws: `RotationError.target` whose message starts with the template's
     ///   `Unable to log into database with pending secret of secret ARN …` and names the cause.
     public func testSecret(_ context: RotationContext) throws {
+        try testSecret(context, pending: try context.pending())
+    }
+
+    /// `testSecret` with the pending value already read.
+    func testSecret(_ context: RotationContext, pending pendingValue: SecretValue) throws {
         try translatingPostgresErrors {
-            let pending = try PostgresSecret(try context.pending(), validation: .singleUser)
+            let pending = try PostgresSecret(pendingValue, validation: .singleUser)
             try testPendingLogin(pending, configuration: configuration, context: context)
         }
     }
@@ -93,10 +105,10 @@ public struct PostgresSingleUserTarget: TargetService {
         previous.ssl = current.ssl
         // Checked before logging in (the template logs in first, and leaks that connection when the check fails).
         guard previous.username == pending.username else {
-            throw PostgresError.configuration("Attempting to modify user \(pending.username.loggable) other than previous valid user \(previous.username.loggable)")
+            throw PostgresError.invalidSecret("Attempting to modify user \(pending.username.loggable) other than previous valid user \(previous.username.loggable)")
         }
         guard previous.host == pending.host else {
-            throw PostgresError.configuration("Attempting to modify user for host \(pending.host.loggable) other than current previous valid \(previous.host.loggable)")
+            throw PostgresError.invalidSecret("Attempting to modify user for host \(pending.host.loggable) other than current previous valid \(previous.host.loggable)")
         }
         switch connector.attempt(previous, label: "AWSPREVIOUS") {
         case .success(let connection):

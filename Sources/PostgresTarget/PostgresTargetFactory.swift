@@ -1,6 +1,6 @@
 import Rotation
 
-/// Chooses the PostgreSQL strategy for a secret.
+/// Chooses the PostgreSQL strategy for a secret, and registers the target with the rotation handler.
 ///
 /// The rule: `ROTATOR_POSTGRES_MODE=single` or `alternating` decides; with `auto` (the default) a secret that
 /// has a `masterarn` key gets alternating users, as only AWS's multi-user template reads that key, and any
@@ -8,6 +8,19 @@ import Rotation
 public enum PostgresTargetFactory {
     /// The `engine` values this target rotates.
     public static let engines = PostgresSecret.engines
+
+    /// The PostgreSQL templates' `EXCLUDE_CHARACTERS` default: `/@"'\` and `:`, which breaks `.pgpass` files.
+    public static let defaultExcludeCharacters = #":/@"'\"#
+
+    /// The `postgres` entry for `RotationLambda.run(targets:)`: chosen by `ROTATOR_TARGET=postgres` or by the
+    /// secret's `engine`; its configuration is read once, at start-up.
+    public static let choice = TargetChoice(name: "postgres", engines: engines) { environment in
+        do throws(PostgresError) {
+            return try PostgresRotationTarget(environment: environment)
+        } catch {
+            throw ConfigurationError(error.message)
+        }
+    }
 
     /// Whether the secret says it is a PostgreSQL secret (`engine` is one of `engines`).
     public static func handles(_ secret: SecretValue) -> Bool {
@@ -20,19 +33,21 @@ public enum PostgresTargetFactory {
         handles(secret) ? makeTarget(for: secret, configuration: configuration) : nil
     }
 
-    /// The target for a secret the user has said is PostgreSQL, whatever its `engine`: the target's own checks
-    /// then report a missing or wrong engine with the template's message.
+    /// The strategy's target for a secret the user has said is PostgreSQL, whatever its `engine`: the target's
+    /// own checks then report a missing or wrong engine with the template's message.
     public static func makeTarget(for secret: SecretValue, configuration: PostgresTargetConfiguration) -> any TargetService {
-        switch configuration.mode {
-        case .singleUser:
-            return PostgresSingleUserTarget(configuration: configuration)
-        case .alternatingUsers:
+        if usesAlternatingUsers(secret, mode: configuration.mode) {
             return PostgresAlternatingUsersTarget(configuration: configuration)
-        case .automatic:
-            if secret.object?["masterarn"] != nil {
-                return PostgresAlternatingUsersTarget(configuration: configuration)
-            }
-            return PostgresSingleUserTarget(configuration: configuration)
+        }
+        return PostgresSingleUserTarget(configuration: configuration)
+    }
+
+    /// The rule above.
+    static func usesAlternatingUsers(_ secret: SecretValue, mode: PostgresTargetConfiguration.Mode) -> Bool {
+        switch mode {
+        case .singleUser: false
+        case .alternatingUsers: true
+        case .automatic: secret.object?["masterarn"] != nil
         }
     }
 }

@@ -6,7 +6,7 @@ enum PostgresUserNames {
     private static let suffix = "_clone"
 
     /// `name_clone` for `name`, and `name` for `name_clone`.
-    /// - Throws: `PostgresError(.configuration)` with the template's message when the result is too long.
+    /// - Throws: `PostgresError(.invalidSecret)` with the template's message when the result is too long.
     static func alternate(of username: String) throws(PostgresError) -> String {
         let bytes = Array(username.utf8)
         let alternate: String
@@ -16,7 +16,7 @@ enum PostgresUserNames {
             alternate = username + suffix
         }
         guard alternate.utf8.count <= maximumNameBytes else {
-            throw .configuration("Unable to clone user, username length with _clone appended would exceed 63 characters")
+            throw .invalidSecret("Unable to clone user, username length with _clone appended would exceed 63 characters")
         }
         return alternate
     }

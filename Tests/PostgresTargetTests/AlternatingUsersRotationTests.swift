@@ -90,7 +90,7 @@ struct AlternatingUsersRotationTests {
         let stale = current.with("password", .string(randomPassword()))
         let versions = try versions(current: stale, newPassword: randomPassword())
         let error = targetError { try target.setSecret(versions.context(logger: logs.logger)) }
-        #expect(error?.reason == "LoginFailed")
+        #expect(error?.type == "Target.LoginFailed")
         #expect(error?.message.hasPrefix("Unable to log into database using current credentials for secret \(SecretVersions.arn) (authentication: ") == true)
         #expect(try server.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'app_owner_clone'") == "0")
     }
@@ -100,7 +100,7 @@ struct AlternatingUsersRotationTests {
         let wrongMaster = try versions(current: current, newPassword: randomPassword())
         wrongMaster.setOther(SecretVersions.masterARN, master.with("password", .string(randomPassword())))
         let loginError = targetError { try target.setSecret(wrongMaster.context(logger: logs.logger)) }
-        #expect(loginError?.reason == "LoginFailed")
+        #expect(loginError?.type == "Target.LoginFailed")
         #expect(loginError?.message.hasPrefix("Unable to log into database using credentials in master secret \(SecretVersions.masterARN) (authentication: ") == true)
 
         let otherHost = try versions(current: current, newPassword: randomPassword())
@@ -111,7 +111,7 @@ struct AlternatingUsersRotationTests {
         let rdsManaged = try versions(current: current, newPassword: randomPassword())
         rdsManaged.setOther(SecretVersions.masterARN, .json(JSONObject(["username": .string("rotation_admin"), "password": .string(masterPassword)])))
         let managedError = targetError { try target.setSecret(rdsManaged.context(logger: logs.logger)) }
-        #expect(managedError?.reason == "Unsupported")
+        #expect(managedError?.type == "Target.Unsupported")
         #expect(managedError?.message.contains("RDS-managed") == true)
 
         let noMaster = try versions(current: current.with("masterarn", nil), newPassword: randomPassword())
@@ -125,7 +125,7 @@ struct AlternatingUsersRotationTests {
         let versions = try versions(current: current, newPassword: randomPassword())
         versions["AWSPENDING"] = versions["AWSPENDING"]?.with("username", .string("postgres"))
         let error = targetError { try target.setSecret(versions.context(logger: logs.logger)) }
-        #expect(error?.reason == "ConfigInvalid")
+        #expect(error?.type == "Rotation.InvalidSecret")
         #expect(error?.message == "Attempting to modify user postgres other than current user or clone app_owner")
     }
 
@@ -134,8 +134,39 @@ struct AlternatingUsersRotationTests {
         try server.execute("ALTER ROLE rotation_admin NOCREATEROLE")
         let versions = try versions(current: current, newPassword: randomPassword())
         let error = targetError { try target.setSecret(versions.context(logger: logs.logger)) }
-        #expect(error?.reason == "Permission")
+        #expect(error?.type == "Target.Permission")
         #expect(error?.message.contains("could not create role app_owner_clone as a member of app_owner") == true)
         #expect(try server.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'app_owner_clone'") == "0")
+    }
+}
+
+@Suite("The postgres target as the handler builds it")
+struct PostgresRotationTargetTests {
+    @Test("one target instance rotates a single-user secret and an alternating-users secret")
+    func bothStrategies() throws {
+        let server = try PostgresServer()
+        let logs = LogRecorder()
+        let target = try PostgresRotationTarget(environment: ["ROTATOR_DB_CA_FILE": server.caFile])
+        let masterPassword = randomPassword()
+        let password = randomPassword()
+        try server.createRole("rotation_admin", password: masterPassword, options: "CREATEROLE")
+        try server.createRole("solo", password: password)
+        try server.createRole("duo", password: password)
+
+        for (user, masterARN) in [("solo", nil), ("duo", SecretVersions.masterARN)] as [(String, String?)] {
+            let current = postgresSecret(port: server.port, username: user, password: password, masterARN: masterARN)
+            let newPassword = randomPassword()
+            let pending = try target.makePendingSecret(current: current, newPassword: newPassword,
+                                                       context: SecretVersions().context(logger: logs.logger))
+            let versions = SecretVersions(current: current, pending: pending)
+            versions.setOther(SecretVersions.masterARN, postgresSecret(port: server.port, username: "rotation_admin", password: masterPassword))
+            try target.setSecret(versions.context(logger: logs.logger))
+            try target.testSecret(versions.context(logger: logs.logger))
+            let pendingUser = try #require(pending.string("username"))
+            #expect(pendingUser == (masterARN == nil ? user : user + "_clone"))
+            #expect(server.logsIn(pendingUser, newPassword))
+        }
+        #expect(!server.logsIn("solo", password))
+        #expect(server.logsIn("duo", password))
     }
 }

@@ -47,6 +47,26 @@ struct ConfigurationTests {
         #expect(PostgresTargetFactory.makeTarget(for: mysql, configuration: forcedAlternating) is PostgresAlternatingUsersTarget)
     }
 
+    @Test("the postgres TargetChoice: engines, the templates' exclusions, a bad mode fails at start-up")
+    func choice() throws {
+        let choice = PostgresTargetFactory.choice
+        #expect(choice.name == "postgres" && choice.engines == ["postgres", "aurora-postgresql"])
+        let target = try choice.make(["ROTATOR_DB_CA_FILE": "/ca.pem"])
+        #expect(target is PostgresRotationTarget && target.name == "postgres")
+        #expect(target.defaultExcludeCharacters == ":/@\"'\\")
+        #expect(throws: ConfigurationError.self) { try choice.make(["ROTATOR_POSTGRES_MODE": "both"]) }
+    }
+
+    @Test("the postgres target picks the strategy per secret: masterarn toggles the user name")
+    func dispatch() throws {
+        let target = PostgresRotationTarget(configuration: PostgresTargetConfiguration(caFile: nil))
+        let context = SecretVersions().context(logger: LogRecorder().logger)
+        let single = SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p"}"#)
+        let multi = SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p","masterarn":"arn:m"}"#)
+        #expect(try target.makePendingSecret(current: single, newPassword: "n", context: context).string("username") == "u")
+        #expect(try target.makePendingSecret(current: multi, newPassword: "n", context: context).string("username") == "u_clone")
+    }
+
     @Test("libpq connection messages sort into categories", arguments: [
         (#"connection to server at "127.0.0.1", port 5432 failed: FATAL:  password authentication failed for user "u""#, PostgresError.Category.authentication),
         (#"connection to server at "db" (10.0.0.1), port 5432 failed: FATAL:  no pg_hba.conf entry for host "10.0.0.2", user "u", database "d", SSL off"#, .authentication),
@@ -75,11 +95,8 @@ struct ConfigurationTests {
         #expect(PostgresErrorClassifier.category(sqlState: "08006") == .network)
         #expect(PostgresErrorClassifier.category(sqlState: "57P01") == .network)
         #expect(PostgresErrorClassifier.category(sqlState: "42710") == .query)
-        guard case .target(let reason, let message) = PostgresError(.tls, "x").rotationError(templateMessage: "T") else {
-            Issue.record("not a target error")
-            return
-        }
-        #expect(reason == "TLS" && message == "T (tls: x)")
+        #expect(PostgresError(.tls, "x").rotationError(templateMessage: "T") == .target(reason: "TLS", message: "T (tls: x)"))
+        #expect(PostgresError(.invalidSecret, "host key is missing from secret JSON").rotationError == .invalidSecret("host key is missing from secret JSON"))
     }
 
     @Test("connection parameters never show the password; no attempt without time left")

@@ -14,7 +14,7 @@ struct PostgresSecretTests {
             _ = try parse(json, validation)
             return nil
         } catch {
-            #expect(error.category == .configuration)
+            #expect(error.category == .invalidSecret)
             return error.message
         }
     }
@@ -68,9 +68,9 @@ struct PostgresSecretTests {
         let longest = String(repeating: "a", count: 57)
         #expect(try PostgresUserNames.alternate(of: longest) == longest + "_clone")
         let tooLong = "Unable to clone user, username length with _clone appended would exceed 63 characters"
-        #expect(throws: PostgresError(.configuration, tooLong)) { try PostgresUserNames.alternate(of: longest + "a") }
+        #expect(throws: PostgresError(.invalidSecret, tooLong)) { try PostgresUserNames.alternate(of: longest + "a") }
         // 29 two-byte characters are 58 bytes: the template would allow it, PostgreSQL would cut it short.
-        #expect(throws: PostgresError(.configuration, tooLong)) { try PostgresUserNames.alternate(of: String(repeating: "é", count: 29)) }
+        #expect(throws: PostgresError(.invalidSecret, tooLong)) { try PostgresUserNames.alternate(of: String(repeating: "é", count: 29)) }
     }
 
     @Test("makePendingSecret keeps every other key, value, type and the order")

@@ -77,7 +77,7 @@ struct SingleUserRotationTests {
         let versions = SecretVersions(current: wrong, pending: current.with("password", .string(newPassword)),
                                       previous: current.with("password", .string(randomPassword())))
         let error = targetError { try target.setSecret(versions.context(logger: logs.logger)) }
-        #expect(error?.reason == "LoginFailed")
+        #expect(error?.type == "Target.LoginFailed")
         #expect(error?.message.hasPrefix("Unable to log into database with previous, current, or pending secret of secret arn \(SecretVersions.arn) (AWSCURRENT: authentication: ") == true)
         #expect(error?.message.contains("password authentication failed for user \"app_user\"") == true)
         #expect(server.logsIn("app_user", oldPassword))
@@ -88,7 +88,7 @@ struct SingleUserRotationTests {
         try server.createRole("other_user", password: oldPassword)
         let otherUser = SecretVersions(current: current, pending: current.with("username", .string("other_user")).with("password", .string(newPassword)))
         let userError = targetError { try target.setSecret(otherUser.context(logger: logs.logger)) }
-        #expect(userError?.reason == "ConfigInvalid")
+        #expect(userError?.type == "Rotation.InvalidSecret")
         #expect(userError?.message == "Attempting to modify user other_user other than current user app_user")
 
         let otherHost = SecretVersions(current: current, pending: current.with("host", .string("localhost")).with("password", .string(newPassword)))
@@ -111,7 +111,7 @@ struct SingleUserRotationTests {
     func testSecretFails() throws {
         let versions = SecretVersions(current: current, pending: current.with("password", .string(newPassword)))
         let error = targetError { try target.testSecret(versions.context(logger: logs.logger)) }
-        #expect(error?.reason == "LoginFailed")
+        #expect(error?.type == "Target.LoginFailed")
         #expect(error?.message.hasPrefix("Unable to log into database with pending secret of secret ARN \(SecretVersions.arn) (authentication: ") == true)
         expectNoSecrets([oldPassword, newPassword], in: error?.message ?? "", "the error message")
     }

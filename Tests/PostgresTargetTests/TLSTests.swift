@@ -36,7 +36,7 @@ struct TLSTests {
         let configuration = server.configuration(caFile: server.untrustedCAFile, allowTLSFallback: true)
         let (versions, target, _) = try rotation(server, ssl: .bool(true), configuration: configuration)
         let error = targetError { try target.testSecret(versions.context(logger: LogRecorder().logger)) }
-        #expect(error?.reason == "TLS")
+        #expect(error?.type == "Target.TLS")
         #expect(error?.message.contains("certificate verify failed") == true)
     }
 
@@ -45,7 +45,7 @@ struct TLSTests {
         let server = try PostgresServer(tls: false)
         let (versions, target, _) = try rotation(server, ssl: nil, configuration: server.configuration())
         let error = targetError { try target.setSecret(versions.context(logger: LogRecorder().logger)) }
-        #expect(error?.reason == "TLS")
+        #expect(error?.type == "Target.TLS")
         #expect(error?.message.contains("server does not support SSL, but SSL was required") == true)
         #expect(error?.message.contains("ROTATOR_ALLOW_TLS_FALLBACK=true") == true)
     }
@@ -67,7 +67,7 @@ struct TLSTests {
         let server = try PostgresServer(tls: false)
         let (versions, target, _) = try rotation(server, ssl: ssl, configuration: server.configuration(allowTLSFallback: true))
         let error = targetError { try target.testSecret(versions.context(logger: LogRecorder().logger)) }
-        #expect(error?.reason == "TLS")
+        #expect(error?.type == "Target.TLS")
     }
 
     @Test("ssl: false connects without TLS and without a warning", arguments: [JSONValue.bool(false), .string("False")])
@@ -85,7 +85,7 @@ struct TLSTests {
         let server = try PostgresServer()
         let (versions, target, _) = try rotation(server, ssl: .bool(true), configuration: server.configuration(caFile: "/nonexistent/ca.pem"))
         let error = targetError { try target.testSecret(versions.context(logger: LogRecorder().logger)) }
-        #expect(error?.reason == "ConfigInvalid")
+        #expect(error?.type == "Target.ConfigInvalid")
         #expect(error?.message.contains("root certificate file \"/nonexistent/ca.pem\" does not exist") == true)
     }
 }

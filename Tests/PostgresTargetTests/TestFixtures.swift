@@ -129,16 +129,16 @@ extension PostgresServer {
     }
 }
 
-/// The `Target.<reason>` and message of the error `body` throws, or `nil` (recorded as an issue) when it
-/// throws nothing or something else.
-func targetError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> (reason: String, message: String)? {
+/// The Lambda `errorType` (`Target.LoginFailed`, `Rotation.InvalidSecret`, …) and message of the
+/// `RotationError` that `body` throws, or `nil` (recorded as an issue) when it throws nothing or something else.
+func targetError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> (type: String, message: String)? {
     do {
         try body()
-        Issue.record("expected a RotationError.target, but nothing was thrown", sourceLocation: sourceLocation)
-    } catch RotationError.target(let reason, let message) {
-        return (reason, message)
+        Issue.record("expected a RotationError, but nothing was thrown", sourceLocation: sourceLocation)
+    } catch let error as RotationError {
+        return (error.errorType, error.errorMessage)
     } catch {
-        Issue.record("expected a RotationError.target, got \(error)", sourceLocation: sourceLocation)
+        Issue.record("expected a RotationError, got \(error)", sourceLocation: sourceLocation)
     }
     return nil
 }

@@ -27,7 +27,7 @@ struct UnreachableServerTests {
 
         let started = Date()
         let error = targetError { try target.setSecret(versions.context(logger: logs.logger)) }
-        #expect(error?.reason == "Network")
+        #expect(error?.type == "Target.Network")
         #expect(error?.message.hasPrefix("Unable to log into database with previous, current, or pending secret of secret arn \(SecretVersions.arn) (network: ") == true)
         #expect(error?.message.contains("Connection refused") == true)
         #expect(Date().timeIntervalSince(started) < 3)
@@ -52,7 +52,7 @@ struct UnreachableServerTests {
         let started = Date()
         let error = targetError { try target.testSecret(versions.context(logger: LogRecorder().logger)) }
         let elapsed = Date().timeIntervalSince(started)
-        #expect(error?.reason == "Network")
+        #expect(error?.type == "Target.Network")
         #expect(error?.message.contains("timeout expired after 1500 ms connecting to app_user@127.0.0.1:\(listener.port)/postgres") == true)
         #expect(elapsed >= 1.4 && elapsed < 3)
     }
@@ -68,13 +68,13 @@ struct UnreachableServerTests {
         let started = Date()
         let error = targetError { try target.setSecret(versions.context(logger: logs.logger, deadline: .after(milliseconds: 2_500))) }
         let elapsed = Date().timeIntervalSince(started)
-        #expect(error?.reason == "Timeout")
+        #expect(error?.type == "Target.Timeout")
         #expect(elapsed >= 1.9 && elapsed < 2.5)
         // The pending attempt used the time; the current one did not start.
         #expect(logs.contains(.info, "(AWSCURRENT) with host '127.0.0.1' over SSL/TLS failed: timeout: not connecting to app_user@127.0.0.1"))
 
         let late = targetError { try target.testSecret(versions.context(logger: logs.logger, deadline: .after(milliseconds: 1_200))) }
-        #expect(late?.reason == "Timeout")
+        #expect(late?.type == "Target.Timeout")
         #expect(late?.message.contains("left before the Lambda deadline") == true)
         #expect(listener.connectionsAccepted() == 1)
     }

@@ -41,6 +41,19 @@ public final class PostgresConnection {
         let attemptMilliseconds = min(connectTimeoutMilliseconds, left)
         let connection = try Self.start(parameters)
         handle = connection
+        do {
+            try Self.poll(connection, for: attemptMilliseconds, limitedByDeadline: limitedByDeadline,
+                          endpoint: parameters.endpointDescription)
+        } catch {
+            // Free the half-open connection now rather than trusting the failed initializer's deinit.
+            close()
+            throw error
+        }
+    }
+
+    /// Drives `PQconnectPoll` until the connection is up, fails, or `milliseconds` pass.
+    private static func poll(_ connection: OpaquePointer, for attemptMilliseconds: Int64, limitedByDeadline: Bool,
+                             endpoint: String) throws(PostgresError) {
         let until = Deadline.now().epochMilliseconds + attemptMilliseconds
         var state = PGRES_POLLING_WRITING
         while state != PGRES_POLLING_OK {
@@ -52,7 +65,7 @@ public final class PostgresConnection {
                 let events = state == PGRES_POLLING_READING ? Int16(POLLIN) : Int16(POLLOUT)
                 guard Self.wait(for: events, on: PQsocket(connection), untilEpochMilliseconds: until) else {
                     throw PostgresError(limitedByDeadline ? .timeout : .network,
-                        "timeout expired after \(attemptMilliseconds) ms connecting to \(parameters.endpointDescription)"
+                        "timeout expired after \(attemptMilliseconds) ms connecting to \(endpoint)"
                         + (limitedByDeadline ? " (limited by the Lambda deadline)" : ""))
                 }
             default:

@@ -10,10 +10,14 @@ public struct PostgresConnectionParameters: Sendable, CustomStringConvertible {
         case verifyFull(rootCertificateFile: String)
     }
 
+    /// Host name or address (libpq resolves it and tries every address).
     public var host: String
     public var port: Int
+    /// The role to log in as.
     public var user: String
+    /// Sent only inside the SCRAM exchange; never logged.
     public var password: String
+    /// The database to connect to (`dbname`).
     public var database: String
     public var tls: TLS
 

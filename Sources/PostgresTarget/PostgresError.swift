@@ -26,6 +26,7 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
     }
 
     public var category: Category
+    /// One line naming the cause, users and hosts; never a password or verifier.
     public var message: String
 
     public init(_ category: Category, _ message: String) {

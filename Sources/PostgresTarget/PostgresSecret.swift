@@ -14,11 +14,17 @@ public struct PostgresSecret: Sendable {
         case alternatingUsers
     }
 
+    /// `postgres` or `aurora-postgresql`.
     public var engine: String
+    /// The server's host name or address; compared between versions and with the master's.
     public var host: String
+    /// `port`, 5432 when absent.
     public var port: Int
+    /// The role that logs in (and whose password changes, in single-user rotation).
     public var username: String
+    /// The role's password. Never logged, never in an error message.
     public var password: String
+    /// `dbname`, `postgres` when absent or null.
     public var dbname: String
     /// The raw `ssl` value; kept raw because the previous version inherits the current one's.
     public var ssl: JSONValue?

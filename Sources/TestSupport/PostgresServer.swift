@@ -27,6 +27,8 @@ public final class PostgresServer: @unchecked Sendable {
     public let tlsEnabled: Bool
     private let directory: String
     private let dataDirectory: String
+    private let serverCertificateFile: String
+    private let serverKeyFile: String
     private let lock = NSLock()
     private var process: Process?
 
@@ -51,9 +53,6 @@ public final class PostgresServer: @unchecked Sendable {
         try start()
     }
 
-    private let serverCertificateFile: String
-    private let serverKeyFile: String
-
     deinit {
         stop()
         try? FileManager.default.removeItem(atPath: directory)
@@ -64,22 +63,20 @@ public final class PostgresServer: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard process == nil else { return }
+        let firstStart = port == 0
         var lastError: Error?
-        for _ in 0..<3 {
-            if port == 0 { port = try freeLoopbackPort() }
+        for _ in 0..<(firstStart ? 3 : 1) {
+            if firstStart { port = try freeLoopbackPort() }
             do {
                 process = try launch()
                 return
             } catch {
+                // On a first start, another process may have taken the port between the probe and the bind.
                 lastError = error
-                // Another process may have taken the port between the probe and the bind.
-                if !isRestart { port = 0 }
             }
         }
         throw lastError ?? PostgresServerError("could not start PostgreSQL")
     }
-
-    private var isRestart = false
 
     /// Stops the server (fast shutdown: open sessions are ended) and waits for the postmaster to exit.
     public func stop() {
@@ -87,7 +84,6 @@ public final class PostgresServer: @unchecked Sendable {
         defer { lock.unlock() }
         guard let process else { return }
         self.process = nil
-        isRestart = true
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGINT)
         if !waitForExit(process, seconds: 20) {

@@ -53,13 +53,15 @@ let package = Package(
         // Test infrastructure shared by the tests and the benchmarks: the fake Runtime API server,
         // moto and PostgreSQL launchers, process helpers. Never linked into the Lambda binary.
         .target(name: "TestSupport", dependencies: ["JSON"]),
-        .executableTarget(name: "RotatorBench", dependencies: ["TestSupport", "SigV4", "SecretsManager", "JSON", "PostgresTarget", "Rotation", logging]),
+        .executableTarget(
+            name: "RotatorBench",
+            dependencies: ["TestSupport", "SigV4", "SecretsManager", "JSON", "HTTPClient", "PostgresTarget", "Rotation", logging]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "JSON"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
         .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "TestSupport", "JSON", logging]),
-        .testTarget(name: "SecretsManagerTests", dependencies: ["SecretsManager", "SigV4", "TestSupport", "JSON"]),
+        .testTarget(name: "SecretsManagerTests", dependencies: ["SecretsManager", "SigV4", "TestSupport", "JSON", "HTTPClient", logging]),
         .testTarget(name: "RotationTests", dependencies: ["Rotation", "SecretsManager", "TestSupport", "JSON"]),
         .testTarget(name: "PostgresTargetTests", dependencies: ["PostgresTarget", "Rotation", "TestSupport", "JSON"]),
     ],

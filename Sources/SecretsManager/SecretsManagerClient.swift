@@ -21,7 +21,8 @@ public final class SecretsManagerClient {
     private let signer: SigV4Signer
     private let logger: Logger
     private let randomUnit: () -> Double
-    private let clock: () -> Int64
+    /// Wall-clock seconds for `X-Amz-Date`; tests fix it to compare with known signatures.
+    var clock: () -> Int64
     private var quota = RetryQuota()
     /// The derived signing key changes once a day; deriving it costs four HMACs per request otherwise.
     private var signingKeyCache: (dateStamp: String, key: [UInt8])?
@@ -134,7 +135,7 @@ public final class SecretsManagerClient {
     }
 
     /// The signed HTTP request for one attempt; signed anew each time so `X-Amz-Date` stays current.
-    private func request(_ operation: String, _ payload: [UInt8], timeoutMilliseconds: Int) -> HTTPRequest {
+    func request(_ operation: String, _ payload: [UInt8], timeoutMilliseconds: Int) -> HTTPRequest {
         let date = SigningDate(secondsSinceEpoch: clock())
         let headers: [(name: String, value: String)] = [
             ("Host", endpoint.hostHeader),

@@ -1,0 +1,180 @@
+import Foundation
+import JSON
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// moto as a local Secrets Manager with IAM signature checking, for tests, benchmarks and `make demo`.
+///
+/// moto runs through `scripts/moto_admin.py serve`, which calls `moto.server.main(["-H", "127.0.0.1",
+/// "-p", port])` and exits by itself if this process dies, so moto never outlives the tests. `stop()`
+/// (also called from `deinit`) ends it earlier.
+public final class MotoServer: @unchecked Sendable {
+    public let endpoint: String
+    public let region: String
+    /// Temporary credentials of the rotation role (an `ASIA…` key and a session token) when IAM auth is on.
+    public let roleCredentials: (accessKeyId: String, secretAccessKey: String, sessionToken: String?)
+    public let port: Int
+    /// The admin user's keys, for `moto_admin.py`. Not the code under test's credentials.
+    private let adminCredentials: (accessKeyId: String, secretAccessKey: String)
+    private let process: Process
+    private let logFile: URL
+    private let lock = NSLock()
+    private var stopped = false
+
+    /// Starts `moto.server -H 127.0.0.1 -p <free port>`; with iamAuth, provisions an IAM user + role while
+    /// auth is off, turns signature checking on (`/moto-api/reset-auth 0`), then AssumeRole gives temporary
+    /// credentials (ASIA key + session token). Every later request is signature-checked.
+    /// - Throws: `ServerError` with the end of moto's log when it does not start or provisioning fails.
+    public static func start(iamAuth: Bool = true) throws -> MotoServer {
+        var lastError: Error = ServerError("moto did not start")
+        // The free port may be taken between finding it and moto binding it: try a few.
+        for _ in 0..<3 {
+            do {
+                return try MotoServer(port: try FreePort.find(), iamAuth: iamAuth)
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+
+    private init(port: Int, iamAuth: Bool) throws {
+        self.port = port
+        self.endpoint = "http://127.0.0.1:\(port)"
+        self.region = "us-east-1"
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(port)-\(getpid()).log")
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logFile)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", PythonScript.scriptsDirectory.appendingPathComponent("moto_admin.py").path, "serve",
+            "--port", String(port), "--watch-parent",
+        ]
+        process.environment = PythonScript.childEnvironment()
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try? log.close()
+
+        do {
+            try Self.waitUntilAccepting(port: port, process: process, logFile: logFile)
+            if iamAuth {
+                let output = try PythonScript.run("moto_admin.py", ["--endpoint", endpoint, "provision-auth"])
+                let document = try JSONValue(parsing: output)
+                guard let adminKey = document["admin"]?["accessKeyId"]?.stringValue,
+                    let adminSecret = document["admin"]?["secretAccessKey"]?.stringValue,
+                    let roleKey = document["role"]?["accessKeyId"]?.stringValue,
+                    let roleSecret = document["role"]?["secretAccessKey"]?.stringValue,
+                    let roleToken = document["role"]?["sessionToken"]?.stringValue
+                else { throw ServerError("moto_admin.py provision-auth printed an unexpected document") }
+                adminCredentials = (adminKey, adminSecret)
+                roleCredentials = (roleKey, roleSecret, roleToken)
+            } else {
+                adminCredentials = ("testing", "testing")
+                roleCredentials = ("testing", "testing", nil)
+            }
+        } catch {
+            Self.terminate(process)
+            try? FileManager.default.removeItem(at: logFile)
+            throw error
+        }
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// Environment for the code under test: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+    /// AWS_SESSION_TOKEN, SECRETS_MANAGER_ENDPOINT.
+    public var clientEnvironment: [String: String] {
+        var environment = [
+            "AWS_REGION": region,
+            "AWS_ACCESS_KEY_ID": roleCredentials.accessKeyId,
+            "AWS_SECRET_ACCESS_KEY": roleCredentials.secretAccessKey,
+            "SECRETS_MANAGER_ENDPOINT": endpoint,
+        ]
+        if let token = roleCredentials.sessionToken { environment["AWS_SESSION_TOKEN"] = token }
+        return environment
+    }
+
+    /// Creates a secret with the admin user; returns its ARN.
+    public func createSecret(name: String, secretString: String) throws -> String {
+        let output = try admin(["create-secret", "--name", name, "--secret-string", "-"], input: secretString)
+        guard let arn = try JSONValue(parsing: output)["ARN"]?.stringValue else {
+            throw ServerError("create-secret printed no ARN")
+        }
+        return arn
+    }
+
+    /// rotate_secret with an unknown Lambda ARN + AutomaticallyAfterDays: leaves the AWSPENDING stub with no
+    /// value and RotationEnabled=true, exactly as AWS before createSecret; returns the token.
+    public func startRotation(secretId: String) throws -> String {
+        let output = try admin(["start-rotation", "--secret-id", secretId])
+        guard let token = try JSONValue(parsing: output)["token"]?.stringValue else {
+            throw ServerError("start-rotation printed no token")
+        }
+        return token
+    }
+
+    /// The raw DescribeSecret document (timestamps as epoch seconds).
+    public func describe(secretId: String) throws -> JSONValue {
+        try JSONValue(parsing: admin(["describe", "--secret-id", secretId]))
+    }
+
+    /// The SecretString of the version labelled `stage`; `nil` if that version has no value.
+    public func secretString(secretId: String, stage: String) throws -> String? {
+        try JSONValue(parsing: admin(["get-value", "--secret-id", secretId, "--stage", stage]))["SecretString"]?
+            .stringValue
+    }
+
+    /// Runs any `moto_admin.py` subcommand against this server with the admin user's keys; returns its JSON.
+    public func admin(_ arguments: [String]) throws -> String {
+        try admin(arguments, input: nil)
+    }
+
+    private func admin(_ arguments: [String], input: String?) throws -> String {
+        try PythonScript.run(
+            "moto_admin.py", ["--endpoint", endpoint] + arguments, input: input,
+            environment: [
+                "MOTO_ADMIN_ACCESS_KEY_ID": adminCredentials.accessKeyId,
+                "MOTO_ADMIN_SECRET_ACCESS_KEY": adminCredentials.secretAccessKey,
+            ])
+    }
+
+    /// Stops moto (SIGTERM, then SIGKILL after a second). Safe to call more than once.
+    public func stop() {
+        lock.lock()
+        let alreadyStopped = stopped
+        stopped = true
+        lock.unlock()
+        guard !alreadyStopped else { return }
+        Self.terminate(process)
+        try? FileManager.default.removeItem(at: logFile)
+    }
+
+    private static func terminate(_ process: Process) {
+        guard process.isRunning else { return }
+        process.terminate()
+        let giveUp = Date().addingTimeInterval(1)
+        while process.isRunning && Date() < giveUp { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    private static func waitUntilAccepting(port: Int, process: Process, logFile: URL) throws {
+        let giveUp = Date().addingTimeInterval(30)
+        while Date() < giveUp {
+            if FreePort.isAccepting(port: port) { return }
+            guard process.isRunning else {
+                let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+                throw ServerError("moto exited before listening on port \(port): \(log.suffix(2_000))")
+            }
+            usleep(50_000)
+        }
+        throw ServerError("moto did not listen on port \(port) within 30 s")
+    }
+}

@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+"""Administer a local moto server acting as Secrets Manager, for tests, benchmarks and `make demo`.
+
+Every subcommand prints one JSON document on stdout. A failed AWS call prints
+{"error": "<Code>", "message": "..."} and exits with status 1.
+
+    python3 scripts/moto_admin.py serve --port 5123 [--watch-parent]
+    python3 scripts/moto_admin.py --endpoint http://127.0.0.1:5123 provision-auth
+    python3 scripts/moto_admin.py --endpoint URL create-secret --name NAME --secret-string -   (value on stdin)
+    python3 scripts/moto_admin.py --endpoint URL start-rotation --secret-id ID [--token T]
+    python3 scripts/moto_admin.py --endpoint URL describe --secret-id ID
+    python3 scripts/moto_admin.py --endpoint URL get-value --secret-id ID [--stage S | --version-id V]
+    python3 scripts/moto_admin.py --endpoint URL put-value --secret-id ID --token T --stages AWSPENDING --secret-string -
+    python3 scripts/moto_admin.py --endpoint URL update-stage --secret-id ID --stage S [--move-to V] [--remove-from V]
+    python3 scripts/moto_admin.py --endpoint URL reset-auth --count 0|inf
+
+After `provision-auth`, moto checks the signature of every request. The admin user's keys come from
+MOTO_ADMIN_ACCESS_KEY_ID / MOTO_ADMIN_SECRET_ACCESS_KEY (any value works while auth is off).
+Facts behind this: /work/shared/reference/moto-as-secrets-manager.md §1.2 and §2.
+"""
+import argparse
+import datetime
+import json
+import os
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+ADMIN_USER = "rotator-admin"
+ROLE_NAME = "rotator-lambda"
+# What the rotation function is allowed to do: the actions of template.yaml plus ListSecretVersionIds.
+# moto checks secretsmanager actions against resource "*" only.
+ROLE_ACTIONS = [
+    "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecretVersionStage", "secretsmanager:GetRandomPassword",
+    "secretsmanager:ListSecretVersionIds",
+]
+
+
+def emit(document):
+    json.dump(document, sys.stdout, default=_json_default)
+    sys.stdout.write("\n")
+
+
+def _json_default(value):
+    if isinstance(value, datetime.datetime):
+        return value.timestamp()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    raise TypeError(type(value).__name__)
+
+
+def client(args, service, access_key=None, secret_key=None, token=None):
+    import boto3
+    from botocore.config import Config
+    return boto3.client(
+        service, endpoint_url=args.endpoint, region_name=REGION,
+        aws_access_key_id=access_key or os.environ.get("MOTO_ADMIN_ACCESS_KEY_ID", "testing"),
+        aws_secret_access_key=secret_key or os.environ.get("MOTO_ADMIN_SECRET_ACCESS_KEY", "testing"),
+        aws_session_token=token,
+        config=Config(retries={"mode": "standard", "max_attempts": 3}))
+
+
+def reset_auth(endpoint, count):
+    # text/plain: a form-encoded body is swallowed by Flask and the call fails with 500.
+    request = urllib.request.Request(
+        endpoint + "/moto-api/reset-auth", data=str(count).encode(), method="POST",
+        headers={"Content-Type": "text/plain"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def secret_string(value):
+    return sys.stdin.read() if value == "-" else value
+
+
+def cmd_serve(args):
+    if args.watch_parent:
+        # moto must never outlive whoever started it, even if that process is killed.
+        parent = os.getppid()
+
+        def watch():
+            while True:
+                time.sleep(0.5)
+                if os.getppid() != parent:
+                    os._exit(0)
+        threading.Thread(target=watch, daemon=True).start()
+    from moto.server import main as moto_main
+    moto_main(["-H", args.host, "-p", str(args.port)])
+
+
+def cmd_provision_auth(args):
+    reset_auth(args.endpoint, "inf")  # free actions until the user and role exist
+    iam = client(args, "iam")
+    iam.create_user(UserName=ADMIN_USER)
+    iam.put_user_policy(UserName=ADMIN_USER, PolicyName="admin", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=ADMIN_USER)["AccessKey"]
+    iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/{ADMIN_USER}"}}]}))
+    iam.put_role_policy(RoleName=ROLE_NAME, PolicyName="rotation", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ROLE_ACTIONS, "Resource": "*"}]}))
+    reset_auth(args.endpoint, 0)  # from here on every request is signature-checked
+    sts = client(args, "sts", key["AccessKeyId"], key["SecretAccessKey"])
+    role = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{ROLE_NAME}", RoleSessionName="rotator-tests")
+    credentials = role["Credentials"]
+    emit({
+        "region": REGION,
+        "admin": {"accessKeyId": key["AccessKeyId"], "secretAccessKey": key["SecretAccessKey"]},
+        "role": {"accessKeyId": credentials["AccessKeyId"], "secretAccessKey": credentials["SecretAccessKey"],
+                 "sessionToken": credentials["SessionToken"]},
+    })
+
+
+def cmd_create_secret(args):
+    response = client(args, "secretsmanager").create_secret(
+        Name=args.name, SecretString=secret_string(args.secret_string))
+    emit({"ARN": response["ARN"], "Name": response["Name"], "VersionId": response.get("VersionId")})
+
+
+def cmd_start_rotation(args):
+    """rotate_secret with an unknown Lambda ARN: moto adds the AWSPENDING stub (no value) and sets
+    RotationEnabled before failing to find the function, which is the state AWS is in when it invokes
+    createSecret. The call's ResourceNotFoundException is expected; the resulting state is checked."""
+    from botocore.exceptions import ClientError
+    secrets = client(args, "secretsmanager")
+    token = args.token or str(uuid.uuid4())
+    try:
+        secrets.rotate_secret(
+            SecretId=args.secret_id, ClientRequestToken=token, RotationLambdaARN=args.lambda_arn,
+            RotationRules={"AutomaticallyAfterDays": args.days})
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+    described = secrets.describe_secret(SecretId=args.secret_id)
+    if described.get("RotationEnabled") is not True or \
+            "AWSPENDING" not in described.get("VersionIdsToStages", {}).get(token, []):
+        emit({"error": "RotationNotStarted", "message": "moto did not leave an AWSPENDING stub with rotation enabled"})
+        sys.exit(1)
+    emit({"token": token})
+
+
+def cmd_describe(args):
+    response = client(args, "secretsmanager").describe_secret(SecretId=args.secret_id)
+    response.pop("ResponseMetadata", None)
+    emit(response)
+
+
+def cmd_get_value(args):
+    from botocore.exceptions import ClientError
+    parameters = {"SecretId": args.secret_id}
+    if args.version_id:
+        parameters["VersionId"] = args.version_id
+    if args.stage or not args.version_id:
+        parameters["VersionStage"] = args.stage or "AWSCURRENT"  # always explicit: moto's default can differ
+    try:
+        response = client(args, "secretsmanager").get_secret_value(**parameters)
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ResourceNotFoundException" and "secret value" in str(error):
+            emit({"SecretString": None})  # the version exists but has no value (the AWSPENDING stub)
+            return
+        raise
+    emit({"SecretString": response.get("SecretString"), "VersionId": response["VersionId"],
+          "VersionStages": response.get("VersionStages", [])})
+
+
+def cmd_put_value(args):
+    response = client(args, "secretsmanager").put_secret_value(
+        SecretId=args.secret_id, ClientRequestToken=args.token, SecretString=secret_string(args.secret_string),
+        VersionStages=args.stages)
+    emit({"ARN": response["ARN"], "VersionId": response["VersionId"], "VersionStages": response["VersionStages"]})
+
+
+def cmd_update_stage(args):
+    parameters = {"SecretId": args.secret_id, "VersionStage": args.stage}
+    if args.move_to:
+        parameters["MoveToVersionId"] = args.move_to
+    if args.remove_from:
+        parameters["RemoveFromVersionId"] = args.remove_from
+    response = client(args, "secretsmanager").update_secret_version_stage(**parameters)
+    emit({"ARN": response["ARN"], "Name": response["Name"]})
+
+
+def cmd_reset_auth(args):
+    emit(reset_auth(args.endpoint, args.count))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--endpoint", default=os.environ.get("MOTO_ENDPOINT", "http://127.0.0.1:5000"))
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run moto's server (blocks)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, required=True)
+    serve.add_argument("--watch-parent", action="store_true", help="exit when the parent process dies")
+    serve.set_defaults(run=cmd_serve)
+
+    commands.add_parser("provision-auth", help="IAM user + role, auth on, AssumeRole").set_defaults(
+        run=cmd_provision_auth)
+
+    create = commands.add_parser("create-secret")
+    create.add_argument("--name", required=True)
+    create.add_argument("--secret-string", required=True, help="the value, or - to read it from stdin")
+    create.set_defaults(run=cmd_create_secret)
+
+    rotation = commands.add_parser("start-rotation")
+    rotation.add_argument("--secret-id", required=True)
+    rotation.add_argument("--token")
+    rotation.add_argument("--lambda-arn", default=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:rotator-not-deployed")
+    rotation.add_argument("--days", type=int, default=30)
+    rotation.set_defaults(run=cmd_start_rotation)
+
+    describe = commands.add_parser("describe")
+    describe.add_argument("--secret-id", required=True)
+    describe.set_defaults(run=cmd_describe)
+
+    get_value = commands.add_parser("get-value")
+    get_value.add_argument("--secret-id", required=True)
+    get_value.add_argument("--stage")
+    get_value.add_argument("--version-id")
+    get_value.set_defaults(run=cmd_get_value)
+
+    put_value = commands.add_parser("put-value")
+    put_value.add_argument("--secret-id", required=True)
+    put_value.add_argument("--token", required=True)
+    put_value.add_argument("--stages", nargs="+", default=["AWSPENDING"])
+    put_value.add_argument("--secret-string", required=True, help="the value, or - to read it from stdin")
+    put_value.set_defaults(run=cmd_put_value)
+
+    update = commands.add_parser("update-stage")
+    update.add_argument("--secret-id", required=True)
+    update.add_argument("--stage", required=True)
+    update.add_argument("--move-to")
+    update.add_argument("--remove-from")
+    update.set_defaults(run=cmd_update_stage)
+
+    reset = commands.add_parser("reset-auth")
+    reset.add_argument("--count", required=True, help="0: check every request from now on; inf: never")
+    reset.set_defaults(run=cmd_reset_auth)
+
+    args = parser.parse_args()
+    args.endpoint = args.endpoint.rstrip("/")
+    try:
+        args.run(args)
+    except Exception as error:  # noqa: BLE001 - one JSON error line for the caller, whatever failed
+        response = getattr(error, "response", None)
+        if isinstance(response, dict) and "Error" in response:
+            emit({"error": response["Error"].get("Code", "Unknown"), "message": response["Error"].get("Message", "")})
+        else:
+            emit({"error": type(error).__name__, "message": str(error)})
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -53,7 +53,9 @@ let package = Package(
         // Test infrastructure shared by the tests and the benchmarks: the fake Runtime API server,
         // moto and PostgreSQL launchers, process helpers. Never linked into the Lambda binary.
         .target(name: "TestSupport", dependencies: ["JSON"]),
-        .executableTarget(name: "RotatorBench", dependencies: ["TestSupport", "SigV4", "SecretsManager", "JSON", "HTTPClient", logging]),
+        .executableTarget(
+            name: "RotatorBench",
+            dependencies: ["TestSupport", "SigV4", "SecretsManager", "JSON", "HTTPClient", "PostgresTarget", "Rotation", logging]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "JSON"]),

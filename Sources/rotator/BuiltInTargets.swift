@@ -1,6 +1,7 @@
+import PostgresTarget
 import Rotation
 
 /// The targets this binary ships with; the generic target is always included by the library.
 enum BuiltInTargets {
-    static var all: [TargetChoice] { [] }
+    static var all: [TargetChoice] { [PostgresTargetFactory.choice] }
 }

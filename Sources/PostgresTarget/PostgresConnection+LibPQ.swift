@@ -1,0 +1,114 @@
+import CLibPQ
+import HTTPClient
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The libpq plumbing behind `PostgresConnection`: C string arrays, socket waits and result decoding.
+extension PostgresConnection {
+    /// Starts a non-blocking connection with keyword/value arrays; `expand_dbname` is off, so a database name
+    /// is never read as a conninfo string or URI.
+    static func start(_ parameters: PostgresConnectionParameters) throws(PostgresError) -> OpaquePointer {
+        let pairs = parameters.keywordValuePairs
+        let started = withCStrings(pairs.map(\.0), nullTerminated: true) { keywords in
+            withCStrings(pairs.map(\.1), nullTerminated: true) { values in
+                PQconnectStartParams(keywords, values, 0)
+            }
+        }
+        guard let connection = started else {
+            throw PostgresError(.configuration, "libpq could not allocate a connection")
+        }
+        if PQstatus(connection) == CONNECTION_BAD {
+            let message = errorMessage(connection)
+            PQfinish(connection)
+            throw PostgresError(PostgresErrorClassifier.category(connectionMessage: message), message)
+        }
+        return connection
+    }
+
+    /// Calls `body` with a C array of copies of `strings`. The copies are wiped before they are freed: one of
+    /// them is a password.
+    static func withCStrings<Result>(_ strings: [String], nullTerminated: Bool = false,
+                                     _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> Result) -> Result {
+        let copies: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+        defer {
+            for copy in copies {
+                guard let copy else { continue }
+                memset(copy, 0, strlen(copy))
+                free(copy)
+            }
+        }
+        var pointers = copies.map { $0.map { UnsafePointer($0) } }
+        if nullTerminated { pointers.append(nil) }
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+
+    /// Waits until `socket` is ready for `events` or the clock passes `until`; `false` means time ran out.
+    static func wait(for events: Int16, on socket: Int32, untilEpochMilliseconds until: Int64) -> Bool {
+        // No socket yet: let libpq move on and report what it finds.
+        guard socket >= 0 else { return true }
+        while true {
+            let left = until - Deadline.now().epochMilliseconds
+            guard left > 0 else { return false }
+            var entry = pollfd(fd: socket, events: events, revents: 0)
+            let ready = poll(&entry, 1, Int32(min(left, Int64(Int32.max))))
+            if ready > 0 { return true }
+            // On a socket error other than an interrupted wait, libpq's next call reports the cause.
+            if ready < 0 && errno != EINTR { return true }
+        }
+    }
+
+    /// The next result of the statement in flight, waiting no later than the deadline (minus the margin).
+    func nextResult(_ connection: OpaquePointer) throws(PostgresError) -> OpaquePointer? {
+        let until = deadlineEpochMilliseconds - Self.deadlineMarginMilliseconds
+        while PQisBusy(connection) == 1 {
+            guard Self.wait(for: Int16(POLLIN), on: PQsocket(connection), untilEpochMilliseconds: until) else {
+                // A statement that outlives the invocation would hold its locks while the Lambda is frozen.
+                close()
+                throw PostgresError(.timeout, "a statement on \(endpointDescription) did not finish before the Lambda deadline")
+            }
+            guard PQconsumeInput(connection) == 1 else { throw connectionFailure(connection) }
+        }
+        return PQgetResult(connection)
+    }
+
+    /// The connection's last error as a classified `PostgresError`.
+    func connectionFailure(_ connection: OpaquePointer) -> PostgresError {
+        let message = Self.errorMessage(connection)
+        return PostgresError(PostgresErrorClassifier.category(connectionMessage: message), message)
+    }
+
+    /// A failed result's error from its SQLSTATE and primary message. The full message is not used: for errors
+    /// with a position it quotes the statement (`LINE 1: ALTER ROLE … PASSWORD '…'`).
+    static func resultError(_ result: OpaquePointer, sensitive: [String]) -> PostgresError {
+        let sqlState = field(result, "C") ?? ""
+        let primary = field(result, "M") ?? PostgresErrorClassifier.oneLine(String(cString: PQresultErrorMessage(result)))
+        var message = PostgresErrorClassifier.oneLine(primary) + (sqlState.isEmpty ? "" : " (SQLSTATE \(sqlState))")
+        for secret in sensitive where !secret.isEmpty {
+            message = message.replacing(secret, with: "<redacted>")
+        }
+        return PostgresError(PostgresErrorClassifier.category(sqlState: sqlState), message)
+    }
+
+    static func field(_ result: OpaquePointer, _ code: Unicode.Scalar) -> String? {
+        guard let value = PQresultErrorField(result, Int32(code.value)) else { return nil }
+        return String(cString: value)
+    }
+
+    static func rows(of result: OpaquePointer) -> [[String?]] {
+        let columns = PQnfields(result)
+        return (0..<PQntuples(result)).map { row in
+            (0..<columns).map { column in
+                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+            }
+        }
+    }
+
+    static func errorMessage(_ connection: OpaquePointer) -> String {
+        guard let text = PQerrorMessage(connection) else { return "unknown libpq error" }
+        return PostgresErrorClassifier.oneLine(String(cString: text))
+    }
+}

@@ -1,0 +1,168 @@
+import CLibPQ
+import HTTPClient
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One libpq connection. Connecting and every query run on libpq's non-blocking API against a time limit, so a
+/// silent server or a black-holed network costs at most the limit, never the rest of the Lambda's run.
+/// Closed by `close()` or when the last reference goes.
+public final class PostgresConnection {
+    /// How long before the deadline work must be over: time for the error report to reach the Runtime API.
+    public static let deadlineMarginMilliseconds: Int64 = 500
+    /// An attempt with less time than this left is not started: it could not finish a TLS and SCRAM handshake.
+    public static let minimumAttemptMilliseconds: Int64 = 1_000
+
+    private var handle: OpaquePointer?
+    let deadlineEpochMilliseconds: Int64
+    /// `user@host:port/database`, for messages.
+    public let endpointDescription: String
+
+    /// Connects and authenticates.
+    ///
+    /// The attempt gets `connectTimeoutMilliseconds` or whatever is left before `deadline` (minus a margin),
+    /// whichever is shorter; with less than `minimumAttemptMilliseconds` left it does not start.
+    /// - Throws: `PostgresError` with the category of the failure (`.network`, `.authentication`, `.tls`,
+    ///   `.permission`, `.configuration`, `.timeout`); the caller decides whether another credential or plain
+    ///   text is worth a try.
+    public init(parameters: PostgresConnectionParameters, connectTimeoutMilliseconds: Int64 = 5_000,
+                deadline: Deadline) throws(PostgresError) {
+        self.deadlineEpochMilliseconds = deadline.epochMilliseconds
+        self.endpointDescription = parameters.endpointDescription
+        let left = deadline.remainingMilliseconds - Self.deadlineMarginMilliseconds
+        guard left >= Self.minimumAttemptMilliseconds else {
+            throw PostgresError(.timeout, "not connecting to \(parameters.endpointDescription): only \(max(left, 0)) ms "
+                + "left before the Lambda deadline")
+        }
+        let limitedByDeadline = left < connectTimeoutMilliseconds
+        let attemptMilliseconds = min(connectTimeoutMilliseconds, left)
+        let connection = try Self.start(parameters)
+        handle = connection
+        do {
+            try Self.poll(connection, for: attemptMilliseconds, limitedByDeadline: limitedByDeadline,
+                          endpoint: parameters.endpointDescription)
+        } catch {
+            // Free the half-open connection now rather than trusting the failed initializer's deinit.
+            close()
+            throw error
+        }
+    }
+
+    /// Drives `PQconnectPoll` until the connection is up, fails, or `milliseconds` pass.
+    private static func poll(_ connection: OpaquePointer, for attemptMilliseconds: Int64, limitedByDeadline: Bool,
+                             endpoint: String) throws(PostgresError) {
+        let until = Deadline.now().epochMilliseconds + attemptMilliseconds
+        var state = PGRES_POLLING_WRITING
+        while state != PGRES_POLLING_OK {
+            switch state {
+            case PGRES_POLLING_FAILED:
+                let message = Self.errorMessage(connection)
+                throw PostgresError(PostgresErrorClassifier.category(connectionMessage: message), message)
+            case PGRES_POLLING_READING, PGRES_POLLING_WRITING:
+                let events = state == PGRES_POLLING_READING ? Int16(POLLIN) : Int16(POLLOUT)
+                guard Self.wait(for: events, on: PQsocket(connection), untilEpochMilliseconds: until) else {
+                    throw PostgresError(limitedByDeadline ? .timeout : .network,
+                        "timeout expired after \(attemptMilliseconds) ms connecting to \(endpoint)"
+                        + (limitedByDeadline ? " (limited by the Lambda deadline)" : ""))
+                }
+            default:
+                break
+            }
+            state = PQconnectPoll(connection)
+        }
+    }
+
+    deinit {
+        if let handle { PQfinish(handle) }
+    }
+
+    /// Closes the connection; later calls do nothing.
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+    }
+
+    /// Whether the connection runs over TLS.
+    public var usesTLS: Bool {
+        guard let handle else { return false }
+        return PQsslInUse(handle) == 1
+    }
+
+    /// Runs one statement, with `parameters` sent apart from the SQL text as `$1`, `$2`, … (text format).
+    /// Utility statements (`ALTER ROLE`, `CREATE ROLE`) take no parameters: build them with `quoteIdentifier`
+    /// and `quoteLiteral`. Any `sensitive` string is cut out of an error message should the server echo it.
+    /// - Returns: the rows of the result, each column as text or `nil` for SQL NULL.
+    /// - Throws: `PostgresError`, its category from the SQLSTATE (`.permission` for 42501, …), or `.timeout`
+    ///   when the deadline passes first (the connection is then closed).
+    @discardableResult
+    public func execute(_ sql: String, parameters: [String] = [], sensitive: [String] = []) throws(PostgresError)
+        -> [[String?]]
+    {
+        let connection = try open()
+        let sent = Self.withCStrings(parameters) { values in
+            PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
+        guard sent == 1 else { throw connectionFailure(connection) }
+        var rows: [[String?]] = []
+        var failure: PostgresError?
+        while let result = try nextResult(connection) {
+            defer { PQclear(result) }
+            let status = PQresultStatus(result)
+            if status == PGRES_TUPLES_OK {
+                rows += Self.rows(of: result)
+            } else if status != PGRES_COMMAND_OK, failure == nil {
+                failure = Self.resultError(result, sensitive: sensitive)
+            }
+        }
+        if let failure { throw failure }
+        return rows
+    }
+
+    /// `text` quoted as an SQL identifier by libpq (`PQescapeIdentifier`): double quotes, doubled inner quotes.
+    /// - Throws: `PostgresError(.configuration)` if libpq rejects the text (invalid UTF-8, NUL).
+    public func quoteIdentifier(_ text: String) throws(PostgresError) -> String {
+        let connection = try open()
+        guard !text.utf8.contains(0), let quoted = PQescapeIdentifier(connection, text, text.utf8.count) else {
+            throw PostgresError(.configuration, "cannot quote the name \(text) as an SQL identifier")
+        }
+        defer { PQfreemem(quoted) }
+        return String(cString: quoted)
+    }
+
+    /// `text` quoted as an SQL string literal by libpq (`PQescapeLiteral`), for statements that take no parameters.
+    /// - Throws: `PostgresError(.configuration)` if libpq rejects the text; the message never shows it.
+    public func quoteLiteral(_ text: String) throws(PostgresError) -> String {
+        let connection = try open()
+        guard !text.utf8.contains(0), let quoted = PQescapeLiteral(connection, text, text.utf8.count) else {
+            throw PostgresError(.configuration, "cannot quote a value as an SQL literal")
+        }
+        defer { PQfreemem(quoted) }
+        return String(cString: quoted)
+    }
+
+    /// The SCRAM-SHA-256 verifier for `password`, computed here with a random salt
+    /// (`PQencryptPasswordConn`), so that `ALTER ROLE … PASSWORD` carries no plain-text password on the wire
+    /// or into the server's statement log.
+    /// - Throws: `PostgresError(.configuration)` if libpq cannot compute it (the message never shows the password).
+    public func scramVerifier(password: String, user: String) throws(PostgresError) -> String {
+        let connection = try open()
+        guard !password.utf8.contains(0), let verifier = PQencryptPasswordConn(connection, password, user, "scram-sha-256")
+        else {
+            throw PostgresError(.configuration, "libpq could not compute a SCRAM-SHA-256 verifier: "
+                + Self.errorMessage(connection))
+        }
+        defer {
+            memset(verifier, 0, strlen(verifier))
+            PQfreemem(verifier)
+        }
+        return String(cString: verifier)
+    }
+
+    private func open() throws(PostgresError) -> OpaquePointer {
+        guard let handle else { throw PostgresError(.network, "the connection to \(endpointDescription) is closed") }
+        return handle
+    }
+}

@@ -1,0 +1,109 @@
+import JSON
+import Rotation
+
+/// The connection fields of a PostgreSQL secret, checked the way AWS's templates check them
+/// (`get_secret_dict`), with the same messages for missing keys and a wrong engine.
+public struct PostgresSecret: Sendable {
+    /// The engines the templates accept.
+    public static let engines = ["postgres", "aurora-postgresql"]
+
+    /// Which template's order of checks to follow: the single-user template checks the engine first, the
+    /// alternating-users one checks that `engine` is present along with the other required keys first.
+    public enum Validation: Sendable {
+        case singleUser
+        case alternatingUsers
+    }
+
+    /// `postgres` or `aurora-postgresql`.
+    public var engine: String
+    /// The server's host name or address; compared between versions and with the master's.
+    public var host: String
+    /// `port`, 5432 when absent.
+    public var port: Int
+    /// The role that logs in (and whose password changes, in single-user rotation).
+    public var username: String
+    /// The role's password. Never logged, never in an error message.
+    public var password: String
+    /// `dbname`, `postgres` when absent or null.
+    public var dbname: String
+    /// The raw `ssl` value; kept raw because the previous version inherits the current one's.
+    public var ssl: JSONValue?
+    /// `masterarn`, when present and a string.
+    public var masterARN: String?
+
+    public var tlsSetting: PostgresTLSSetting { PostgresTLSSetting(sslValue: ssl) }
+
+    /// Reads and checks a secret value.
+    /// - Throws: `PostgresError(.invalidSecret)` with the template's message, such as
+    ///   `host key is missing from secret JSON`.
+    public init(_ value: SecretValue, validation: Validation) throws(PostgresError) {
+        guard case .json(let object) = value else {
+            throw .invalidSecret("Secret value is not a JSON object; a PostgreSQL secret needs engine, host, username "
+                + "and password keys")
+        }
+        let engineMessage = "Database engine must be set to 'postgres' in order to use this rotation lambda"
+        var required = ["host", "username", "password"]
+        switch validation {
+        case .singleUser:
+            guard let engine = object["engine"]?.stringValue, Self.engines.contains(engine) else {
+                throw .invalidSecret(engineMessage)
+            }
+        case .alternatingUsers:
+            required.append("engine")
+        }
+        for key in required where object[key] == nil {
+            throw .invalidSecret("\(key) key is missing from secret JSON")
+        }
+        guard let engine = object["engine"]?.stringValue, Self.engines.contains(engine) else {
+            throw .invalidSecret(engineMessage)
+        }
+        self.engine = engine
+        self.host = try Self.string(object, "host")
+        self.username = try Self.string(object, "username")
+        self.password = try Self.string(object, "password")
+        self.port = try Self.port(object["port"])
+        switch object["dbname"] {
+        case nil, .null?: self.dbname = "postgres"
+        case .string(let name)?: self.dbname = name
+        case let other?: throw .invalidSecret("dbname in secret JSON must be a string, not a \(other.typeName)")
+        }
+        self.ssl = object["ssl"]
+        self.masterARN = object["masterarn"]?.stringValue
+    }
+
+    private static func string(_ object: JSONObject, _ key: String) throws(PostgresError) -> String {
+        guard let value = object[key] else { throw .invalidSecret("\(key) key is missing from secret JSON") }
+        guard let text = value.stringValue else {
+            throw .invalidSecret("\(key) in secret JSON must be a string, not a \(value.typeName)")
+        }
+        // libpq takes C strings: a NUL would cut the value short without a word.
+        guard !text.utf8.contains(0) else { throw .invalidSecret("\(key) in secret JSON contains a NUL character") }
+        return text
+    }
+
+    /// `int(port)` as the templates do it: a number or a string of digits, 5432 when absent.
+    private static func port(_ value: JSONValue?) throws(PostgresError) -> Int {
+        let port: Int?
+        switch value {
+        case nil: return 5432
+        case .number(let literal)?: port = Int(literal) ?? Double(literal).flatMap { $0 == $0.rounded() ? Int(exactly: $0) : nil }
+        case .string(let text)?: port = Int(text.trimmingSpaces)
+        default: port = nil
+        }
+        guard let port, (1...65_535).contains(port) else {
+            throw .invalidSecret("port in secret JSON must be a number from 1 to 65535 (a number or a string of digits)")
+        }
+        return port
+    }
+}
+
+extension String {
+    /// The string without leading and trailing ASCII white space (Python's `int()` allows it around digits).
+    fileprivate var trimmingSpaces: Substring {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return self[first...last]
+    }
+}

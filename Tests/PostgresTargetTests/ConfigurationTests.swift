@@ -1,0 +1,112 @@
+import HTTPClient
+import JSON
+@testable import PostgresTarget
+import Rotation
+import Testing
+
+@Suite("Configuration, target selection and error sorting")
+struct ConfigurationTests {
+    @Test("CA file: ROTATOR_DB_CA_FILE, then AWS_CA_BUNDLE, then the first system bundle that exists")
+    func caFileRules() throws {
+        let all: (String) -> Bool = { _ in true }
+        #expect(try PostgresTargetConfiguration(environment: ["ROTATOR_DB_CA_FILE": "/db.pem", "AWS_CA_BUNDLE": "/aws.pem"], fileExists: all).caFile == "/db.pem")
+        #expect(try PostgresTargetConfiguration(environment: ["AWS_CA_BUNDLE": "/aws.pem"], fileExists: all).caFile == "/aws.pem")
+        #expect(try PostgresTargetConfiguration(environment: [:], fileExists: all).caFile == "/etc/pki/tls/certs/ca-bundle.crt")
+        #expect(try PostgresTargetConfiguration(environment: [:], fileExists: { $0 == "/etc/ssl/cert.pem" }).caFile == "/etc/ssl/cert.pem")
+        #expect(try PostgresTargetConfiguration(environment: [:], fileExists: { _ in false }).caFile == nil)
+    }
+
+    @Test("mode and fallback switches")
+    func switches() throws {
+        let none: (String) -> Bool = { _ in false }
+        let defaults = try PostgresTargetConfiguration(environment: [:], fileExists: none)
+        #expect(defaults.mode == .automatic && !defaults.allowTLSFallback && defaults.connectTimeoutMilliseconds == 5_000)
+        #expect(try PostgresTargetConfiguration(environment: ["ROTATOR_POSTGRES_MODE": "Alternating"], fileExists: none).mode == .alternatingUsers)
+        #expect(try PostgresTargetConfiguration(environment: ["ROTATOR_POSTGRES_MODE": "single"], fileExists: none).mode == .singleUser)
+        #expect(throws: PostgresError.self) { try PostgresTargetConfiguration(environment: ["ROTATOR_POSTGRES_MODE": "dual"], fileExists: none) }
+        for truthy in ["true", "1", "Y", "yes"] {
+            #expect(try PostgresTargetConfiguration(environment: ["ROTATOR_ALLOW_TLS_FALLBACK": truthy], fileExists: none).allowTLSFallback)
+        }
+        #expect(try !PostgresTargetConfiguration(environment: ["ROTATOR_ALLOW_TLS_FALLBACK": "on"], fileExists: none).allowTLSFallback)
+    }
+
+    @Test("selection: engine decides whether it is ours; masterarn or the mode decides the strategy")
+    func selection() {
+        let single = SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p"}"#)
+        let multi = SecretValue(secretString: #"{"engine":"aurora-postgresql","host":"h","username":"u","password":"p","masterarn":"arn:m"}"#)
+        let mysql = SecretValue(secretString: #"{"engine":"mysql","host":"h","username":"u","password":"p"}"#)
+        let automatic = PostgresTargetConfiguration(caFile: nil)
+        #expect(PostgresTargetFactory.engines == ["postgres", "aurora-postgresql"])
+        #expect(PostgresTargetFactory.make(secret: single, configuration: automatic) is PostgresSingleUserTarget)
+        #expect(PostgresTargetFactory.make(secret: multi, configuration: automatic) is PostgresAlternatingUsersTarget)
+        #expect(PostgresTargetFactory.make(secret: mysql, configuration: automatic) == nil)
+        #expect(PostgresTargetFactory.make(secret: .plain("x"), configuration: automatic) == nil)
+        let forcedSingle = PostgresTargetConfiguration(mode: .singleUser, caFile: nil)
+        #expect(PostgresTargetFactory.make(secret: multi, configuration: forcedSingle) is PostgresSingleUserTarget)
+        let forcedAlternating = PostgresTargetConfiguration(mode: .alternatingUsers, caFile: nil)
+        #expect(PostgresTargetFactory.makeTarget(for: mysql, configuration: forcedAlternating) is PostgresAlternatingUsersTarget)
+    }
+
+    @Test("the postgres TargetChoice: engines, the templates' exclusions, a bad mode fails at start-up")
+    func choice() throws {
+        let choice = PostgresTargetFactory.choice
+        #expect(choice.name == "postgres" && choice.engines == ["postgres", "aurora-postgresql"])
+        let target = try choice.make(["ROTATOR_DB_CA_FILE": "/ca.pem"])
+        #expect(target is PostgresRotationTarget && target.name == "postgres")
+        #expect(target.defaultExcludeCharacters == ":/@\"'\\")
+        #expect(throws: ConfigurationError.self) { try choice.make(["ROTATOR_POSTGRES_MODE": "both"]) }
+    }
+
+    @Test("the postgres target picks the strategy per secret: masterarn toggles the user name")
+    func dispatch() throws {
+        let target = PostgresRotationTarget(configuration: PostgresTargetConfiguration(caFile: nil))
+        let context = SecretVersions().context(logger: LogRecorder().logger)
+        let single = SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p"}"#)
+        let multi = SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p","masterarn":"arn:m"}"#)
+        #expect(try target.makePendingSecret(current: single, newPassword: "n", context: context).string("username") == "u")
+        #expect(try target.makePendingSecret(current: multi, newPassword: "n", context: context).string("username") == "u_clone")
+    }
+
+    @Test("libpq connection messages sort into categories", arguments: [
+        (#"connection to server at "127.0.0.1", port 5432 failed: FATAL:  password authentication failed for user "u""#, PostgresError.Category.authentication),
+        (#"connection to server at "db" (10.0.0.1), port 5432 failed: FATAL:  no pg_hba.conf entry for host "10.0.0.2", user "u", database "d", SSL off"#, .authentication),
+        (#"connection to server at "127.0.0.1", port 5432 failed: FATAL:  role "ghost" does not exist"#, .authentication),
+        (#"connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "nope" does not exist"#, .configuration),
+        (#"connection to server at "127.0.0.1", port 5432 failed: FATAL:  role "u" is not permitted to log in"#, .permission),
+        (#"connection to server at "127.0.0.1", port 5432 failed: FATAL:  permission denied for database "d" DETAIL:  User does not have CONNECT privilege."#, .permission),
+        (#"connection to server at "127.0.0.1", port 5432 failed: Connection refused Is the server running on that host and accepting TCP/IP connections?"#, .network),
+        (#"could not translate host name "nowhere.invalid" to address: Name or service not known"#, .network),
+        (#"connection to server at "ssl.example.com" (10.0.0.1), port 5432 failed: FATAL:  the database system is shutting down"#, .network),
+        (#"connection to server at "127.0.0.1", port 5432 failed: server does not support SSL, but SSL was required"#, .tls),
+        (#"connection to server at "127.0.0.1", port 5432 failed: SSL error: certificate verify failed"#, .tls),
+        (#"connection to server at "db", port 5432 failed: server certificate for "other" does not match host name "db""#, .tls),
+        (#"connection to server at "localhost" (::1), port 5432 failed: Connection refused connection to server at "localhost" (127.0.0.1), port 5432 failed: SSL error: certificate verify failed"#, .tls),
+        (#"connection to server at "127.0.0.1", port 5432 failed: root certificate file "/x.pem" does not exist"#, .configuration),
+    ])
+    func connectionMessages(message: String, expected: PostgresError.Category) {
+        #expect(PostgresErrorClassifier.category(connectionMessage: message) == expected)
+    }
+
+    @Test("SQLSTATEs sort into categories")
+    func sqlStates() {
+        #expect(PostgresErrorClassifier.category(sqlState: "42501") == .permission)
+        #expect(PostgresErrorClassifier.category(sqlState: "28P01") == .authentication)
+        #expect(PostgresErrorClassifier.category(sqlState: "28000") == .authentication)
+        #expect(PostgresErrorClassifier.category(sqlState: "08006") == .network)
+        #expect(PostgresErrorClassifier.category(sqlState: "57P01") == .network)
+        #expect(PostgresErrorClassifier.category(sqlState: "42710") == .query)
+        #expect(PostgresError(.tls, "x").rotationError(templateMessage: "T") == .target(reason: "TLS", message: "T (tls: x)"))
+        #expect(PostgresError(.invalidSecret, "host key is missing from secret JSON").rotationError == .invalidSecret("host key is missing from secret JSON"))
+    }
+
+    @Test("connection parameters never show the password; no attempt without time left")
+    func parameters() {
+        let parameters = PostgresConnectionParameters(host: "db", port: 5432, user: "u", password: "s3cr3t-pw", database: "d",
+                                                      tls: .verifyFull(rootCertificateFile: "/ca.pem"))
+        #expect(!parameters.description.contains("s3cr3t-pw") && !"\(parameters)".contains("s3cr3t-pw"))
+        #expect(parameters.keywordValuePairs.contains { $0 == ("sslmode", "verify-full") })
+        #expect(throws: PostgresError.self) {
+            _ = try PostgresConnection(parameters: parameters, deadline: .after(milliseconds: 900))
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import JSON
+@testable import PostgresTarget
+import Rotation
+import Testing
+
+@Suite("Secret JSON as the templates read it")
+struct PostgresSecretTests {
+    func parse(_ json: String, _ validation: PostgresSecret.Validation = .singleUser) throws(PostgresError) -> PostgresSecret {
+        try PostgresSecret(SecretValue(secretString: json), validation: validation)
+    }
+
+    func message(_ json: String, _ validation: PostgresSecret.Validation = .singleUser) -> String? {
+        do throws(PostgresError) {
+            _ = try parse(json, validation)
+            return nil
+        } catch {
+            #expect(error.category == .invalidSecret)
+            return error.message
+        }
+    }
+
+    @Test("defaults: port 5432, dbname postgres; port as number or string")
+    func defaults() throws {
+        let secret = try parse(#"{"engine":"postgres","host":"db","username":"u","password":"p"}"#)
+        #expect(secret.port == 5432 && secret.dbname == "postgres" && secret.ssl == nil && secret.masterARN == nil)
+        #expect(try parse(#"{"engine":"aurora-postgresql","host":"db","username":"u","password":"p","port":"6543"}"#).port == 6543)
+        #expect(try parse(#"{"engine":"postgres","host":"db","username":"u","password":"p","port":6543,"dbname":null}"#).dbname == "postgres")
+        #expect(try parse(#"{"engine":"postgres","host":"db","username":"u","password":"p","port":" 15 ","dbname":"app"}"#).port == 15)
+    }
+
+    @Test("the templates' messages for a wrong engine and missing keys, in each template's order")
+    func templateMessages() {
+        let engine = "Database engine must be set to 'postgres' in order to use this rotation lambda"
+        #expect(message(#"{"host":"db","username":"u","password":"p"}"#) == engine)
+        #expect(message(#"{"engine":"mysql"}"#) == engine)
+        #expect(message(#"{"engine":"postgres","username":"u","password":"p"}"#) == "host key is missing from secret JSON")
+        #expect(message(#"{"engine":"postgres","host":"db","password":"p"}"#) == "username key is missing from secret JSON")
+        #expect(message(#"{"engine":"postgres","host":"db","username":"u"}"#) == "password key is missing from secret JSON")
+        // The alternating-users template checks that engine is present with the other keys, before its value.
+        #expect(message(#"{"host":"db","username":"u","password":"p"}"#, .alternatingUsers) == "engine key is missing from secret JSON")
+        #expect(message(#"{"engine":"postgres","username":"u"}"#, .alternatingUsers) == "host key is missing from secret JSON")
+        #expect(message(#"{"engine":"oracle","host":"db","username":"u","password":"p"}"#, .alternatingUsers) == engine)
+    }
+
+    @Test("wrong types and bad ports say what is wrong without showing a value")
+    func wrongTypes() {
+        #expect(message(#"{"engine":"postgres","host":"db","username":"u","password":12345}"#) == "password in secret JSON must be a string, not a number")
+        #expect(message(#"{"engine":"postgres","host":"db","username":"u","password":"p","port":"54x"}"#)?.hasPrefix("port in secret JSON must be") == true)
+        #expect(message(#"{"engine":"postgres","host":"db","username":"u","password":"p","port":70000}"#)?.hasPrefix("port in secret JSON must be") == true)
+        #expect(message(#"{"engine":"postgres","host":"db","username":"u","password":"a\u0000b"}"#) == "password in secret JSON contains a NUL character")
+        #expect(message("just-a-password")?.hasPrefix("Secret value is not a JSON object") == true)
+    }
+
+    @Test("ssl values as the templates read them", arguments: [
+        (JSONValue?.none, PostgresTLSSetting.preferred), (.bool(true), .required), (.bool(false), .disabled),
+        (.string("TRUE"), .required), (.string("false"), .disabled), (.string("yes"), .preferred),
+        (.string("require"), .preferred), (.number("1"), .preferred), (.null, .preferred),
+    ])
+    func tlsSetting(value: JSONValue?, expected: PostgresTLSSetting) {
+        #expect(PostgresTLSSetting(sslValue: value) == expected)
+    }
+
+    @Test("the _clone rule and PostgreSQL's 63-byte limit")
+    func cloneNames() throws {
+        #expect(try PostgresUserNames.alternate(of: "app") == "app_clone")
+        #expect(try PostgresUserNames.alternate(of: "app_clone") == "app")
+        #expect(try PostgresUserNames.alternate(of: "Über") == "Über_clone")
+        let longest = String(repeating: "a", count: 57)
+        #expect(try PostgresUserNames.alternate(of: longest) == longest + "_clone")
+        let tooLong = "Unable to clone user, username length with _clone appended would exceed 63 characters"
+        #expect(throws: PostgresError(.invalidSecret, tooLong)) { try PostgresUserNames.alternate(of: longest + "a") }
+        // 29 two-byte characters are 58 bytes: the template would allow it, PostgreSQL would cut it short.
+        #expect(throws: PostgresError(.invalidSecret, tooLong)) { try PostgresUserNames.alternate(of: String(repeating: "é", count: 29)) }
+    }
+
+    @Test("makePendingSecret keeps every other key, value, type and the order")
+    func pendingKeepsEverything() throws {
+        let current = SecretValue(secretString: #"{"engine":"postgres","host":"db","username":"app","password":"old","port":"5432","ssl":true,"custom":1.50,"masterarn":"arn:m"}"#)
+        let context = SecretVersions().context(logger: LogRecorder().logger)
+        let single = try PostgresSingleUserTarget(configuration: PostgresTargetConfiguration(caFile: nil))
+            .makePendingSecret(current: current, newPassword: "new", context: context)
+        #expect(single.secretString == #"{"engine":"postgres","host":"db","username":"app","password":"new","port":"5432","ssl":true,"custom":1.50,"masterarn":"arn:m"}"#)
+        let alternating = try PostgresAlternatingUsersTarget(configuration: PostgresTargetConfiguration(caFile: nil))
+            .makePendingSecret(current: current, newPassword: "new", context: context)
+        #expect(alternating.secretString == #"{"engine":"postgres","host":"db","username":"app_clone","password":"new","port":"5432","ssl":true,"custom":1.50,"masterarn":"arn:m"}"#)
+        let bad = SecretValue(secretString: #"{"engine":"postgres","username":"app","password":"old"}"#)
+        #expect(throws: RotationError.self) { try PostgresSingleUserTarget(configuration: PostgresTargetConfiguration(caFile: nil)).makePendingSecret(current: bad, newPassword: "n", context: context) }
+    }
+}

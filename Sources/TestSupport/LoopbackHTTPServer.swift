@@ -109,12 +109,15 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         return false
     }
 
+    /// Stops accepting and drops open connections. Safe to call more than once (deinit calls it again):
+    /// only the first call touches the descriptors, whose numbers may belong to another server afterwards.
     public func stop() {
-        let sockets = state.withLock { state -> Set<Int32> in
-            guard !state.stopped else { return [] }
+        let sockets = state.withLock { state -> Set<Int32>? in
+            guard !state.stopped else { return nil }
             state.stopped = true
             return state.openSockets
         }
+        guard let sockets else { return }
         // Only shut down here: the accept thread closes the descriptor when it leaves accept(), so the number
         // cannot be reused by another server while that thread might still call accept() on it.
         shutdown(listener, Int32(SHUT_RDWR))

@@ -14,18 +14,18 @@ enum CredentialResolver {
     static func resolve(environment: [String: String], files: LocalFiles) throws(SecretsManagerConfigurationError)
         -> Credentials
     {
-        if let accessKey = nonEmpty(environment["AWS_ACCESS_KEY_ID"]) {
-            guard let secret = nonEmpty(environment["AWS_SECRET_ACCESS_KEY"]) else {
+        if let accessKey = environment.nonEmpty("AWS_ACCESS_KEY_ID") {
+            guard let secret = environment.nonEmpty("AWS_SECRET_ACCESS_KEY") else {
                 throw SecretsManagerConfigurationError("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")
             }
-            let token = nonEmpty(environment["AWS_SESSION_TOKEN"]) ?? nonEmpty(environment["AWS_SECURITY_TOKEN"])
+            let token = environment.nonEmpty("AWS_SESSION_TOKEN") ?? environment.nonEmpty("AWS_SECURITY_TOKEN")
             return Credentials(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: token)
         }
 
-        let profile = nonEmpty(environment["AWS_PROFILE"]) ?? nonEmpty(environment["AWS_DEFAULT_PROFILE"]) ?? "default"
-        let home = nonEmpty(environment["HOME"])
-        let credentialsPath = expand(nonEmpty(environment["AWS_SHARED_CREDENTIALS_FILE"]) ?? "~/.aws/credentials", home: home)
-        let configPath = expand(nonEmpty(environment["AWS_CONFIG_FILE"]) ?? "~/.aws/config", home: home)
+        let profile = environment.nonEmpty("AWS_PROFILE") ?? environment.nonEmpty("AWS_DEFAULT_PROFILE") ?? "default"
+        let home = environment.nonEmpty("HOME")
+        let credentialsPath = expand(environment.nonEmpty("AWS_SHARED_CREDENTIALS_FILE") ?? "~/.aws/credentials", home: home)
+        let configPath = expand(environment.nonEmpty("AWS_CONFIG_FILE") ?? "~/.aws/config", home: home)
         let fromCredentials = credentialsPath.flatMap(files.read).map(SharedConfigFile.init(text:))?
             .credentialsProfile(profile)
         let fromConfig = configPath.flatMap(files.read).map(SharedConfigFile.init(text:))?.configProfile(profile)
@@ -63,13 +63,13 @@ enum CredentialResolver {
     private static func staticKeys(_ section: [String: String]?, profile: String, file: String)
         throws(SecretsManagerConfigurationError) -> Credentials?
     {
-        guard let section, let accessKey = nonEmpty(section["aws_access_key_id"]) else { return nil }
-        guard let secret = nonEmpty(section["aws_secret_access_key"]) else {
+        guard let section, let accessKey = section["aws_access_key_id"].nonEmpty else { return nil }
+        guard let secret = section["aws_secret_access_key"].nonEmpty else {
             throw SecretsManagerConfigurationError(
                 "profile \"\(profile)\" in \(file) has aws_access_key_id but no aws_secret_access_key")
         }
         return Credentials(
-            accessKeyId: accessKey, secretAccessKey: secret, sessionToken: nonEmpty(section["aws_session_token"]))
+            accessKeyId: accessKey, secretAccessKey: secret, sessionToken: section["aws_session_token"].nonEmpty)
     }
 
     private static func unsupported(_ profile: String, _ what: String) -> SecretsManagerConfigurationError {
@@ -84,10 +84,5 @@ enum CredentialResolver {
         guard path.hasPrefix("~/") else { return path }
         guard let home else { return nil }
         return home + path.dropFirst(1)
-    }
-
-    private static func nonEmpty(_ value: String?) -> String? {
-        guard let value, !value.isEmpty else { return nil }
-        return value
     }
 }

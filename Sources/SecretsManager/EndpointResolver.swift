@@ -15,7 +15,7 @@ enum EndpointResolver {
         let useFIPS = try flag("AWS_USE_FIPS_ENDPOINT", in: environment)
         let useDualStack = try flag("AWS_USE_DUALSTACK_ENDPOINT", in: environment)
         for variable in customEndpointVariables {
-            guard let value = environment[variable], !value.isEmpty else { continue }
+            guard let value = environment.nonEmpty(variable) else { continue }
             if useFIPS {
                 throw SecretsManagerConfigurationError(
                     "Invalid Configuration: FIPS and custom endpoint are not supported (\(variable) is set and AWS_USE_FIPS_ENDPOINT=true)")
@@ -49,7 +49,7 @@ enum EndpointResolver {
 
     /// Reads an SDK boolean variable: `true` or `false` in any case; unset or empty is `false`.
     static func flag(_ name: String, in environment: [String: String]) throws(SecretsManagerConfigurationError) -> Bool {
-        guard let value = environment[name], !value.isEmpty else { return false }
+        guard let value = environment.nonEmpty(name) else { return false }
         switch value.lowercased() {
         case "true": return true
         case "false": return false

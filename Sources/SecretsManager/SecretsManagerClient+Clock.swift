@@ -3,14 +3,13 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import HTTPClient
 
 /// Time sources and sleeping, without Foundation.
 extension SecretsManagerClient {
     /// Wall-clock seconds since the epoch, for `X-Amz-Date`.
     static func secondsSinceEpoch() -> Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Int64(time.tv_sec)
+        Deadline.now().epochMilliseconds / 1_000
     }
 
     /// Monotonic milliseconds, for measuring durations that wall-clock steps must not distort.

@@ -34,8 +34,8 @@ public final class SecretsManagerClient {
     ///
     /// - Parameters:
     ///   - randomUnit: the jitter source, uniform in [0, 1); tests pass a constant to make backoff predictable.
-    /// - Throws: `SecretsManagerError` with code `invalidRequest` when `configuration.endpoint` is not a usable
-    ///   URL, or `network` when libcurl cannot create a handle. Neither is retryable: report and stop.
+    /// - Throws: `SecretsManagerError` with code `invalidConfiguration` when `configuration.endpoint` is not a
+    ///   usable URL, or `network` when libcurl cannot create a handle. Neither is retryable: report and stop.
     public init(
         configuration: SecretsManagerConfiguration, logger: Logger,
         randomUnit: @escaping () -> Double = { Double.random(in: 0..<1) }
@@ -43,7 +43,7 @@ public final class SecretsManagerClient {
         do {
             self.endpoint = try ServiceEndpoint(parsing: configuration.endpoint, source: "endpoint")
         } catch {
-            throw SecretsManagerError(code: .invalidRequest, message: error.message)
+            throw SecretsManagerError(code: .invalidConfiguration, message: error.message)
         }
         do {
             self.http = try HTTPClient(

@@ -36,7 +36,7 @@ public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, Cu
 
     /// The same, with the file system replaced (tests).
     init(environment: [String: String], files: LocalFiles) throws(SecretsManagerConfigurationError) {
-        guard let region = Self.nonEmpty(environment["AWS_REGION"]) ?? Self.nonEmpty(environment["AWS_DEFAULT_REGION"])
+        guard let region = environment.nonEmpty("AWS_REGION") ?? environment.nonEmpty("AWS_DEFAULT_REGION")
         else {
             throw SecretsManagerConfigurationError(
                 "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), e.g. AWS_REGION=us-east-1")
@@ -64,7 +64,7 @@ public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, Cu
     }
 
     private static func maxAttempts(_ environment: [String: String]) throws(SecretsManagerConfigurationError) -> Int {
-        guard let text = nonEmpty(environment["AWS_MAX_ATTEMPTS"]) else { return 3 }
+        guard let text = environment.nonEmpty("AWS_MAX_ATTEMPTS") else { return 3 }
         guard let value = Int(text), value >= 1, value <= 100 else {
             throw SecretsManagerConfigurationError("AWS_MAX_ATTEMPTS must be a whole number from 1 to 100 (got \"\(text)\")")
         }
@@ -74,7 +74,7 @@ public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, Cu
     private static func caBundle(_ environment: [String: String], files: LocalFiles)
         throws(SecretsManagerConfigurationError) -> String?
     {
-        if let path = nonEmpty(environment["AWS_CA_BUNDLE"]) {
+        if let path = environment.nonEmpty("AWS_CA_BUNDLE") {
             guard files.exists(path) else {
                 throw SecretsManagerConfigurationError("AWS_CA_BUNDLE names \(path), which does not exist")
             }
@@ -90,10 +90,5 @@ public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, Cu
                 (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                     || byte == UInt8(ascii: "-")
             }
-    }
-
-    private static func nonEmpty(_ value: String?) -> String? {
-        guard let value, !value.isEmpty else { return nil }
-        return value
     }
 }

@@ -48,7 +48,8 @@ extension SecretsManagerError {
     /// The text of the first `<name>…</name>` element, entity-decoded; enough for AWS's flat XML errors.
     static func xmlElement(_ name: String, in body: [UInt8]) -> String? {
         let text = String(decoding: body.prefix(65_536), as: UTF8.self)
-        guard let open = text.range(of: "<\(name)>"), let close = text.range(of: "</\(name)>", range: open.upperBound..<text.endIndex)
+        guard let open = text.firstRange(of: "<\(name)>"),
+            let close = text[open.upperBound...].firstRange(of: "</\(name)>")
         else { return nil }
         return decodeEntities(String(text[open.upperBound..<close.lowerBound])).trimmingSpaces()
     }
@@ -67,19 +68,11 @@ extension SecretsManagerError {
 
 extension StringProtocol {
     /// Self without leading or trailing spaces, tabs and line breaks.
-    func trimmingSpaces() -> String {
+    fileprivate func trimmingSpaces() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
             return ""
         }
         return String(self[first...last])
-    }
-}
-
-extension String {
-    /// The first occurrence of `needle` in `range` (no Foundation).
-    func range(of needle: String, range: Range<Index>? = nil) -> Range<Index>? {
-        let searched = self[range ?? startIndex..<endIndex]
-        return searched.firstRange(of: needle)
     }
 }

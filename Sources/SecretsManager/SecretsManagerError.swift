@@ -39,6 +39,8 @@ public struct SecretsManagerError: Error, Sendable, CustomStringConvertible {
         public static let invalidResponse = Code("InvalidResponse")
         /// Local: the TLS handshake or certificate verification failed.
         public static let tls = Code("TLSError")
+        /// Local: the client cannot be built from its configuration (for example a malformed endpoint).
+        public static let invalidConfiguration = Code("InvalidConfiguration")
 
         /// Codes that mean the credentials or the signature were rejected: fix the configuration, do not retry.
         public var isAuthenticationFailure: Bool {

@@ -23,8 +23,10 @@ struct ServiceEndpoint: Sendable, Equatable {
     /// Parses an `http://` or `https://` URL with a host and an optional port and path.
     /// - Throws: a configuration error naming `source` (the variable it came from) when the URL is unusable.
     init(parsing text: String, source: String) throws(SecretsManagerConfigurationError) {
+        // A URL with user information may carry a password: never repeat it.
+        let shown = text.contains("@") ? "a URL with user information, not shown" : "\"\(text)\""
         let invalid = SecretsManagerConfigurationError(
-            "\(source) must be an http:// or https:// URL with a host (got \"\(text)\")")
+            "\(source) must be an http:// or https:// URL with a host, without user information or query (got \(shown))")
         let lowered = text.lowercased()
         let scheme: String
         if lowered.hasPrefix("https://") {

@@ -38,6 +38,27 @@ import Testing
         }
     }
 
+    @Test func endpointWithUserInformationIsNotRepeated() {
+        let error = #expect(throws: SecretsManagerConfigurationError.self) {
+            try SecretsManagerConfiguration(environment: [
+                "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "B",
+                "SECRETS_MANAGER_ENDPOINT": "https://proxyuser:zzPROXYPASSzz@proxy.example.com",
+            ])
+        }
+        #expect(error?.message.contains("zzPROXYPASSzz") == false)
+    }
+
+    @Test func clientRejectsAMalformedEndpointSetAfterResolution() throws {
+        var configuration = try SecretsManagerConfiguration(environment: [
+            "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "B",
+        ])
+        configuration.endpoint = "not a url"
+        let error = #expect(throws: SecretsManagerError.self) {
+            try SecretsManagerClient(configuration: configuration, logger: LogCapture().logger)
+        }
+        #expect(error?.code == .invalidConfiguration)
+    }
+
     @Test func configurationErrorsNeverShowKeys() {
         let errors: [SecretsManagerConfigurationError] = [
             #expect(throws: SecretsManagerConfigurationError.self) {

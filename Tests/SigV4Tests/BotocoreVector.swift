@@ -28,7 +28,7 @@ struct BotocoreVector: Sendable, CustomTestStringConvertible {
     static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Vectors/secretsmanager-sigv4.json")
 
-    /// Every vector; empty (and `loadError` set) if the file is missing or malformed.
+    /// Every vector; empty if the file is missing or malformed (`vectorsArePresent` then fails).
     static let all: [BotocoreVector] = (try? load()) ?? []
 
     static func load() throws -> [BotocoreVector] {

@@ -112,16 +112,14 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// Stops accepting and drops open connections. Safe to call more than once (deinit calls it again):
     /// only the first call touches the descriptors, whose numbers may belong to another server afterwards.
     public func stop() {
-        let sockets = state.withLock { state -> Set<Int32>? in
-            guard !state.stopped else { return nil }
+        state.withLock { state in
+            guard !state.stopped else { return }
             state.stopped = true
-            return state.openSockets
+            // Only shut down here: the accept thread closes the listener when it leaves accept(), and connection
+            // threads close their sockets under this lock, so no number can be reused while we touch it.
+            shutdown(listener, Int32(SHUT_RDWR))
+            for socket in state.openSockets { shutdown(socket, Int32(SHUT_RDWR)) }
         }
-        guard let sockets else { return }
-        // Only shut down here: the accept thread closes the descriptor when it leaves accept(), so the number
-        // cannot be reused by another server while that thread might still call accept() on it.
-        shutdown(listener, Int32(SHUT_RDWR))
-        for socket in sockets { shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
@@ -149,8 +147,10 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         var reader = SocketReader(socket: client)
         var index = 0
         defer {
-            state.withLock { _ = $0.openSockets.remove(client) }
-            close(client)
+            state.withLock { state in
+                state.openSockets.remove(client)
+                close(client)
+            }
         }
         while let request = reader.readRequest(indexOnConnection: index, connectionNumber: connectionNumber) {
             index += 1

@@ -16,6 +16,7 @@
 #                             order on the link line does not matter and no shared copy is picked up.
 #   DEPS/pkgconfig/*.pc       libcurl, libpq, libcrypto pointing at DEPS: scripts/package.sh sets PKG_CONFIG_PATH
 #   DEPS/VERSIONS             source package versions used
+# Usage: build-deps.sh [--check]   (--check exits 1 when a build is needed, without building)
 # Needs: deb-src lines for Debian (see docs/deploy.md), dpkg-dev, gcc, make, libssl-dev.
 set -euo pipefail
 
@@ -30,6 +31,7 @@ if [[ -f $DEPS/stamp && $(cat "$DEPS/stamp") == "$STAMP_VERSION" ]]; then
     log "up to date ($DEPS; $(tr '\n' ' ' < "$DEPS/VERSIONS"))"
     exit 0
 fi
+[[ ${1:-} != --check ]] || exit 1   # --check: only report whether a build is needed
 
 for tool in dpkg-source apt-get gcc make pkg-config; do
     command -v "$tool" >/dev/null || die "'$tool' not found (apt-get install dpkg-dev gcc make pkg-config)"

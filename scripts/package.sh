@@ -32,7 +32,7 @@ for tool in swift gcc strip zip unzip readelf nm python3 flock patchelf ldd awk;
 done
 
 # 1. static C dependencies (serialised with the Swift builds: they share the same two cores)
-flock "$LOCK" bash scripts/build-deps.sh
+bash scripts/build-deps.sh --check || flock "$LOCK" bash scripts/build-deps.sh
 DEPS=$repo/.build-deps
 
 # 2. compat object + release build
@@ -71,7 +71,7 @@ strip --strip-all -o "$elf" "$bin"
 chmod 755 "$elf"
 bash scripts/bundle-libs.sh "$elf" "$STAGE/lib" >&2
 
-# 4. gate, zip (fixed timestamps: the same build gives the same zip, so `sam deploy` skips unchanged code)
+# 4. gate, zip (fixed timestamps: the same staged files give the same zip, so `sam deploy` skips unchanged code)
 python3 scripts/abi_gate.py "$STAGE" || die "ABI gate failed: the zip would not load on provided.al2023"
 find "$STAGE" -exec touch -h -d '2000-01-01 00:00:00 UTC' {} +
 (cd "$STAGE" && zip -q -X -9 -r "$repo/$ZIP" .)

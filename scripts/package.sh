@@ -71,6 +71,11 @@ strip --strip-all -o "$elf" "$bin"
 chmod 755 "$elf"
 bash scripts/bundle-libs.sh "$elf" "$STAGE/lib" >&2
 
+# Lambda runs the code as an unprivileged user: every file must be world-readable (executables world-executable).
+if unreadable=$(find "$STAGE" -type f ! -perm -o+r) && [[ -n $unreadable ]]; then
+    die "not world-readable (Lambda could not load them): $unreadable"
+fi
+
 # 4. gate, zip (fixed timestamps: the same staged files give the same zip, so `sam deploy` skips unchanged code)
 python3 scripts/abi_gate.py "$STAGE" || die "ABI gate failed: the zip would not load on provided.al2023"
 find "$STAGE" -exec touch -h -d '2000-01-01 00:00:00 UTC' {} +

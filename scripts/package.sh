@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# make package: builds the Lambda zip for provided.al2023 on this (Debian 12) machine, no Docker.
+#
+#   1. scripts/build-deps.sh: minimal static libcurl and libpq from Debian's sources (cached in .build-deps).
+#   2. swift build -c release --product rotator --static-swift-stdlib, linked against those archives, Debian's
+#      static OpenSSL and libstdc++, and scripts/compat/lambda_compat.c (hypotf, arc4random: glibc 2.35/2.36
+#      symbols the static parts reference), with DT_RPATH $ORIGIN/lib for anything bundled later.
+#   3. strip; stage dist/rotator-lambda/ (bootstrap [+ rotator] [+ lib/]); bundle any remaining non-glibc library.
+#   4. ABI gate (scripts/abi_gate.py), zip to dist/rotator-lambda.zip, print the size, fail above MAX_ZIP_BYTES.
+#
+# Environment: BOOTSTRAP_MODE=binary (default: the ELF is /var/task/bootstrap) | script (./bootstrap + rotator);
+#              SCRATCH (default .build-lambda), MAX_ZIP_BYTES (default 8000000), PRODUCT (default rotator),
+#              ZIP_RECOMPRESS=1 (default; 0 skips advzip).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+PRODUCT=${PRODUCT:-rotator}
+SCRATCH=${SCRATCH:-.build-lambda}
+BOOTSTRAP_MODE=${BOOTSTRAP_MODE:-binary}
+MAX_ZIP_BYTES=${MAX_ZIP_BYTES:-8000000}
+STAGE=dist/rotator-lambda
+ZIP=dist/rotator-lambda.zip
+LOCK=/tmp/swift-build.lock
+
+die() { echo "package: ERROR: $*" >&2; exit 1; }
+log() { echo "package: $*" >&2; }
+
+case $BOOTSTRAP_MODE in binary|script) ;; *) die "BOOTSTRAP_MODE must be binary or script, not '$BOOTSTRAP_MODE'" ;; esac
+for tool in swift gcc strip zip unzip readelf nm python3 flock patchelf ldd awk; do
+    command -v "$tool" >/dev/null || die "'$tool' not found (see docs/Makefile.package.mk: make deps)"
+done
+
+# 1. static C dependencies (serialised with the Swift builds: they share the same two cores)
+bash scripts/build-deps.sh --check || flock "$LOCK" bash scripts/build-deps.sh
+DEPS=$repo/.build-deps
+
+# 2. compat object + release build
+mkdir -p "$SCRATCH/compat"
+compat=$repo/$SCRATCH/compat/lambda_compat.o
+gcc -O2 -fPIC -fno-math-errno -Wall -Wextra -Werror -c scripts/compat/lambda_compat.c -o "$compat"
+
+swift_flags=(-c release --product "$PRODUCT" --static-swift-stdlib --scratch-path "$SCRATCH" --disable-local-rpath
+    -Xlinker --disable-new-dtags -Xlinker -rpath -Xlinker '$ORIGIN/lib'
+    -Xlinker "$compat")
+log "swift build ${swift_flags[*]}"
+export PKG_CONFIG_PATH=$DEPS/pkgconfig
+if ! flock "$LOCK" swift build "${swift_flags[@]}" >"$SCRATCH/build.log" 2>&1; then
+    tail -60 "$SCRATCH/build.log" >&2
+    die "swift build failed (full log: $SCRATCH/build.log)"
+fi
+tail -2 "$SCRATCH/build.log" >&2
+bin=$(swift build "${swift_flags[@]}" --show-bin-path)/$PRODUCT
+[[ -x $bin ]] || die "no binary at $bin"
+
+# The binary must use at most FoundationEssentials: no full Foundation, no FoundationInternationalization / ICU.
+if heavy=$(nm "$bin" | grep -E '\$s10Foundation|\$s30FoundationInternationalization|\$s14_FoundationICU|\$s19FoundationNetworking|\$s13FoundationXML|_ZN6icu_[0-9]' | head -3) && [[ -n $heavy ]]; then
+    die "the $PRODUCT binary links full Foundation / ICU (import FoundationEssentials instead):"$'\n'"$heavy"
+fi
+
+# 3. stage
+rm -rf "$STAGE" "$ZIP"
+mkdir -p "$STAGE"
+if [[ $BOOTSTRAP_MODE == binary ]]; then
+    elf=$STAGE/bootstrap
+else
+    elf=$STAGE/rotator
+    install -m 755 bootstrap "$STAGE/bootstrap"
+fi
+strip --strip-all -o "$elf" "$bin"
+chmod 755 "$elf"
+bash scripts/bundle-libs.sh "$elf" "$STAGE/lib" >&2
+
+# Lambda runs the code as an unprivileged user: every file must be world-readable (executables world-executable).
+if unreadable=$(find "$STAGE" -type f ! -perm -o+r) && [[ -n $unreadable ]]; then
+    die "not world-readable (Lambda could not load them): $unreadable"
+fi
+
+# 4. gate, zip (fixed timestamps: the same staged files give the same zip, so `sam deploy` skips unchanged code)
+python3 scripts/abi_gate.py "$STAGE" || die "ABI gate failed: the zip would not load on provided.al2023"
+find "$STAGE" -exec touch -h -d '2000-01-01 00:00:00 UTC' {} +
+(cd "$STAGE" && zip -q -X -9 -r "$repo/$ZIP" .)
+# advzip re-deflates with a stronger (7-Zip) encoder: about 4% smaller, still plain deflate, about 20 s.
+if [[ ${ZIP_RECOMPRESS:-1} == 1 ]]; then
+    command -v advzip >/dev/null || die "advzip not found (apt-get install advancecomp), or set ZIP_RECOMPRESS=0"
+    advzip -q -z -3 "$ZIP"
+    unzip -tq "$ZIP" >/dev/null || die "advzip produced a broken zip"
+fi
+mode=$(unzip -Z "$ZIP" bootstrap | awk '{print $1}')
+[[ $mode == -rwx* ]] || die "bootstrap in the zip is not executable ($mode)"
+
+size=$(stat -c %s "$ZIP")
+printf 'package: %s  %d bytes (%.2f MB); limit %d bytes; binary %d bytes stripped\n' \
+    "$ZIP" "$size" "$(awk -v s="$size" 'BEGIN{print s/1000000}')" "$MAX_ZIP_BYTES" "$(stat -c %s "$elf")"
+unzip -Z -l "$ZIP" | sed 's/^/package:   /'
+(( size <= MAX_ZIP_BYTES )) || die "zip is $size bytes, above the $MAX_ZIP_BYTES-byte budget"

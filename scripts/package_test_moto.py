@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Secrets Manager fixture for the package test's rotation scenario (moto over HTTPS, boto3 on the host).
+
+  setup   creates a secret, starts a rotation the way Secrets Manager does before it invokes the function
+          (AWSPENDING stub, RotationEnabled; moto cannot call our Lambda, see reference/moto-as-secrets-manager.md
+          §1.2), and writes the four events (createSecret, setSecret, testSecret, finishSecret) for the fake
+          Runtime API. Secret values go only to --state (mode 600), never to stdout.
+  verify  checks the whole rotation happened: four 202 responses and no error in the Runtime API record,
+          AWSCURRENT on the new version, AWSPREVIOUS on the old one, a new password, and no secret value in any
+          log file or Runtime API body given.
+  verify-refused  checks the bootstrap reported an error (and no response) for every event, e.g. when the
+          endpoint's certificate is not in the CA bundle, and that the secret is untouched.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+import uuid
+
+import boto3
+import botocore.exceptions
+
+FAKE_FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:rotator-package-test"
+
+
+def client(args):
+    return boto3.client("secretsmanager", endpoint_url=args.endpoint, region_name=args.region, verify=args.ca,
+                        aws_access_key_id="AKIAPACKAGETEST00001", aws_secret_access_key="package-test-not-secret")
+
+
+def stages(sm, arn: str) -> dict[str, list[str]]:
+    return sm.describe_secret(SecretId=arn).get("VersionIdsToStages", {})
+
+
+def setup(args) -> int:
+    sm = client(args)
+    old_password = secrets.token_urlsafe(24)
+    value = {"engine": "generic", "username": "package_test_user", "password": old_password}
+    created = sm.create_secret(Name=f"package-test/{uuid.uuid4().hex[:12]}", SecretString=json.dumps(value))
+    arn, old_version = created["ARN"], created["VersionId"]
+    token = str(uuid.uuid4())
+    try:
+        sm.rotate_secret(SecretId=arn, ClientRequestToken=token, RotationLambdaARN=FAKE_FUNCTION_ARN,
+                         RotationRules={"AutomaticallyAfterDays": 30})
+    except botocore.exceptions.ClientError as error:   # moto cannot find our function: expected, state is set
+        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+    found = stages(sm, arn)
+    if found.get(token) != ["AWSPENDING"]:
+        print(f"setup: moto did not stage AWSPENDING on the token: {found}", file=sys.stderr)
+        return 1
+    events = [{"Step": step, "SecretId": arn, "ClientRequestToken": token}
+              for step in ("createSecret", "setSecret", "testSecret", "finishSecret")]
+    with open(args.events, "w") as handle:
+        json.dump(events, handle)
+    fd = os.open(args.state, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump({"arn": arn, "token": token, "oldVersion": old_version, "secrets": [old_password]}, handle)
+    print(f"setup: secret {arn} staged for rotation (token {token}); 4 events in {args.events}")
+    return 0
+
+
+def load_record(path: str) -> list[dict]:
+    with open(path) as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def scan(paths: list[str], values: list[str]) -> list[str]:
+    leaks = []
+    for path in paths:
+        with open(path, errors="replace") as handle:
+            text = handle.read()
+        leaks += [f"{path}: contains secret value #{i + 1}" for i, value in enumerate(values) if value and value in text]
+    return leaks
+
+
+def verify(args) -> int:
+    with open(args.state) as handle:
+        state = json.load(handle)
+    sm = client(args)
+    problems = []
+    record = load_record(args.record)
+    responses = [r for r in record if r["kind"] == "response" and r["status"] == 202]
+    errors = [r for r in record if r["kind"] in ("error", "init-error")]
+    if errors:
+        problems += [f"Runtime API got an error report: {e.get('errorType')}: "
+                     f"{(e.get('body') or {}).get('errorMessage') if isinstance(e.get('body'), dict) else e.get('body')}"
+                     for e in errors]
+    if len(responses) != 4:
+        problems.append(f"expected 4 accepted responses, got {len(responses)}")
+    found = stages(sm, state["arn"])
+    if "AWSCURRENT" not in found.get(state["token"], []):
+        problems.append(f"AWSCURRENT is not on the new version: {found}")
+    if "AWSPREVIOUS" not in found.get(state["oldVersion"], []):
+        problems.append(f"AWSPREVIOUS is not on the old version: {found}")
+    current = json.loads(sm.get_secret_value(SecretId=state["arn"], VersionStage="AWSCURRENT")["SecretString"])
+    new_password = current.get("password", "")
+    if not new_password or new_password in state["secrets"]:
+        problems.append("the password did not change")
+    if current.get("username") != "package_test_user":
+        problems.append("the other keys of the secret were not kept")
+    problems += scan(args.logs, state["secrets"] + [new_password])
+    for line in problems:
+        print(f"verify: FAIL {line}", file=sys.stderr)
+    if problems:
+        return 1
+    print(f"verify: ok - 4 steps answered 202, AWSCURRENT moved to {state['token']}, password changed, "
+          f"no secret value in {len(args.logs)} log file(s)")
+    return 0
+
+
+def verify_refused(args) -> int:
+    with open(args.state) as handle:
+        state = json.load(handle)
+    record = load_record(args.record)
+    served = [r for r in record if r["kind"] == "next" and r["status"] == 200]
+    errors = [r for r in record if r["kind"] == "error" and r["status"] == 202]
+    responses = [r for r in record if r["kind"] == "response"]
+    problems = []
+    if not served:
+        problems.append("the bootstrap never fetched an event")
+    if responses:
+        problems.append(f"{len(responses)} event(s) succeeded although the endpoint is untrusted")
+    if len(errors) != len(served):
+        problems.append(f"{len(served)} event(s) served but {len(errors)} error report(s)")
+    problems += scan(args.logs, state["secrets"])
+    for line in problems:
+        print(f"verify-refused: FAIL {line}", file=sys.stderr)
+    if problems:
+        return 1
+    first = errors[0]
+    message = first["body"].get("errorMessage") if isinstance(first.get("body"), dict) else first.get("body")
+    print(f"verify-refused: ok - every event failed: {first.get('errorType')}: {message}")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["setup", "verify", "verify-refused"])
+    parser.add_argument("--endpoint", required=True, help="moto's https://127.0.0.1:port")
+    parser.add_argument("--ca", required=True, help="CA file that signed moto's certificate")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--state", required=True)
+    parser.add_argument("--events")
+    parser.add_argument("--record")
+    parser.add_argument("--logs", nargs="*", default=[])
+    args = parser.parse_args()
+    return {"setup": setup, "verify": verify, "verify-refused": verify_refused}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

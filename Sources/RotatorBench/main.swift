@@ -1,18 +1,45 @@
 import Foundation
+import TestSupport
 
 // `make bench`: figures for the budgets in the issues, printed, never asserted by timed tests.
-// Arguments: the folder holding the release binaries (rotator, LambdaEcho).
+// Argument: the folder holding the release binaries (rotator, LambdaEcho).
 let binaries = CommandLine.arguments.dropFirst().first ?? ".build-release/release"
 
 func section(_ title: String) { print("\n== \(title)") }
 
 do {
-    section("Lambda runtime (LambdaEcho, release build)")
-    let echo = binaries + "/LambdaEcho"
-    print(try RuntimeBenchmarks.coldStart(binary: echo, environment: [:]))
-    let warm = try RuntimeBenchmarks.warmRoundTrip(binary: echo, environment: [:], event: #"{"Step":"createSecret"}"#)
-    print(warm.roundTrip)
-    print(warm.memory)
+    let rotatorEnvironment = [
+        "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "bench-not-a-secret",
+        "SECRETS_MANAGER_ENDPOINT": "http://127.0.0.1:9",
+    ]
+    for (name, environment) in [("LambdaEcho", [String: String]()), ("rotator", rotatorEnvironment)] {
+        section("Lambda runtime: \(name), release build, fake Runtime API on loopback")
+        let binary = binaries + "/" + name
+        print(try RuntimeBenchmarks.coldStart(binary: binary, environment: environment))
+        if name == "LambdaEcho" {
+            let warm = try RuntimeBenchmarks.warmRoundTrip(binary: binary, environment: environment, event: #"{"Step":"createSecret"}"#)
+            print(warm.roundTrip)
+            print(warm.memory)
+        } else {
+            // Every event is a malformed rotation event: the full handler path up to event validation,
+            // with the error posted back, and no network call.
+            let warm = try RuntimeBenchmarks.warmRoundTrip(binary: binary, environment: environment, event: #"{"Step":"bench"}"#)
+            print(warm.roundTrip.replacingOccurrences(of: "warm invocation", with: "warm invocation (rejected event)"))
+            print(warm.memory)
+        }
+    }
+
+    section("SigV4 and Secrets Manager")
+    print(benchmarkSigning())
+    print(try benchmarkDescribeSecretRoundTrip())
+
+    section("Whole rotation through the Lambda loop")
+    let moto = try MotoServer.start(iamAuth: true)
+    defer { moto.stop() }
+    print(try RotationBenchmarks.wholeRotation(rotator: binaries + "/rotator", moto: moto))
+
+    section("PostgreSQL target")
+    print(try benchmarkPostgresSetAndTest())
 } catch {
     print("benchmark failed: \(error)")
     exit(1)

@@ -1,60 +1,70 @@
 # rotator: a Swift AWS Lambda function that rotates Secrets Manager secrets.
 # `make demo` and `make test` work on a fresh Debian machine from a new clone; `make deps` installs what they need.
 
-SWIFT        ?= swift
-RELEASE_DIR  := .build-release
-RELEASE_BIN  := $(RELEASE_DIR)/release
-# One build at a time: Swift builds on two cores are slow, and parallel builds of one package collide.
-LOCK         := flock /tmp/swift-build.lock
+SWIFT         ?= swift
+RELEASE_DIR   := .build-release
+RELEASE_BIN   := $(RELEASE_DIR)/release
+# One Swift build at a time: builds on two cores are slow, and parallel builds of one package collide.
+LOCK          := flock /tmp/swift-build.lock
 RELEASE_FLAGS := -c release --scratch-path $(RELEASE_DIR) --static-swift-stdlib
 
-APT_PACKAGES := libcurl4-openssl-dev libssl-dev libpq-dev postgresql zip unzip openssl
-PIP_PACKAGES := moto[server] boto3 cfn-lint
-
-.PHONY: all build test bench demo package package-test clean deps deps-apt deps-pip release
+.PHONY: all deps build release test unit-test example-test package package-test abi-gate-selftest lint-template \
+        bench bootstrap-bench demo clean
 
 all: build
 
-## deps: install the Debian and PyPI packages the build, the tests and the demo need (fast no-op when present).
-deps: deps-apt deps-pip
+## deps: Debian and PyPI packages for building, testing, the demo and the package (a fast no-op when present).
+deps:
+	@bash scripts/install-deps.sh
 
-deps-apt:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	fi
-
-deps-pip:
-	@python3 -c 'import moto.server, boto3, flask, flask_cors, cfnlint' 2>/dev/null || \
-	  { echo "installing PyPI packages: $(PIP_PACKAGES)"; python3 -m pip install -q $(PIP_PACKAGES); }
-
-## build: debug build of everything (the library, the rotator binary, tests' helpers).
-build: deps-apt
+## build: debug build of the package (library, rotator, test helpers).
+build: deps
 	$(LOCK) $(SWIFT) build
 
-## release: the optimised, statically linked binaries (what Lambda runs and what `make bench` measures).
-release: deps-apt
+## release: optimised binaries with the Swift runtime linked statically (what `make bench` measures).
+release: deps
 	$(LOCK) $(SWIFT) build $(RELEASE_FLAGS) --product rotator
 	$(LOCK) $(SWIFT) build $(RELEASE_FLAGS) --product LambdaEcho
 
-## test: every test, against real servers the tests start themselves on loopback.
-test: deps
+## test: every test. Swift tests start their own servers (fake Runtime API, moto, PostgreSQL) on loopback;
+## then the example package, the ABI gate's self-test, cfn-lint, and the Lambda zip in a provided.al2023-like chroot.
+test: deps unit-test example-test abi-gate-selftest lint-template package-test
+
+unit-test:
 	$(LOCK) $(SWIFT) build --build-tests
 	$(LOCK) $(SWIFT) test --skip-build
 
-## bench: figures for the performance budgets (printed, never asserted).
+## example-test: the example package that uses the library with its own TargetService must build.
+example-test:
+	cd Examples/CustomTarget && $(LOCK) $(SWIFT) build --scratch-path ../../.build-example
+
+## package: dist/rotator-lambda.zip for provided.al2023 (static libcurl/libpq, ABI gate, size printed).
+package: deps
+	bash scripts/package.sh
+
+## package-test: the zip in a chroot holding only glibc, libgcc_s, a shell and the Amazon Linux CA path:
+## a whole rotation against moto over HTTPS, and a refused untrusted certificate.
+package-test: package
+	ROTATION_SCENARIO=require bash scripts/package-test.sh
+
+abi-gate-selftest:
+	bash scripts/abi-gate-selftest.sh
+
+lint-template:
+	cfn-lint template.yaml
+
+## bench: performance figures (printed, never asserted).
 bench: deps release
-	$(LOCK) $(SWIFT) build -c release --scratch-path $(RELEASE_DIR) --product RotatorBench
+	$(LOCK) $(SWIFT) build $(RELEASE_FLAGS) --product RotatorBench
 	$(RELEASE_BIN)/RotatorBench $(RELEASE_BIN)
 
+## bootstrap-bench: the zip's ELF bootstrap against a `#!/bin/sh` exec of the same binary (hyperfine).
+bootstrap-bench: package
+	bash scripts/bootstrap-bench.sh
+
 ## demo: a whole rotation against a local Secrets Manager (moto), with the labels before and after.
-demo: deps build
+demo: build
 	@bash scripts/demo.sh
 
-## package: the Lambda zip (issue: provided.al2023 packaging).
-package:
-	@echo "make package: not implemented yet"; exit 1
-
 clean:
-	rm -rf .build $(RELEASE_DIR) dist
+	rm -rf .build $(RELEASE_DIR) .build-lambda .build-deps .build-example dist

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# make deps: installs what the build, the tests, the demo and the Lambda package need on Debian 12, and is a
+# fast no-op when everything is there. Debian packages need root (apt-get); CI and the dev machines are root.
+#   - libcurl4-openssl-dev, libssl-dev, libpq-dev: the C libraries the Swift package links
+#   - postgresql: the real server the PostgreSQL target's tests start
+#   - zip, unzip, advancecomp, patchelf, binutils, gcc, g++, make, pkg-config, dpkg-dev, libstdc++-12-dev,
+#     busybox-static, openssl, ca-certificates: make package / package-test (static libcurl and libpq are built
+#     from Debian's own source packages, hence the deb-src entry below)
+#   - moto[server], boto3 (PyPI): the local Secrets Manager; cfn-lint (PyPI): the SAM template check
+set -euo pipefail
+
+apt_packages=(libcurl4-openssl-dev libssl-dev libpq-dev postgresql zip unzip advancecomp patchelf binutils gcc g++
+    make pkg-config dpkg-dev libstdc++-12-dev busybox-static openssl ca-certificates)
+missing=()
+for package in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+sources=/etc/apt/sources.list.d/debian-src.sources
+need_update=0
+if ! grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    echo "deps: enabling Debian source packages in $sources (apt-get source curl postgresql-15)"
+    cat > "$sources" <<'SOURCES'
+# Added by rotator's scripts/install-deps.sh: `apt-get source curl postgresql-15` for the Lambda package.
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+    need_update=1
+fi
+
+if ((${#missing[@]})); then
+    echo "deps: installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    need_update=0
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+((need_update)) && apt-get update -qq
+
+if ! python3 -c 'import moto.server, boto3, flask, flask_cors, cfnlint' 2>/dev/null; then
+    echo "deps: installing PyPI packages: moto[server] boto3 cfn-lint"
+    python3 -m pip install -q 'moto[server]' boto3 cfn-lint
+fi

@@ -6,8 +6,16 @@ import SecretsManager
 extension SecretsManagerError: LambdaReportableError {
     public var errorType: String { "SecretsManager.\(code.rawValue)" }
 
+    /// The service's message (the code is already in `errorType`), the HTTP status and request id for
+    /// support, and a hint for the failures users hit most.
     public var errorMessage: String {
-        var text = description
+        var text = message.isEmpty ? code.rawValue : message
+        switch (httpStatus, requestId) {
+        case (let status?, let id?): text += " (HTTP \(status), request id \(id))"
+        case (let status?, nil): text += " (HTTP \(status))"
+        case (nil, let id?): text += " (request id \(id))"
+        case (nil, nil): break
+        }
         if let hint { text += " " + hint }
         return text
     }

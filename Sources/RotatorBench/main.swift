@@ -12,11 +12,19 @@ do {
         "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "bench-not-a-secret",
         "SECRETS_MANAGER_ENDPOINT": "http://127.0.0.1:9",
     ]
-    for (name, environment) in [("LambdaEcho", [String: String]()), ("rotator", rotatorEnvironment)] {
+    // The zip's binary (static minimal libcurl and libpq, `make package`) is what Lambda runs; the plain release
+    // build links Debian's shared libcurl, whose dependencies (GnuTLS, Kerberos, LDAP, …) cost RSS and start-up.
+    var subjects = [("LambdaEcho", binaries + "/LambdaEcho", [String: String]()), ("rotator", binaries + "/rotator", rotatorEnvironment)]
+    let packaged = "dist/rotator-lambda/bootstrap"
+    if FileManager.default.isExecutableFile(atPath: packaged) {
+        subjects.append(("rotator from the Lambda zip (dist/rotator-lambda/bootstrap)", packaged, rotatorEnvironment))
+    } else {
+        print("(run `make package` first to measure the zip's binary as well)")
+    }
+    for (name, binary, environment) in subjects {
         section("Lambda runtime: \(name), release build, fake Runtime API on loopback")
-        let binary = binaries + "/" + name
         print(try RuntimeBenchmarks.coldStart(binary: binary, environment: environment))
-        if name == "LambdaEcho" {
+        if environment.isEmpty {
             let warm = try RuntimeBenchmarks.warmRoundTrip(binary: binary, environment: environment, event: #"{"Step":"createSecret"}"#)
             print(warm.roundTrip)
             print(warm.memory)

@@ -17,7 +17,7 @@
 #   DEPS/pkgconfig/*.pc       libcurl, libpq, libcrypto pointing at DEPS: scripts/package.sh sets PKG_CONFIG_PATH
 #   DEPS/VERSIONS             source package versions used
 # Usage: build-deps.sh [--check]   (--check exits 1 when a build is needed, without building)
-# Needs: deb-src lines for Debian (see docs/deploy.md), dpkg-dev, gcc, make, libssl-dev.
+# Needs: deb-src lines for Debian (make deps writes /etc/apt/sources.list.d/debian-src.sources), dpkg-dev, gcc, make, libssl-dev.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,7 +55,7 @@ log "fetching Debian source packages curl${curl_ver:+=$curl_ver}, postgresql-15$
 if ! apt-get source --download-only "curl${curl_ver:+=$curl_ver}" "postgresql-15${pg_ver:+=$pg_ver}" >apt-source.log 2>&1 &&
    ! apt-get source --download-only curl postgresql-15 >>apt-source.log 2>&1; then
     cat apt-source.log >&2
-    die "apt-get source failed: enable deb-src (see docs/deploy.md: /etc/apt/sources.list.d/debian-src.sources) and run apt-get update"
+    die "apt-get source failed: enable deb-src (make deps does: /etc/apt/sources.list.d/debian-src.sources) and run apt-get update"
 fi
 curl_dsc=$(ls curl_*.dsc | sort -V | tail -1)
 pg_dsc=$(ls postgresql-15_*.dsc | sort -V | tail -1)

@@ -28,7 +28,7 @@ log() { echo "package: $*" >&2; }
 
 case $BOOTSTRAP_MODE in binary|script) ;; *) die "BOOTSTRAP_MODE must be binary or script, not '$BOOTSTRAP_MODE'" ;; esac
 for tool in swift gcc strip zip unzip readelf nm python3 flock patchelf ldd awk; do
-    command -v "$tool" >/dev/null || die "'$tool' not found (see docs/Makefile.package.mk: make deps)"
+    command -v "$tool" >/dev/null || die "'$tool' not found (run make deps)"
 done
 
 # 1. static C dependencies (serialised with the Swift builds: they share the same two cores)

@@ -45,11 +45,7 @@ public struct PostgresAlternatingUsersTarget: TargetService {
             let pending = try PostgresSecret(try context.pending(), validation: .alternatingUsers)
             let connector = PostgresConnector(configuration: configuration, context: context)
 
-            if case .success(let connection) = connector.attempt(pending, label: "AWSPENDING") {
-                connection.close()
-                context.logger.info("setSecret: AWSPENDING secret is already set as password in PostgreSQL DB for secret arn \(arn).")
-                return
-            }
+            if connector.pendingAlreadyLogsIn(pending) { return }
             guard try PostgresUserNames.alternate(of: current.username) == pending.username else {
                 throw PostgresError.invalidSecret("Attempting to modify user \(pending.username.loggable) other than current user or clone \(current.username.loggable)")
             }

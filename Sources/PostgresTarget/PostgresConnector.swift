@@ -51,6 +51,16 @@ final class PostgresConnector {
     }
 
     /// `connect`, with the failure as a value: for the credentials that are expected to fail now and then.
+    /// The templates' idempotency rule for `setSecret`: when the pending credential already logs in (a rotation
+    /// re-driven after a crash), there is nothing to do.
+    func pendingAlreadyLogsIn(_ pending: PostgresSecret) -> Bool {
+        guard case .success(let connection) = attempt(pending, label: "AWSPENDING") else { return false }
+        connection.close()
+        context.logger.info(
+            "setSecret: AWSPENDING secret is already set as password in PostgreSQL DB for secret arn \(context.secretId).")
+        return true
+    }
+
     func attempt(_ secret: PostgresSecret, label: String) -> Result<PostgresConnection, PostgresError> {
         do throws(PostgresError) {
             return .success(try connect(secret, label: label))

@@ -46,11 +46,7 @@ public struct PostgresSingleUserTarget: TargetService {
             let pending = try PostgresSecret(try context.pending(), validation: .singleUser)
             let connector = PostgresConnector(configuration: configuration, context: context)
 
-            if case .success(let connection) = connector.attempt(pending, label: "AWSPENDING") {
-                connection.close()
-                context.logger.info("setSecret: AWSPENDING secret is already set as password in PostgreSQL DB for secret arn \(arn).")
-                return
-            }
+            if connector.pendingAlreadyLogsIn(pending) { return }
             guard current.username == pending.username else {
                 throw PostgresError.invalidSecret("Attempting to modify user \(pending.username.loggable) other than current user \(current.username.loggable)")
             }

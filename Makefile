@@ -53,8 +53,10 @@ abi-gate-selftest:
 lint-template:
 	cfn-lint template.yaml
 
-## bench: performance figures (printed, never asserted).
-bench: deps release
+## bench: performance figures (printed, never asserted): the release builds, and the zip's binary built the way
+## Lambda runs it (plus the echo function packaged the same way, as the runtime's baseline).
+bench: deps release package
+	PRODUCT=LambdaEcho STAGE=dist/echo-lambda PACKAGE_ZIP=dist/echo-lambda.zip bash scripts/package.sh
 	$(LOCK) $(SWIFT) build $(RELEASE_FLAGS) --product RotatorBench
 	$(RELEASE_BIN)/RotatorBench $(RELEASE_BIN)
 

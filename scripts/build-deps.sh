@@ -22,7 +22,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 DEPS=${DEPS:-$repo/.build-deps}
-STAMP_VERSION=3   # bump when the configure options below change
+STAMP_VERSION=4   # bump when the configure options below change
 
 die() { echo "build-deps: ERROR: $*" >&2; exit 1; }
 log() { echo "build-deps: $*" >&2; }
@@ -83,7 +83,7 @@ log "building static libcurl (HTTP/HTTPS, OpenSSL)"
         --disable-pop3 --disable-imap --disable-smb --disable-smtp --disable-gopher --disable-mqtt \
         --disable-ftp --disable-file --disable-manual --disable-ntlm --disable-ntlm-wb --disable-cookies \
         --disable-doh --disable-mime --disable-netrc --disable-alt-svc --disable-hsts --disable-websockets \
-        --disable-dependency-tracking \
+        --disable-dependency-tracking --disable-openssl-auto-load-config \
         --with-ca-bundle=/etc/pki/tls/certs/ca-bundle.crt --without-ca-path --without-ca-fallback \
         ac_cv_func_arc4random=no
     make -j"$jobs" -C lib

@@ -10,6 +10,7 @@
 #
 # Environment: BOOTSTRAP_MODE=binary (default: the ELF is /var/task/bootstrap) | script (./bootstrap + rotator);
 #              SCRATCH (default .build-lambda), MAX_ZIP_BYTES (default 8000000), PRODUCT (default rotator),
+#              STAGE and PACKAGE_ZIP (defaults dist/rotator-lambda[.zip]; `make bench` packages LambdaEcho too),
 #              ZIP_RECOMPRESS=1 (default; 0 skips advzip).
 set -euo pipefail
 
@@ -19,8 +20,9 @@ PRODUCT=${PRODUCT:-rotator}
 SCRATCH=${SCRATCH:-.build-lambda}
 BOOTSTRAP_MODE=${BOOTSTRAP_MODE:-binary}
 MAX_ZIP_BYTES=${MAX_ZIP_BYTES:-8000000}
-STAGE=dist/rotator-lambda
-ZIP=dist/rotator-lambda.zip
+STAGE=${STAGE:-dist/rotator-lambda}
+# Not named ZIP: zip(1) reads $ZIP from the environment as extra options.
+ZIP=${PACKAGE_ZIP:-dist/rotator-lambda.zip}
 LOCK=/tmp/swift-build.lock
 
 die() { echo "package: ERROR: $*" >&2; exit 1; }
@@ -45,6 +47,8 @@ swift_flags=(-c release --product "$PRODUCT" --static-swift-stdlib --scratch-pat
     -Xlinker "$compat")
 log "swift build ${swift_flags[*]}"
 export PKG_CONFIG_PATH=$DEPS/pkgconfig
+# SwiftPM does not track the static archives in .build-deps: remove the binary so it is always relinked.
+rm -f "$(swift build "${swift_flags[@]}" --show-bin-path)/$PRODUCT"
 if ! flock "$LOCK" swift build "${swift_flags[@]}" >"$SCRATCH/build.log" 2>&1; then
     tail -60 "$SCRATCH/build.log" >&2
     die "swift build failed (full log: $SCRATCH/build.log)"

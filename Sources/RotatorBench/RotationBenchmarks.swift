@@ -21,11 +21,18 @@ enum RotationBenchmarks {
                 events.append(.event(.init(json: event.serialized)))
             }
         }
-        let fake = try FakeRuntimeAPI(script: events)
+        let child = Locked<Int32>(0)
+        let peakKilobytes = Locked<Int>(-1)
+        let fake = try FakeRuntimeAPI(script: events) { count in
+            guard count == runs * 4 else { return }
+            let pid = child.withLock { $0 }
+            peakKilobytes.withLock { $0 = ProcFS.statusKilobytes(pid: pid, field: "VmHWM") }
+        }
         var environment = moto.clientEnvironment
         environment["AWS_LAMBDA_RUNTIME_API"] = fake.hostAndPort
         environment["AWS_LAMBDA_LOG_LEVEL"] = "WARN"
         let pid = try Spawn.start(rotator, environment: environment)
+        child.withLock { $0 = pid }
         _ = Spawn.wait(pid)
 
         let requests = fake.server.requests
@@ -44,6 +51,7 @@ enum RotationBenchmarks {
         let warm = Array(durations.dropFirst())
         return "whole 4-step rotation (createSecret sent → finishSecret answered), moto with SigV4 checking: "
             + "first \(Statistics.format(durations[0], decimals: 1)) ms, then median "
-            + "\(Statistics.format(Statistics.median(warm), decimals: 1)) ms over \(warm.count) rotations"
+            + "\(Statistics.format(Statistics.median(warm), decimals: 1)) ms over \(warm.count) rotations; peak RSS "
+            + "\(Statistics.format(Double(peakKilobytes.withLock { $0 }) / 1024, decimals: 2)) MB (VmHWM)"
     }
 }

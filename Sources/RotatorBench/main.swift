@@ -15,11 +15,15 @@ do {
     // The zip's binary (static minimal libcurl and libpq, `make package`) is what Lambda runs; the plain release
     // build links Debian's shared libcurl, whose dependencies (GnuTLS, Kerberos, LDAP, …) cost RSS and start-up.
     var subjects = [("LambdaEcho", binaries + "/LambdaEcho", [String: String]()), ("rotator", binaries + "/rotator", rotatorEnvironment)]
-    let packaged = "dist/rotator-lambda/bootstrap"
-    if FileManager.default.isExecutableFile(atPath: packaged) {
-        subjects.append(("rotator from the Lambda zip (dist/rotator-lambda/bootstrap)", packaged, rotatorEnvironment))
-    } else {
-        print("(run `make package` first to measure the zip's binary as well)")
+    for (name, path, environment) in [
+        ("LambdaEcho packaged like the zip (dist/echo-lambda/bootstrap)", "dist/echo-lambda/bootstrap", [String: String]()),
+        ("rotator from the Lambda zip (dist/rotator-lambda/bootstrap)", "dist/rotator-lambda/bootstrap", rotatorEnvironment),
+    ] {
+        if FileManager.default.isExecutableFile(atPath: path) {
+            subjects.append((name, path, environment))
+        } else {
+            print("(\(path) is missing: `make bench` packages it first)")
+        }
     }
     for (name, binary, environment) in subjects {
         section("Lambda runtime: \(name), release build, fake Runtime API on loopback")
@@ -45,6 +49,10 @@ do {
     let moto = try MotoServer.start(iamAuth: true)
     defer { moto.stop() }
     print(try RotationBenchmarks.wholeRotation(rotator: binaries + "/rotator", moto: moto))
+    if FileManager.default.isExecutableFile(atPath: "dist/rotator-lambda/bootstrap") {
+        print("the zip's binary:")
+        print(try RotationBenchmarks.wholeRotation(rotator: "dist/rotator-lambda/bootstrap", moto: moto))
+    }
 
     section("PostgreSQL target")
     print(try benchmarkPostgresSetAndTest())

@@ -36,6 +36,16 @@ struct RuntimeProcessTests {
         #expect(child.output.contains("Initialisation failed"))
     }
 
+    @Test("proxy variables are ignored: the Runtime API is always reached directly")
+    func ignoresProxy() throws {
+        let fake = try FakeRuntimeAPI(script: [.event(.init(requestID: "p", json: "{}"))])
+        // A proxy that does not exist: if the runtime used it, no event would ever arrive.
+        let child = try startEcho(
+            fake, extra: ["http_proxy": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "ALL_PROXY": "http://127.0.0.1:9"])
+        #expect(child.wait() == 1)
+        #expect(fake.posts.map(\.requestID) == ["p"])
+    }
+
     @Test("outside Lambda the runtime refuses to start and says why")
     func noRuntimeAPI() throws {
         let child = try ChildProcess(executable: BuiltProducts.executable("LambdaEcho"), environment: [:])

@@ -154,6 +154,39 @@ struct RotationLambdaTests {
         #expect(run.status == 1)
     }
 
+    @Test("random bytes as events never crash the function: each gets an error report and the loop goes on")
+    func randomEvents() throws {
+        let fixture = try RotationFixture(secretString: #"{"username":"app","password":"random-events-Pw1!"}"#)
+        var generator = SystemRandomNumberGenerator()
+        let bodies: [[UInt8]] = (0..<40).map { index in
+            let length = Int.random(in: 0...512, using: &generator)
+            var bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            // Some near-misses: JSON objects with random values in the right fields.
+            if index % 4 == 0 {
+                bytes = Array(#"{"Step":"\#(index)","SecretId":\#(index),"ClientRequestToken":[\#(index)]}"#.utf8)
+            }
+            return bytes
+        }
+        let run = try fixture.runLambda(bodies.map { .event(.init(body: $0)) })
+        #expect(run.posts.count == bodies.count)
+        #expect(run.posts.allSatisfy { $0.error?.type == "Rotation.InvalidEvent" })
+        #expect(run.status == 1)  // Exited because the fake answered 500 at the end, not because it crashed.
+        #expect(run.output.contains("answered 500 to GET next"))
+    }
+
+    @Test("PASSWORD_SOURCE=api: GetRandomPassword with the same policy, and the same result contract")
+    func apiPasswordSource() throws {
+        let fixture = try RotationFixture(secretString: #"{"username":"app","password":"api-source-Pw1!"}"#)
+        let token = try fixture.startRotation()
+        let environment = ["PASSWORD_SOURCE": "api", "PASSWORD_LENGTH": "20", "EXCLUDE_PUNCTUATION": "true"]
+        let run = try fixture.runLambda([fixture.event(.createSecret, token)], environment: environment)
+        #expect(run.posts.map(\.kind) == [.response], "\(run.posts.compactMap(\.error))")
+        let pending = try #require(try fixture.value(stage: "AWSPENDING"))
+        let password = try #require(try JSONValue(parsing: pending)["password"]?.stringValue)
+        #expect(try PasswordPolicy(environment: environment).accepts(password))
+        #expect(password.count == 20 && password.allSatisfy { $0.isLetter || $0.isNumber })
+    }
+
     @Test("an impossible password policy is an init error: /init/error with Runtime.ConfigInvalid, exit non-zero")
     func initError() throws {
         let fixture = try RotationFixture(secretString: #"{"username":"app","password":"init-error-Pw1!"}"#)

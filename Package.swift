@@ -8,6 +8,7 @@ let package = Package(
     name: "rotator",
     products: [
         .executable(name: "rotator", targets: ["rotator"]),
+        .executable(name: "RotatorLambda", targets: ["RotatorLambda"]),
         // Library products so another package can write its own TargetService and run the Lambda with it.
         .library(name: "Rotation", targets: ["Rotation"]),
         .library(name: "LambdaRuntime", targets: ["LambdaRuntime"]),
@@ -46,6 +47,9 @@ let package = Package(
         .executableTarget(
             name: "rotator",
             dependencies: ["Rotation", "PostgresTarget", "LambdaRuntime", "SecretsManager", argumentParser, logging]),
+
+        // The Lambda zip's binary: Lambda mode only, no command line.
+        .executableTarget(name: "RotatorLambda", dependencies: ["Rotation", "PostgresTarget"]),
 
         // A minimal echo function on the same runtime: the baseline for `make bench`.
         .executableTarget(name: "LambdaEcho", dependencies: ["LambdaRuntime"]),

@@ -2,21 +2,21 @@
 # make package: builds the Lambda zip for provided.al2023 on this (Debian 12) machine, no Docker.
 #
 #   1. scripts/build-deps.sh: minimal static libcurl and libpq from Debian's sources (cached in .build-deps).
-#   2. swift build -c release --product rotator --static-swift-stdlib, linked against those archives, Debian's
+#   2. swift build -c release --product RotatorLambda (the Lambda-only build of the rotator) --static-swift-stdlib, linked against those archives, Debian's
 #      static OpenSSL and libstdc++, and scripts/compat/lambda_compat.c (hypotf, arc4random: glibc 2.35/2.36
 #      symbols the static parts reference), with DT_RPATH $ORIGIN/lib for anything bundled later.
 #   3. strip; stage dist/rotator-lambda/ (bootstrap [+ rotator] [+ lib/]); bundle any remaining non-glibc library.
 #   4. ABI gate (scripts/abi_gate.py), zip to dist/rotator-lambda.zip, print the size, fail above MAX_ZIP_BYTES.
 #
 # Environment: BOOTSTRAP_MODE=binary (default: the ELF is /var/task/bootstrap) | script (./bootstrap + rotator);
-#              SCRATCH (default .build-lambda), MAX_ZIP_BYTES (default 8000000), PRODUCT (default rotator),
+#              SCRATCH (default .build-lambda), MAX_ZIP_BYTES (default 8000000), PRODUCT (default RotatorLambda, the Lambda-only build of the rotator),
 #              STAGE and PACKAGE_ZIP (defaults dist/rotator-lambda[.zip]; `make bench` packages LambdaEcho too),
 #              ZIP_RECOMPRESS=1 (default; 0 skips advzip).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-PRODUCT=${PRODUCT:-rotator}
+PRODUCT=${PRODUCT:-RotatorLambda}
 SCRATCH=${SCRATCH:-.build-lambda}
 BOOTSTRAP_MODE=${BOOTSTRAP_MODE:-binary}
 MAX_ZIP_BYTES=${MAX_ZIP_BYTES:-8000000}

@@ -17,7 +17,7 @@ do {
     var subjects = [("LambdaEcho", binaries + "/LambdaEcho", [String: String]()), ("rotator", binaries + "/rotator", rotatorEnvironment)]
     for (name, path, environment) in [
         ("LambdaEcho packaged like the zip (dist/echo-lambda/bootstrap)", "dist/echo-lambda/bootstrap", [String: String]()),
-        ("rotator from the Lambda zip (dist/rotator-lambda/bootstrap)", "dist/rotator-lambda/bootstrap", rotatorEnvironment),
+        ("RotatorLambda, the Lambda zip's binary (dist/rotator-lambda/bootstrap)", "dist/rotator-lambda/bootstrap", rotatorEnvironment),
     ] {
         if FileManager.default.isExecutableFile(atPath: path) {
             subjects.append((name, path, environment))

@@ -92,7 +92,7 @@ public final class SecretsManagerClient {
                     quota.recordSuccess(spent: spent)
                     return try ResponseObject(operation: operation, body: response.body)
                 }
-                failure = SecretsManagerError(response: response)
+                failure = redacted(SecretsManagerError(response: response))
                 reason = RetryPolicy.reason(code: failure.code.rawValue, httpStatus: response.status)
             case .failure(let error):
                 let elapsed = Self.monotonicMilliseconds() - started
@@ -132,6 +132,16 @@ public final class SecretsManagerClient {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// Defence in depth: whatever a server echoes back, no credential may travel on in an error message.
+    private func redacted(_ error: SecretsManagerError) -> SecretsManagerError {
+        var error = error
+        let credentials = configuration.credentials
+        for secret in [credentials.secretAccessKey, credentials.sessionToken ?? ""] where secret.count >= 8 {
+            error.message = error.message.replacing(secret, with: "<redacted>")
+        }
+        return error
     }
 
     /// The signed HTTP request for one attempt; signed anew each time so `X-Amz-Date` stays current.

@@ -39,7 +39,17 @@ extension SecretsManagerError {
         return String(code).trimmingSpaces()
     }
 
-    private static func clipped(_ message: String) -> String {
+    /// The message as safe to log: AWS's signature errors append the canonical request and string to sign they
+    /// expected, and the canonical request holds every signed header, `x-amz-security-token` included. That part
+    /// is cut off; then line breaks are flattened and the length is capped.
+    static func clipped(_ message: String) -> String {
+        var message = message
+        for marker in ["The Canonical String", "The String-to-Sign", "The canonical string", "The string-to-sign"] {
+            if let range = message.firstRange(of: marker) {
+                message = String(message[..<range.lowerBound]).trimmingSpaces()
+                    + " (the service's expected canonical request is left out: it contains the signed headers)"
+            }
+        }
         let flattened = String(message.map { $0 == "\n" || $0 == "\r" ? " " : $0 })
         guard flattened.count > maximumMessageLength else { return flattened }
         return String(flattened.prefix(maximumMessageLength)) + "…"

@@ -141,7 +141,12 @@ public final class HTTPClient {
             kind = .timeout
         case CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
             kind = .connectionLost
-        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
+        case CURLE_SSL_CONNECT_ERROR:
+            // libcurl reports a reset or EOF during the TLS handshake this way ("SSL_connect: Connection reset by
+            // peer"): transient, like any other dropped connection. A certificate that fails verification has
+            // its own code below and is never retried.
+            kind = .connectionLost
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
             CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
             CURLE_SSL_CRL_BADFILE, CURLE_SSL_ENGINE_INITFAILED:
             kind = .tls

@@ -39,7 +39,9 @@ final class PostgresConnector {
         do {
             return try attempt(secret, tls: .verifyFull(rootCertificateFile: caFile), label: label)
         } catch {
-            let tlsProblem = error.category == .tls || error.message.contains("no pg_hba.conf entry")
+            // Fall back only when the server cannot do TLS. A certificate that fails verification is exactly what
+            // an attacker on the path would present, so it never leads to plain text.
+            let tlsProblem = error.message.contains("server does not support SSL") || error.message.contains("no pg_hba.conf entry")
             guard tlsProblem, setting == .preferred else { throw error }
             guard fallback else {
                 throw PostgresError(error.category, error.message + "; the secret has no valid ssl key, so TLS is required: "

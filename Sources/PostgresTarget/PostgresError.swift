@@ -19,6 +19,9 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         case configuration
         /// The Lambda deadline left no time to start or finish the work.
         case timeout
+        /// A connection failure whose text we do not recognise, such as a server message in another language.
+        /// Never taken for an unreachable host: the next credential is still tried.
+        case connectionFailed
         /// A case this function does not handle yet.
         case unsupported
         /// Any other SQL error.
@@ -47,6 +50,7 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         case .timeout: "Timeout"
         case .unsupported: "Unsupported"
         case .query: "QueryFailed"
+        case .connectionFailed: "ConnectionFailed"
         }
     }
 

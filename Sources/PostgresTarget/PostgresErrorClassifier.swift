@@ -43,7 +43,9 @@ enum PostgresErrorClassifier {
             return .network
         }
         if has("ssl", "certificate", "tls") { return .tls }
-        return .network
+        // Unrecognised (for example a login failure in the server's own language): not `.network`, which would
+        // mark the host unreachable and skip the remaining credentials.
+        return .connectionFailed
     }
 
     /// The part of the message about the last address tried, after libpq's `connection to server at "h"

@@ -21,9 +21,15 @@ public final class RotationHandler: LambdaHandler {
     /// - Throws: `RotationError`, `SecretsManagerError` or a target's error; each reports its own errorType.
     public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
         let parsed = try RotationEvent(parsing: event)
-        try run(parsed, deadline: context.deadline, logger: context.logger)
+        // Stop working a little before Lambda does, so a "deadline reached" error can still be posted and logged
+        // instead of the sandbox being killed mid-call ("Task timed out" with no reason).
+        let deadline = Deadline(epochMilliseconds: context.deadline.epochMilliseconds - RotationHandler.reportingMarginMilliseconds)
+        try run(parsed, deadline: deadline, logger: context.logger)
         return Array("null".utf8)
     }
+
+    /// Time kept back from the Lambda deadline for reporting a failure.
+    static let reportingMarginMilliseconds: Int64 = 500
 
     /// Runs one step of `event`.
     /// - Parameter allowNewToken: `rotator rotate` creates the pending version itself in `createSecret`, where

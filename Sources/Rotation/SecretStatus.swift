@@ -52,8 +52,11 @@ public struct SecretStatus: Sendable {
         return lines
     }
 
+    /// The date in RFC 3339, or the raw number when it is not a plausible date (a server could send anything).
     static func date(_ epochSeconds: Double) -> String {
-        RFC3339.format(seconds: Int(epochSeconds), milliseconds: Int((epochSeconds - epochSeconds.rounded(.down)) * 1000))
+        guard epochSeconds.isFinite, (0...253_402_300_799).contains(epochSeconds) else { return "\(epochSeconds)" }
+        let whole = epochSeconds.rounded(.down)
+        return RFC3339.format(seconds: Int(whole), milliseconds: Int((epochSeconds - whole) * 1000))
     }
 }
 

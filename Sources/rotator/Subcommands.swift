@@ -12,10 +12,14 @@ struct Invoke: ParsableCommand {
     @Option(name: .shortAndLong, help: "The event file (see events/), or - for standard input.")
     var event: String
 
-    @Option(help: "Seconds before the step's deadline, as the Lambda timeout would set it.")
+    @Option(help: "Seconds before the step's deadline, as the Lambda timeout would set it (1–900).")
     var timeout = 30
 
     @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        guard (1...900).contains(timeout) else { throw ValidationError("--timeout must be 1 to 900 seconds (Lambda's limit).") }
+    }
 
     func run() throws {
         guard let body = readEvent(event) else {
@@ -57,10 +61,16 @@ struct Rotate: ParsableCommand {
     @Option(help: "Version id for the new version (default: a new UUID, or the token of an unfinished rotation).")
     var token: String?
 
-    @Option(help: "Seconds allowed for each step.")
+    @Option(help: "Seconds allowed for each step (1–900).")
     var stepTimeout = 60
 
     @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        guard (1...900).contains(stepTimeout) else {
+            throw ValidationError("--step-timeout must be 1 to 900 seconds (Lambda's limit).")
+        }
+    }
 
     func run() throws {
         do {

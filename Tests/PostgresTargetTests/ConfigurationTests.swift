@@ -82,6 +82,8 @@ struct ConfigurationTests {
         (#"connection to server at "db", port 5432 failed: server certificate for "other" does not match host name "db""#, .tls),
         (#"connection to server at "localhost" (::1), port 5432 failed: Connection refused connection to server at "localhost" (127.0.0.1), port 5432 failed: SSL error: certificate verify failed"#, .tls),
         (#"connection to server at "127.0.0.1", port 5432 failed: root certificate file "/x.pem" does not exist"#, .configuration),
+        // A server with lc_messages=de_DE: unrecognised, and not taken for an unreachable host.
+        (#"connection to server at "127.0.0.1", port 5432 failed: FATAL:  Passwort-Authentifizierung für Benutzer »u« fehlgeschlagen"#, .connectionFailed),
     ])
     func connectionMessages(message: String, expected: PostgresError.Category) {
         #expect(PostgresErrorClassifier.category(connectionMessage: message) == expected)

@@ -40,6 +40,17 @@ struct TLSTests {
         #expect(error?.message.contains("certificate verify failed") == true)
     }
 
+    @Test("ssl absent, fallback on, a certificate that does not verify: still a TLS error, never plain text")
+    func failedVerificationNeverFallsBack() throws {
+        let server = try PostgresServer()
+        let logs = LogRecorder()
+        let configuration = server.configuration(caFile: server.untrustedCAFile, allowTLSFallback: true)
+        let (versions, target, _) = try rotation(server, ssl: nil, configuration: configuration)
+        let error = targetError { try target.testSecret(versions.context(logger: logs.logger)) }
+        #expect(error?.type == "Target.TLS")
+        #expect(!logs.allText.contains("falling back to plain text"))
+    }
+
     @Test("no TLS on the server, ssl absent: refused unless the fallback is on")
     func noTLSWithoutFallback() throws {
         let server = try PostgresServer(tls: false)

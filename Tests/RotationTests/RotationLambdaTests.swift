@@ -179,8 +179,11 @@ struct RotationLambdaTests {
         let fixture = try RotationFixture(secretString: #"{"username":"app","password":"api-source-Pw1!"}"#)
         let token = try fixture.startRotation()
         let environment = ["PASSWORD_SOURCE": "api", "PASSWORD_LENGTH": "20", "EXCLUDE_PUNCTUATION": "true"]
-        let run = try fixture.runLambda([fixture.event(.createSecret, token)], environment: environment)
+        let run = try fixture.runLambda(
+            [fixture.event(.createSecret, token)], environment: environment.merging(["AWS_LAMBDA_LOG_LEVEL": "DEBUG"]) { a, _ in a })
         #expect(run.posts.map(\.kind) == [.response], "\(run.posts.compactMap(\.error))")
+        // The password came from the API, not from the local generator (which would meet the same policy).
+        #expect(run.output.contains("Secrets Manager GetRandomPassword attempt 1/"))
         let pending = try #require(try fixture.value(stage: "AWSPENDING"))
         let password = try #require(try JSONValue(parsing: pending)["password"]?.stringValue)
         #expect(try PasswordPolicy(environment: environment).accepts(password))

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import signal
 import sys
+
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from serving import serve_until_terminated  # beside this script
 
 PREFIX = "/2018-06-01/runtime"
 
@@ -157,18 +158,7 @@ def main() -> int:
         return 2
     state = State(events, args.record, args.deadline_ms, args.function_arn)
     server = ThreadingHTTPServer((args.host, args.port), make_handler(state))
-    server.daemon_threads = True
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # unwinds serve_forever; records are already on disk
-    if args.port_file:
-        with open(args.port_file + ".tmp", "w") as handle:
-            handle.write(str(server.server_address[1]))
-        os.replace(args.port_file + ".tmp", args.port_file)
-    try:
-        server.serve_forever(poll_interval=0.1)
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        server.server_close()
+    serve_until_terminated(server, args.port_file)  # records are already on disk when SIGTERM arrives
     return 0
 
 

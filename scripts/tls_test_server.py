@@ -4,11 +4,12 @@
     tls_test_server.py --cert server.crt --key server.key --text "trusted" --port-file port
 Stop it with SIGTERM (kill <pid>)."""
 import argparse
-import os
-import signal
 import ssl
 import sys
+
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from serving import serve_until_terminated  # beside this script
 
 
 def main() -> int:
@@ -36,19 +37,10 @@ def main() -> int:
             self.wfile.write(text)
 
     server = ThreadingHTTPServer((args.host, args.port), Handler)
-    server.daemon_threads = True
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(args.cert, args.key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    if args.port_file:
-        with open(args.port_file + ".tmp", "w") as handle:
-            handle.write(str(server.server_address[1]))
-        os.replace(args.port_file + ".tmp", args.port_file)
-    try:
-        server.serve_forever(poll_interval=0.1)
-    except (KeyboardInterrupt, SystemExit):
-        pass
+    serve_until_terminated(server, args.port_file)
     return 0
 
 

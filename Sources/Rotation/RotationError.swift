@@ -63,6 +63,10 @@ extension RotationError: LambdaReportableError, CustomStringConvertible {
                 return "Secret \(secretId) has no AWSCURRENT value. Store one first (aws secretsmanager put-secret-value"
                     + " --secret-id \(secretId) --secret-string ...), then rotate."
             }
+            if stage == "AWSPENDING" {
+                return "Secret \(secretId) has no AWSPENDING value for this rotation: createSecret must run first. Secrets "
+                    + "Manager retries a failed rotation from createSecret; locally, `rotator rotate --secret-id \(secretId)` resumes it."
+            }
             return "Secret \(secretId) has no \(stage) value."
         case .binarySecret(let secretId):
             return "Secret \(secretId) holds SecretBinary, not SecretString; this function rotates string secrets only."

@@ -28,7 +28,8 @@ public final class SecretsManagerClient {
     private var signingKeyCache: (dateStamp: String, key: [UInt8])?
 
     /// Longest single attempt, so that one hung connection cannot use the whole deadline without a retry.
-    public var attemptTimeoutMilliseconds: Int64 = 20_000
+    /// Secrets Manager answers in tens of milliseconds; template.yaml's Timeout is computed from this value.
+    public var attemptTimeoutMilliseconds: Int64 = 10_000
 
     /// Makes a client for `configuration`, logging to `logger` (debug: one line per attempt; warning: retries).
     ///

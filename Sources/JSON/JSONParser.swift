@@ -6,28 +6,57 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
+/// What a parse accepts beyond RFC 8259, and what it refuses although RFC 8259 allows it.
+public struct JSONParsingOptions: Sendable, Equatable {
+    /// Accept `NaN`, `Infinity` and `-Infinity` as numbers, as Python's `json` module does; they are kept as
+    /// written (`.number("NaN")`) and written back the same way.
+    public var allowsNonFiniteNumbers: Bool
+    /// Refuse an object that names the same member twice. RFC 8259 leaves the meaning open ("names SHOULD be
+    /// unique") and readers disagree on which copy wins, so a document that relies on one can't be rewritten safely.
+    public var rejectsDuplicateKeys: Bool
+    /// Nesting deeper than this is rejected rather than risking the stack on hostile input.
+    public var maxDepth: Int
+
+    public init(allowsNonFiniteNumbers: Bool = false, rejectsDuplicateKeys: Bool = false, maxDepth: Int = 256) {
+        self.allowsNonFiniteNumbers = allowsNonFiniteNumbers
+        self.rejectsDuplicateKeys = rejectsDuplicateKeys
+        self.maxDepth = maxDepth
+    }
+
+    /// RFC 8259 as written, for API responses.
+    public static let standard = JSONParsingOptions()
+    /// What Python's `json.loads` reads (the language AWS's rotation templates are written in), minus duplicate
+    /// keys: for documents that are rewritten, such as secrets and events.
+    public static let pythonCompatibleUnique = JSONParsingOptions(allowsNonFiniteNumbers: true, rejectsDuplicateKeys: true)
+}
+
 extension JSONValue {
-    /// Parses a complete JSON document (RFC 8259). Nesting deeper than `maxDepth` is rejected rather than
-    /// risking the stack on hostile input.
-    public init(parsing bytes: some Collection<UInt8>, maxDepth: Int = 256) throws(JSONParseError) {
-        var parser = JSONParser(bytes: Array(bytes), maxDepth: maxDepth)
+    /// Parses a complete JSON document (RFC 8259, adjusted by `options`).
+    public init(parsing bytes: some Collection<UInt8>, options: JSONParsingOptions = .standard) throws(JSONParseError) {
+        var parser = JSONParser(bytes: Array(bytes), options: options)
         self = try parser.parseDocument()
     }
 
-    public init(parsing text: String, maxDepth: Int = 256) throws(JSONParseError) {
-        try self.init(parsing: Array(text.utf8), maxDepth: maxDepth)
+    public init(parsing text: String, options: JSONParsingOptions = .standard) throws(JSONParseError) {
+        try self.init(parsing: Array(text.utf8), options: options)
+    }
+
+    public init(parsing bytes: some Collection<UInt8>, maxDepth: Int) throws(JSONParseError) {
+        try self.init(parsing: bytes, options: JSONParsingOptions(maxDepth: maxDepth))
     }
 }
 
 struct JSONParser {
     let bytes: [UInt8]
-    let maxDepth: Int
+    let options: JSONParsingOptions
     var index = 0
 
-    init(bytes: [UInt8], maxDepth: Int) {
+    init(bytes: [UInt8], options: JSONParsingOptions) {
         self.bytes = bytes
-        self.maxDepth = maxDepth
+        self.options = options
     }
+
+    private var maxDepth: Int { options.maxDepth }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
         skipWhitespace()
@@ -55,9 +84,20 @@ struct JSONParser {
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "N") where options.allowsNonFiniteNumbers: try expectLiteral("NaN"); return .number("NaN")
+        case UInt8(ascii: "I") where options.allowsNonFiniteNumbers:
+            try expectLiteral("Infinity")
+            return .number("Infinity")
+        case UInt8(ascii: "-") where options.allowsNonFiniteNumbers && next(is: "I"):
+            try expectLiteral("-Infinity")
+            return .number("-Infinity")
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
         default: throw error("unexpected character")
         }
+    }
+
+    private func next(is character: Unicode.Scalar) -> Bool {
+        index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: character)
     }
 
     private mutating func expectLiteral(_ literal: String) throws(JSONParseError) {
@@ -70,6 +110,7 @@ struct JSONParser {
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONObject {
         index += 1  // {
         var members: [JSONObject.Member] = []
+        var seen: Set<String> = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -78,7 +119,12 @@ struct JSONParser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let keyOffset = index
             let key = try parseString()
+            if options.rejectsDuplicateKeys, !seen.insert(key).inserted {
+                // Member names are not values: naming the key tells the user what to fix without showing a secret.
+                throw JSONParseError(offset: keyOffset, reason: "duplicate key \(JSONValue.quoted(key.count > 64 ? String(key.prefix(64)) + "…" : key))")
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1

@@ -35,10 +35,16 @@ final class RuntimeAPIClient {
         try post(path: "/init/error", body: report.body, errorType: report.headerSafeType)
     }
 
+    /// How long a POST may take. The API is on the same host and answers in well under a millisecond; one that
+    /// does not answer at all must not hang the function: the loop retries a bounded number of times, then exits.
+    static let postTimeoutMilliseconds = 5_000
+
     private func post(path: String, body: [UInt8], errorType: String?) throws(HTTPClientError) -> Int {
         var headers = HTTPHeaders(["Content-Type": "application/json"])
         if let errorType { headers.add(name: RuntimeHeader.functionErrorType, value: errorType) }
-        return try http.send(HTTPRequest(method: .post, url: base + path, headers: headers, body: body)).status
+        let request = HTTPRequest(
+            method: .post, url: base + path, headers: headers, body: body, timeoutMilliseconds: Self.postTimeoutMilliseconds)
+        return try http.send(request).status
     }
 
     /// The request id as one URL path segment. Lambda's ids are UUIDs; anything else is percent-encoded

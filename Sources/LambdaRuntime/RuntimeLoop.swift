@@ -52,9 +52,28 @@ struct RuntimeLoop {
                 if let exit = giveUpIfNeeded(after: failures, "GET next answered \(response.status)") { return exit }
                 continue
             }
-            failures = 0
-            if let exit = serve(response) { return exit }
+            switch serve(response) {
+            case .served:
+                failures = 0
+            case .unanswerable:
+                // A 200 without a request id is a broken Runtime API: back off and give up like any failed call,
+                // rather than asking again at full speed.
+                failures += 1
+                let reason = "GET next answered 200 without \(RuntimeHeader.requestID)"
+                if let exit = giveUpIfNeeded(after: failures, reason) { return exit }
+            case .exit(let exit):
+                return exit
+            }
         }
+    }
+
+    /// What became of one event.
+    private enum Outcome {
+        case served
+        /// No request id: it cannot even be answered.
+        case unanswerable
+        /// The Runtime API is gone or failed.
+        case exit(RuntimeExit)
     }
 
     /// Logs a failed call and says whether to stop; sleeps a little before the next try.
@@ -68,8 +87,8 @@ struct RuntimeLoop {
         return nil
     }
 
-    /// Runs one event through the handler and posts the outcome. Returns an exit only if the API is gone.
-    private func serve(_ response: HTTPResponse) -> RuntimeExit? {
+    /// Runs one event through the handler and posts the outcome.
+    private func serve(_ response: HTTPResponse) -> Outcome {
         let invocation: Invocation
         do {
             invocation = try Invocation(response: response)
@@ -77,13 +96,18 @@ struct RuntimeLoop {
             switch error {
             case .missingRequestID:
                 logger.error("GET next returned an event without \(RuntimeHeader.requestID); it cannot be answered.")
-                return nil
+                return .unanswerable
             case .invalid(let requestID, let reason):
                 let report = ErrorReport(
                     errorType: "Runtime.InvalidInvocation", errorMessage: "The Runtime API sent an invalid event: \(reason).")
-                return postError(requestID: requestID, report: report, logger: logger)
+                return postError(requestID: requestID, report: report, logger: logger).map(Outcome.exit) ?? .served
             }
         }
+        return handle(invocation).map(Outcome.exit) ?? .served
+    }
+
+    /// Returns an exit only if the API is gone.
+    private func handle(_ invocation: Invocation) -> RuntimeExit? {
 
         var invocationLogger = logger
         invocationLogger[metadataKey: "requestId"] = "\(invocation.requestID)"

@@ -54,7 +54,7 @@ public struct PostgresAlternatingUsersTarget: TargetService {
             }
             // The current credential must work: whoever can write AWSPENDING must not get the master to act
             // for a user they do not control (the template's "confused deputy" guard).
-            switch connector.attempt(current, label: "AWSCURRENT") {
+            switch connector.attemptProvingPassword(current, label: "AWSCURRENT") {
             case .success(let connection): connection.close()
             case .failure(let error):
                 throw error.rotationError(templateMessage: "Unable to log into database using current credentials for secret \(arn)")
@@ -96,7 +96,11 @@ public struct PostgresAlternatingUsersTarget: TargetService {
     /// The master secret named by the current one's `masterarn`, with the child's database, on the same host.
     private func masterSecret(for current: PostgresSecret, context: RotationContext) throws -> (PostgresSecret, String) {
         guard let masterARN = current.masterARN else {
-            throw PostgresError.invalidSecret("masterarn key is missing from secret JSON")
+            switch current.masterARNValue {
+            case nil, .null?: throw PostgresError.invalidSecret("masterarn key is missing from secret JSON")
+            case .string?: throw PostgresError.invalidSecret("masterarn in secret JSON is empty")
+            case let other?: throw PostgresError.invalidSecret("masterarn in secret JSON must be a string, not a \(other.typeName)")
+            }
         }
         let value = try context.currentValue(ofSecret: masterARN)
         if let object = value.object, Set(object.keys) == ["username", "password"] {

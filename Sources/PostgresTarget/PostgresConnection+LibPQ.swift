@@ -11,8 +11,10 @@ import Musl
 extension PostgresConnection {
     /// Starts a non-blocking connection with keyword/value arrays; `expand_dbname` is off, so a database name
     /// is never read as a conninfo string or URI.
-    static func start(_ parameters: PostgresConnectionParameters) throws(PostgresError) -> OpaquePointer {
-        let pairs = parameters.keywordValuePairs
+    static func start(_ parameters: PostgresConnectionParameters, addresses: [String], notices: NoticeSink)
+        throws(PostgresError) -> OpaquePointer
+    {
+        let pairs = parameters.keywordValuePairs(addresses: addresses)
         let started = withCStrings(pairs.map(\.0), nullTerminated: true) { keywords in
             withCStrings(pairs.map(\.1), nullTerminated: true) { values in
                 PQconnectStartParams(keywords, values, 0)
@@ -26,6 +28,8 @@ extension PostgresConnection {
             PQfinish(connection)
             throw PostgresError(PostgresErrorClassifier.category(connectionMessage: message), message)
         }
+        // Before any message can arrive: libpq's default receiver prints notices raw to stderr.
+        notices.install(on: connection)
         return connection
     }
 

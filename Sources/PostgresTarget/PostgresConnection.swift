@@ -1,5 +1,6 @@
 import CLibPQ
 import HTTPClient
+import Logging
 
 #if canImport(Glibc)
 import Glibc
@@ -17,21 +18,25 @@ public final class PostgresConnection {
     public static let minimumAttemptMilliseconds: Int64 = 1_000
 
     private var handle: OpaquePointer?
+    /// Where the server's notices go: through the logger, redacted, instead of libpq's default of stderr.
+    let notices: NoticeSink
     let deadlineEpochMilliseconds: Int64
     /// `user@host:port/database`, for messages.
     public let endpointDescription: String
 
     /// Connects and authenticates.
     ///
-    /// The attempt gets `connectTimeoutMilliseconds` or whatever is left before `deadline` (minus a margin),
-    /// whichever is shorter; with less than `minimumAttemptMilliseconds` left it does not start.
+    /// The attempt (name resolution included) gets `connectTimeoutMilliseconds` or whatever is left before
+    /// `deadline` (minus a margin), whichever is shorter; with less than `minimumAttemptMilliseconds` left it does
+    /// not start. Server notices go to `logger` (redacted), or nowhere when it is `nil`.
     /// - Throws: `PostgresError` with the category of the failure (`.network`, `.authentication`, `.tls`,
     ///   `.permission`, `.configuration`, `.timeout`); the caller decides whether another credential or plain
     ///   text is worth a try.
     public init(parameters: PostgresConnectionParameters, connectTimeoutMilliseconds: Int64 = 5_000,
-                deadline: Deadline) throws(PostgresError) {
+                deadline: Deadline, logger: Logger? = nil) throws(PostgresError) {
         self.deadlineEpochMilliseconds = deadline.epochMilliseconds
         self.endpointDescription = parameters.endpointDescription
+        self.notices = NoticeSink(logger: logger, password: parameters.password)
         let left = deadline.remainingMilliseconds - Self.deadlineMarginMilliseconds
         guard left >= Self.minimumAttemptMilliseconds else {
             throw PostgresError(.timeout, "not connecting to \(parameters.endpointDescription): only \(max(left, 0)) ms "
@@ -39,11 +44,14 @@ public final class PostgresConnection {
         }
         let limitedByDeadline = left < connectTimeoutMilliseconds
         let attemptMilliseconds = min(connectTimeoutMilliseconds, left)
-        let connection = try Self.start(parameters)
+        let started = Deadline.now().epochMilliseconds
+        let addresses = try HostResolver.addresses(
+            of: parameters.host, port: parameters.port, within: attemptMilliseconds, limitedByDeadline: limitedByDeadline)
+        let connection = try Self.start(parameters, addresses: addresses, notices: notices)
         handle = connection
         do {
-            try Self.poll(connection, for: attemptMilliseconds, limitedByDeadline: limitedByDeadline,
-                          endpoint: parameters.endpointDescription)
+            try Self.poll(connection, until: started + attemptMilliseconds, attemptMilliseconds: attemptMilliseconds,
+                          limitedByDeadline: limitedByDeadline, endpoint: parameters.endpointDescription)
         } catch {
             // Free the half-open connection now rather than trusting the failed initializer's deinit.
             close()
@@ -51,10 +59,9 @@ public final class PostgresConnection {
         }
     }
 
-    /// Drives `PQconnectPoll` until the connection is up, fails, or `milliseconds` pass.
-    private static func poll(_ connection: OpaquePointer, for attemptMilliseconds: Int64, limitedByDeadline: Bool,
-                             endpoint: String) throws(PostgresError) {
-        let until = Deadline.now().epochMilliseconds + attemptMilliseconds
+    /// Drives `PQconnectPoll` until the connection is up, fails, or the clock passes `until` (epoch ms).
+    private static func poll(_ connection: OpaquePointer, until: Int64, attemptMilliseconds: Int64,
+                             limitedByDeadline: Bool, endpoint: String) throws(PostgresError) {
         var state = PGRES_POLLING_WRITING
         while state != PGRES_POLLING_OK {
             switch state {
@@ -85,6 +92,14 @@ public final class PostgresConnection {
         handle = nil
     }
 
+    /// Whether the server asked for the password while logging in (libpq's `PQconnectionUsedPassword`). A login
+    /// under a `trust`, `peer` or `cert` rule in pg_hba.conf succeeds whatever the password, so it proves nothing
+    /// about one (https://www.postgresql.org/docs/15/libpq-status.html).
+    public var usedPassword: Bool {
+        guard let handle else { return false }
+        return PQconnectionUsedPassword(handle) == 1
+    }
+
     /// Whether the connection runs over TLS.
     public var usesTLS: Bool {
         guard let handle else { return false }
@@ -102,6 +117,8 @@ public final class PostgresConnection {
         -> [[String?]]
     {
         let connection = try open()
+        notices.sensitive = sensitive
+        defer { notices.sensitive = [] }
         let sent = Self.withCStrings(parameters) { values in
             PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }

@@ -10,8 +10,10 @@ public struct PostgresConnectionParameters: Sendable, CustomStringConvertible {
         case verifyFull(rootCertificateFile: String)
     }
 
-    /// Host name or address (libpq resolves it and tries every address).
+    /// Host name or address to connect to; resolved by `HostResolver` within the attempt's time limit.
     public var host: String
+    /// The name the server's certificate must carry, when it is not `host` (a CNAME); `nil` verifies `host`.
+    public var serverName: String?
     public var port: Int
     /// The role to log in as.
     public var user: String
@@ -21,8 +23,10 @@ public struct PostgresConnectionParameters: Sendable, CustomStringConvertible {
     public var database: String
     public var tls: TLS
 
-    public init(host: String, port: Int, user: String, password: String, database: String, tls: TLS) {
+    public init(host: String, serverName: String? = nil, port: Int, user: String, password: String, database: String,
+                tls: TLS) {
         self.host = host
+        self.serverName = serverName
         self.port = port
         self.user = user
         self.password = password
@@ -30,10 +34,14 @@ public struct PostgresConnectionParameters: Sendable, CustomStringConvertible {
         self.tls = tls
     }
 
-    /// The libpq keywords and values, in order.
-    var keywordValuePairs: [(String, String)] {
+    /// The libpq keywords and values, in order, for a connection to one of `addresses` (resolved from `host`).
+    /// libpq connects to `hostaddr` without a lookup of its own and checks the certificate against `host`
+    /// (https://www.postgresql.org/docs/15/libpq-connect.html#LIBPQ-CONNECT-HOSTADDR): one entry per address.
+    func keywordValuePairs(addresses: [String]) -> [(String, String)] {
+        let name = serverName ?? host
         var pairs: [(String, String)] = [
-            ("host", host),
+            ("host", addresses.map { _ in name }.joined(separator: ",")),
+            ("hostaddr", addresses.joined(separator: ",")),
             ("port", String(port)),
             ("user", user),
             ("password", password),

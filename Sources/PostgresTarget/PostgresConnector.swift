@@ -33,36 +33,61 @@ final class PostgresConnector {
                 throw PostgresError(.configuration, "TLS is required for host \(secret.host.loggable) but no CA bundle was "
                     + "found: set ROTATOR_DB_CA_FILE or AWS_CA_BUNDLE")
             }
-            context.logger.warning("No CA bundle found for TLS; connecting to host '\(secret.host.loggable)' without TLS because ROTATOR_ALLOW_TLS_FALLBACK is set")
+            // Without a CA bundle TLS cannot be verified; plain text is still only for a server without TLS.
+            if try serverOffersTLS(secret) {
+                throw PostgresError(.configuration, "host \(secret.host.loggable) offers TLS but no CA bundle was found to "
+                    + "verify it, so it is not used in plain text either: set ROTATOR_DB_CA_FILE (or AWS_CA_BUNDLE)")
+            }
+            context.logger.warning("Host '\(secret.host.loggable)' has no TLS; connecting without TLS because the secret has no ssl key and ROTATOR_ALLOW_TLS_FALLBACK is set")
             return try attempt(secret, tls: .disabled, label: label)
         }
         do {
             return try attempt(secret, tls: .verifyFull(rootCertificateFile: caFile), label: label)
         } catch {
-            // Fall back only when the server cannot do TLS. A certificate that fails verification is exactly what
-            // an attacker on the path would present, so it never leads to plain text.
-            let tlsProblem = error.message.contains("server does not support SSL") || error.message.contains("no pg_hba.conf entry")
-            guard tlsProblem, setting == .preferred else { throw error }
+            // Fall back only when the server has no TLS. A certificate that fails verification is exactly what an
+            // attacker on the path would present, and a server that refuses TLS logins (pg_hba.conf hostnossl) has
+            // TLS: neither leads to plain text.
+            guard error.message.contains("server does not support SSL"), setting == .preferred else {
+                throw explained(error, secret)
+            }
             guard fallback else {
                 throw PostgresError(error.category, error.message + "; the secret has no valid ssl key, so TLS is required: "
                     + "set \"ssl\": false in the secret, or ROTATOR_ALLOW_TLS_FALLBACK=true to allow plain text")
             }
-            context.logger.warning("TLS connection as user '\(secret.username.loggable)' to host '\(secret.host.loggable)' failed; falling back to plain text (no encryption) because the secret has no ssl key and ROTATOR_ALLOW_TLS_FALLBACK is set")
+            context.logger.warning("Host '\(secret.host.loggable)' has no TLS; falling back to plain text (no encryption) as user '\(secret.username.loggable)' because the secret has no ssl key and ROTATOR_ALLOW_TLS_FALLBACK is set")
             return try attempt(secret, tls: .disabled, label: label)
         }
     }
 
-    /// `connect`, with the failure as a value: for the credentials that are expected to fail now and then.
-    /// The templates' idempotency rule for `setSecret`: when the pending credential already logs in (a rotation
-    /// re-driven after a crash), there is nothing to do.
+    /// Logs in and requires that the server checked the password: a login under a `trust`, `peer` or `cert` rule
+    /// succeeds whatever the password, so it cannot prove one.
+    /// - Throws: `PostgresError(.passwordNotChecked)` for such a login (it is closed), or `connect`'s errors.
+    func connectProvingPassword(_ secret: PostgresSecret, label: String) throws(PostgresError) -> PostgresConnection {
+        let connection = try connect(secret, label: label)
+        guard connection.usedPassword else {
+            connection.close()
+            throw PostgresError(.passwordNotChecked, "the server let user \(secret.username.loggable) log in on host "
+                + "\(secret.host.loggable) without asking for a password (a trust, peer or cert rule in pg_hba.conf), "
+                + "so the \(label) password is unproven; give that user a password rule (scram-sha-256) to rotate it")
+        }
+        return connection
+    }
+
+    /// The templates' idempotency rule for `setSecret`: when the pending credential already logs in, and the server
+    /// checked its password (a rotation re-driven after a crash), there is nothing to do.
     func pendingAlreadyLogsIn(_ pending: PostgresSecret) -> Bool {
-        guard case .success(let connection) = attempt(pending, label: "AWSPENDING") else { return false }
-        connection.close()
+        do throws(PostgresError) {
+            try connectProvingPassword(pending, label: "AWSPENDING").close()
+        } catch {
+            if error.category == .passwordNotChecked { context.logger.info("setSecret: \(error.message)") }
+            return false
+        }
         context.logger.info(
             "setSecret: AWSPENDING secret is already set as password in PostgreSQL DB for secret arn \(context.secretId).")
         return true
     }
 
+    /// `connect`, with the failure as a value: for the credentials that are expected to fail now and then.
     func attempt(_ secret: PostgresSecret, label: String) -> Result<PostgresConnection, PostgresError> {
         do throws(PostgresError) {
             return .success(try connect(secret, label: label))
@@ -71,17 +96,51 @@ final class PostgresConnector {
         }
     }
 
+    /// `connectProvingPassword`, with the failure as a value.
+    func attemptProvingPassword(_ secret: PostgresSecret, label: String) -> Result<PostgresConnection, PostgresError> {
+        do throws(PostgresError) {
+            return .success(try connectProvingPassword(secret, label: label))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func serverOffersTLS(_ secret: PostgresSecret) throws(PostgresError) -> Bool {
+        let left = context.deadline.remainingMilliseconds - PostgresConnection.deadlineMarginMilliseconds
+        return try PostgresTLSProbe.serverOffersTLS(
+            host: secret.host, port: secret.port, within: min(configuration.connectTimeoutMilliseconds, max(left, 0)))
+    }
+
+    /// A certificate failure with what to do about the two cases users meet most: RDS's own CAs, and a host that
+    /// is another name (CNAME) for the server the certificate names.
+    private func explained(_ error: PostgresError, _ secret: PostgresSecret) -> PostgresError {
+        guard error.category == .tls else { return error }
+        var message = error.message
+        let verifiedName = (secret.tlsServerName ?? secret.host).lowercased()
+        if verifiedName.hasSuffix(".rds.amazonaws.com") || verifiedName.hasSuffix(".rds.amazonaws.com.cn") {
+            message += "; RDS certificates chain to the Amazon RDS root CAs, which Lambda's system CA bundle does not "
+                + "always hold: download the RDS bundle (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem),"
+                + " package it with RDS_CA_BUNDLE=<file> make package and set the DbCaFile parameter "
+                + "(ROTATOR_DB_CA_FILE=/var/task/rds-ca-bundle.pem)"
+        }
+        if message.contains("does not match host name") && secret.tlsServerName == nil {
+            message += "; if host is another name (a CNAME) for the server the certificate names, set \"tls_server_name\" "
+                + "in the secret to that name"
+        }
+        return PostgresError(.tls, message)
+    }
+
     private func attempt(_ secret: PostgresSecret, tls: PostgresConnectionParameters.TLS, label: String)
         throws(PostgresError) -> PostgresConnection
     {
         let parameters = PostgresConnectionParameters(
-            host: secret.host, port: secret.port, user: secret.username, password: secret.password,
-            database: secret.dbname, tls: tls)
+            host: secret.host, serverName: secret.tlsServerName, port: secret.port, user: secret.username,
+            password: secret.password, database: secret.dbname, tls: tls)
         let kind = tls == .disabled ? "non SSL/TLS" : "SSL/TLS"
         do {
             let connection = try PostgresConnection(
                 parameters: parameters, connectTimeoutMilliseconds: configuration.connectTimeoutMilliseconds,
-                deadline: context.deadline)
+                deadline: context.deadline, logger: context.logger)
             context.logger.info("Successfully established \(kind) connection as user '\(secret.username.loggable)' with host: '\(secret.host.loggable)'")
             return connection
         } catch {

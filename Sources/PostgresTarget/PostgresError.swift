@@ -22,6 +22,8 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         /// A connection failure whose text we do not recognise, such as a server message in another language.
         /// Never taken for an unreachable host: the next credential is still tried.
         case connectionFailed
+        /// The login succeeded without the server asking for the password (trust, peer or cert), so it proves nothing.
+        case passwordNotChecked
         /// A case this function does not handle yet.
         case unsupported
         /// Any other SQL error.
@@ -49,6 +51,7 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         case .configuration: "ConfigInvalid"
         case .timeout: "Timeout"
         case .unsupported: "Unsupported"
+        case .passwordNotChecked: "PasswordNotChecked"
         case .query: "QueryFailed"
         case .connectionFailed: "ConnectionFailed"
         }

@@ -15,7 +15,7 @@ func testPendingLogin(_ pending: PostgresSecret, configuration: PostgresTargetCo
                       context: RotationContext) throws {
     let connector = PostgresConnector(configuration: configuration, context: context)
     do throws(PostgresError) {
-        let connection = try connector.connect(pending, label: "AWSPENDING")
+        let connection = try connector.connectProvingPassword(pending, label: "AWSPENDING")
         defer { connection.close() }
         try connection.execute("SELECT NOW()")
     } catch {

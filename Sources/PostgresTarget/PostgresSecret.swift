@@ -28,8 +28,13 @@ public struct PostgresSecret: Sendable {
     public var dbname: String
     /// The raw `ssl` value; kept raw because the previous version inherits the current one's.
     public var ssl: JSONValue?
-    /// `masterarn`, when present and a string.
+    /// `masterarn`, when present and a non-empty string.
     public var masterARN: String?
+    /// The raw `masterarn` value, so that a wrong type is reported instead of read as "absent".
+    public var masterARNValue: JSONValue?
+    /// `tls_server_name`: the name the server's certificate must carry, when `host` is another name for the same
+    /// server (a CNAME to an RDS endpoint, whose certificate names only the RDS endpoint). `nil`: `host` itself.
+    public var tlsServerName: String?
 
     public var tlsSetting: PostgresTLSSetting { PostgresTLSSetting(sslValue: ssl) }
 
@@ -58,26 +63,42 @@ public struct PostgresSecret: Sendable {
             throw .invalidSecret(engineMessage)
         }
         self.engine = engine
-        self.host = try Self.string(object, "host")
+        self.host = try Self.hostName(object, "host")
         self.username = try Self.string(object, "username")
         self.password = try Self.string(object, "password")
         self.port = try Self.port(object["port"])
         switch object["dbname"] {
         case nil, .null?: self.dbname = "postgres"
-        case .string(let name)?: self.dbname = name
+        case .string?: self.dbname = try Self.string(object, "dbname")
         case let other?: throw .invalidSecret("dbname in secret JSON must be a string, not a \(other.typeName)")
         }
         self.ssl = object["ssl"]
-        self.masterARN = object["masterarn"]?.stringValue
+        self.masterARNValue = object["masterarn"]
+        self.masterARN = object["masterarn"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        self.tlsServerName = object["tls_server_name"] == nil ? nil : try Self.hostName(object, "tls_server_name")
     }
 
+    /// A required string. Empty is refused like missing: libpq would fill in its defaults (the OS user for
+    /// `user`, `PGPASSWORD` or `~/.pgpass` for `password`, the user name for `dbname`), which is not this secret.
     private static func string(_ object: JSONObject, _ key: String) throws(PostgresError) -> String {
         guard let value = object[key] else { throw .invalidSecret("\(key) key is missing from secret JSON") }
         guard let text = value.stringValue else {
             throw .invalidSecret("\(key) in secret JSON must be a string, not a \(value.typeName)")
         }
+        guard !text.isEmpty else { throw .invalidSecret("\(key) in secret JSON is empty") }
         // libpq takes C strings: a NUL would cut the value short without a word.
         guard !text.utf8.contains(0) else { throw .invalidSecret("\(key) in secret JSON contains a NUL character") }
+        return text
+    }
+
+    /// One host name or address. libpq reads more into `host`: a leading `/` names a Unix-socket directory
+    /// (no TLS, no network), and a comma separates several hosts to try; neither belongs in a rotated secret.
+    private static func hostName(_ object: JSONObject, _ key: String) throws(PostgresError) -> String {
+        let text = try string(object, key)
+        guard !text.hasPrefix("/"), !text.contains(","), !text.contains(where: { $0 == " " || $0.isNewline }) else {
+            throw .invalidSecret("\(key) in secret JSON must be one host name or IP address (no Unix-socket path, no "
+                + "comma-separated list, no spaces)")
+        }
         return text
     }
 

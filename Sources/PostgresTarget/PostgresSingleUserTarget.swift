@@ -93,7 +93,9 @@ public struct PostgresSingleUserTarget: TargetService {
                        connector: PostgresConnector) throws -> PostgresConnection {
         let template = "Unable to log into database with previous, current, or pending secret of secret arn \(connector.context.secretId)"
         let currentError: PostgresError
-        switch connector.attempt(current, label: "AWSCURRENT") {
+        // Proving the password here as well: a user the server lets in without one could never pass testSecret,
+        // so the rotation stops before anything changes.
+        switch connector.attemptProvingPassword(current, label: "AWSCURRENT") {
         case .success(let connection): return connection
         case .failure(let error): currentError = error
         }
@@ -106,7 +108,7 @@ public struct PostgresSingleUserTarget: TargetService {
         guard previous.host == pending.host else {
             throw PostgresError.invalidSecret("Attempting to modify user for host \(pending.host.loggable) other than current previous valid \(previous.host.loggable)")
         }
-        switch connector.attempt(previous, label: "AWSPREVIOUS") {
+        switch connector.attemptProvingPassword(previous, label: "AWSPREVIOUS") {
         case .success(let connection):
             return connection
         case .failure(let previousError):

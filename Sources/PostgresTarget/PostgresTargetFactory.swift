@@ -47,7 +47,8 @@ public enum PostgresTargetFactory {
         switch mode {
         case .singleUser: false
         case .alternatingUsers: true
-        case .automatic: secret.object?["masterarn"] != nil
+        // `"masterarn": null` names no master; any other value does (a wrong type is then reported, not ignored).
+        case .automatic: secret.object?["masterarn"].map { !$0.isNull } ?? false
         }
     }
 }

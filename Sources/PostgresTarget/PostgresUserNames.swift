@@ -15,6 +15,9 @@ enum PostgresUserNames {
         } else {
             alternate = username + suffix
         }
+        guard !alternate.isEmpty else {
+            throw .invalidSecret("Unable to clone user: the username \"_clone\" has no base name to alternate with")
+        }
         guard alternate.utf8.count <= maximumNameBytes else {
             throw .invalidSecret("Unable to clone user, username length with _clone appended would exceed 63 characters")
         }

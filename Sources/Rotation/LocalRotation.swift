@@ -33,6 +33,9 @@ public struct LocalRotation {
         let before = try status(secretId: secretId)
         let token: String
         if let stale = before.pendingElsewhere {
+            if let requestedToken, requestedToken != stale {
+                throw RotationError.rotationInProgress(secretId: secretId, pendingVersion: stale, requestedToken: requestedToken)
+            }
             logger.info("Resuming the unfinished rotation of version \(stale).")
             token = stale
         } else {

@@ -21,6 +21,8 @@ public enum RotationError: Error, Sendable, Equatable {
     case noTarget(String)
     /// A password from GetRandomPassword broke the policy (`Rotation.PasswordPolicyViolated`).
     case passwordPolicyViolated(String)
+    /// `rotator rotate --token` names a new rotation while another one is unfinished (`Rotation.InProgress`).
+    case rotationInProgress(secretId: String, pendingVersion: String, requestedToken: String)
     /// A target's own failure: `errorType` is `Target.<reason>` (for example `Target.LoginFailed`).
     case target(reason: String, message: String)
 }
@@ -37,6 +39,7 @@ extension RotationError: LambdaReportableError, CustomStringConvertible {
         case .invalidSecret: "Rotation.InvalidSecret"
         case .noTarget: "Rotation.NoTarget"
         case .passwordPolicyViolated: "Rotation.PasswordPolicyViolated"
+        case .rotationInProgress: "Rotation.InProgress"
         case .target(let reason, _): "Target.\(reason)"
         }
     }
@@ -53,9 +56,8 @@ extension RotationError: LambdaReportableError, CustomStringConvertible {
         case .notPending(let token, let secretId, let stale):
             var message = "Secret version \(token) not set as AWSPENDING for rotation of secret \(secretId)."
             if let stale {
-                message += " AWSPENDING is on version \(stale), left by a rotation that did not finish. If no rotation"
-                    + " is running, clear it with: aws secretsmanager update-secret-version-stage --secret-id \(secretId)"
-                    + " --version-stage AWSPENDING --remove-from-version-id \(stale)"
+                message += " AWSPENDING is on version \(stale), left by a rotation that did not finish. "
+                    + RotationError.resumeAdvice(secretId: secretId, pendingVersion: stale)
             }
             return message
         case .missingVersion(let stage, let secretId):
@@ -68,6 +70,9 @@ extension RotationError: LambdaReportableError, CustomStringConvertible {
                     + "Manager retries a failed rotation from createSecret; locally, `rotator rotate --secret-id \(secretId)` resumes it."
             }
             return "Secret \(secretId) has no \(stage) value."
+        case .rotationInProgress(let secretId, let pending, let requested):
+            return "A rotation of secret \(secretId) is unfinished on version \(pending); --token \(requested) would start "
+                + "another. " + RotationError.resumeAdvice(secretId: secretId, pendingVersion: pending)
         case .binarySecret(let secretId):
             return "Secret \(secretId) holds SecretBinary, not SecretString; this function rotates string secrets only."
         case .target(_, let message):
@@ -76,6 +81,17 @@ extension RotationError: LambdaReportableError, CustomStringConvertible {
     }
 
     public var description: String { "\(errorType): \(errorMessage)" }
+
+    /// What to do about an unfinished rotation. Resuming is always safe; clearing the label is not: a single-user
+    /// database rotation whose setSecret ran has put the AWSPENDING password in the database, and clearing the
+    /// label would leave the only working password in an unlabelled version.
+    public static func resumeAdvice(secretId: String, pendingVersion: String) -> String {
+        "Resume it first: `rotator rotate --secret-id \(secretId)` finishes it with its own token (Secrets Manager "
+            + "also retries it). Clear the label only if the AWSCURRENT credential still works where it is used "
+            + "(a single-user database rotation whose setSecret ran has already given the database the AWSPENDING "
+            + "password): aws secretsmanager update-secret-version-stage --secret-id \(secretId) --version-stage "
+            + "AWSPENDING --remove-from-version-id \(pendingVersion)"
+    }
 }
 
 /// Configuration that makes rotation impossible. Reported at start-up through `/runtime/init/error`.

@@ -30,7 +30,7 @@ public struct RotationEvent: Sendable, Equatable {
     public init(parsing body: [UInt8]) throws(RotationError) {
         let document: JSONValue
         do {
-            document = try JSONValue(parsing: body)
+            document = try JSONValue(parsing: body, options: JSONParsingOptions(rejectsDuplicateKeys: true))
         } catch {
             throw .invalidEvent("The event is not JSON (\(error.description)). " + RotationEvent.expectedShape)
         }

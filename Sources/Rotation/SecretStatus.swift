@@ -41,7 +41,10 @@ public struct SecretStatus: Sendable {
         }
         if let stale = pendingElsewhere {
             lines.append("State:     rotation in progress or stuck: AWSPENDING is on version \(stale), not on AWSCURRENT.")
-            lines.append("           If no rotation is running, `rotator rotate --secret-id \(secretId)` resumes it, or clear it with:")
+            lines.append("           Resume it first: `rotator rotate --secret-id \(secretId)` finishes it with its own token")
+            lines.append("           (Secrets Manager also retries it). Clear the label only if the AWSCURRENT credential still")
+            lines.append("           works where it is used: a single-user database rotation whose setSecret ran has already")
+            lines.append("           given the database the AWSPENDING password. To clear it:")
             lines.append("           aws secretsmanager update-secret-version-stage --secret-id \(secretId) "
                 + "--version-stage AWSPENDING --remove-from-version-id \(stale)")
         } else if currentVersion == nil {

@@ -21,6 +21,10 @@ extension SecretsManagerError: LambdaReportableError {
     }
 
     private var hint: String? {
+        if isClockSkew {
+            return "The request's time was refused: check this machine's clock (AWS accepts requests signed within "
+                + "5 minutes of its own time; on Lambda the clock is right, so this points at a local run)."
+        }
         if code.isAuthenticationFailure {
             return "The credentials were rejected: check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN "
                 + "and that AWS_REGION is the secret's Region."
@@ -38,5 +42,13 @@ extension SecretsManagerError: LambdaReportableError {
         default:
             return nil
         }
+    }
+
+    /// AWS's answers to a request signed at a time too far from its own (SigV4 allows 5 minutes): the codes S3 and
+    /// query services use, and the JSON services' `InvalidSignatureException: Signature expired: …` texts.
+    private var isClockSkew: Bool {
+        if ["RequestTimeTooSkewed", "RequestExpired"].contains(code.rawValue) { return true }
+        return code.isAuthenticationFailure
+            && (message.contains("Signature expired") || message.contains("Signature not yet current"))
     }
 }

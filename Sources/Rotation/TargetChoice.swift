@@ -1,3 +1,5 @@
+import JSON
+
 /// A target the function can rotate for, and how to build it from the environment.
 public struct TargetChoice: Sendable {
     /// The name `ROTATOR_TARGET` selects it by (`generic`, `postgres`, …).
@@ -17,11 +19,11 @@ public struct TargetChoice: Sendable {
     }
 
     /// The built-in target for secrets that protect no external service.
-    public static let generic = TargetChoice(name: "generic") { _ in GenericTarget() }
+    public static let generic = TargetChoice(name: "generic") { environment in try GenericTarget(environment: environment) }
 }
 
 /// Picks the target for a secret: the one `ROTATOR_TARGET` names, or (when it is `auto` or unset) the one whose
-/// engine matches the secret's `engine` field, else the generic target.
+/// engine matches the secret's `engine` field, else the generic target (which refuses database-looking secrets).
 struct TargetSelector {
     private let fixed: (any TargetService)?
     private let byEngine: [(engines: [String], target: any TargetService)]
@@ -32,41 +34,35 @@ struct TargetSelector {
         var all = choices
         if !all.contains(where: { $0.name == "generic" }) { all.insert(.generic, at: 0) }
         let requested = environment["ROTATOR_TARGET"].map { $0.lowercased() } ?? "auto"
-        generic = GenericTarget()
         if requested == "auto" || requested.isEmpty {
             fixed = nil
             byEngine = try all.filter { !$0.engines.isEmpty }.map { ($0.engines, try $0.make(environment)) }
+            generic = try all.first(where: { $0.name == "generic" }).map { try $0.make(environment) } ?? GenericTarget()
         } else {
             guard let choice = all.first(where: { $0.name == requested }) else {
                 let names = (all.map(\.name) + ["auto"]).joined(separator: ", ")
                 throw ConfigurationError("ROTATOR_TARGET is \"\(requested)\"; it must be one of: \(names).")
             }
-            fixed = try choice.make(environment)
+            let target = try choice.make(environment)
+            fixed = target
             byEngine = []
+            generic = target
         }
     }
 
     /// The configured target, if `ROTATOR_TARGET` names one (so its password defaults apply at start-up).
     var configuredTarget: (any TargetService)? { fixed }
 
-    /// - Throws: `RotationError.noTarget` for an engine no target handles, or a database-looking secret without
-    ///   an engine (rotating it with the generic target would change the password in Secrets Manager only).
+    /// - Throws: `RotationError.noTarget` for an engine no target handles.
     func target(for current: SecretValue, secretId: String) throws(RotationError) -> any TargetService {
         if let fixed { return fixed }
-        guard let object = current.object else { return generic }
-        guard let engine = object["engine"]?.stringValue else {
-            if object["host"] != nil {
-                throw .noTarget(
-                    "Secret \(secretId) has a \"host\" but no \"engine\" field, so it looks like a database secret. "
-                        + "Add \"engine\" (for example \"postgres\") or set ROTATOR_TARGET; rotating it as a generic "
-                        + "secret would change the password in Secrets Manager but not in the database.")
-            }
-            return generic
-        }
-        guard let match = byEngine.first(where: { $0.engines.contains(engine) }) else {
+        guard let engine = current.object?["engine"] else { return generic }
+        guard let name = engine.stringValue, let match = byEngine.first(where: { $0.engines.contains(name) }) else {
             let known = byEngine.flatMap(\.engines).joined(separator: ", ")
+            let shown = engine.stringValue.map { JSONValue.quoted($0.count > 40 ? String($0.prefix(40)) + "…" : $0) }
+                ?? "that is a JSON \(engine.typeName)"
             throw .noTarget(
-                "Secret \(secretId) has engine \"\(engine)\", which this function does not rotate"
+                "Secret \(secretId) has engine \(shown), which this function does not rotate"
                     + (known.isEmpty ? "." : " (it rotates: \(known)).") + " Set ROTATOR_TARGET to override.")
         }
         return match.target

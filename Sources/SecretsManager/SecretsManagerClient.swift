@@ -60,6 +60,9 @@ public final class SecretsManagerClient {
         self.logger = logger
         self.randomUnit = randomUnit
         self.clock = SecretsManagerClient.secondsSinceEpoch
+        if endpoint.scheme == "http" && !endpoint.isLoopback {
+            logger.warning("Secrets Manager endpoint \(endpoint.url) is plain http:// (ROTATOR_ALLOW_INSECURE_ENDPOINT): secret values cross the network unencrypted.")
+        }
     }
 
     /// Sends one operation and returns its decoded JSON response, retrying as the standard mode does.

@@ -46,7 +46,17 @@ public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, Cu
                 "AWS_REGION must be a region name such as us-east-1 (lowercase letters, digits and '-'), got \"\(region)\"")
         }
         self.region = region
-        self.endpoint = try EndpointResolver.resolve(environment: environment, region: region).url
+        let endpoint = try EndpointResolver.resolve(environment: environment, region: region)
+        // Plain HTTP carries every secret value in clear: only to this machine, or when the user says the path is safe.
+        if endpoint.scheme == "http" && !endpoint.isLoopback {
+            guard ["true", "1", "yes", "y"].contains((environment["ROTATOR_ALLOW_INSECURE_ENDPOINT"] ?? "").lowercased()) else {
+                throw SecretsManagerConfigurationError(
+                    "the Secrets Manager endpoint \(endpoint.url) is plain http://, so secret values would cross the network "
+                        + "unencrypted: use https://, or set ROTATOR_ALLOW_INSECURE_ENDPOINT=true if that network path is "
+                        + "trusted (http:// to 127.0.0.1, ::1 or localhost is always allowed)")
+            }
+        }
+        self.endpoint = endpoint.url
         self.maxAttempts = try Self.maxAttempts(environment)
         self.caBundlePath = try Self.caBundle(environment, files: files)
         self.credentials = try CredentialResolver.resolve(environment: environment, files: files)

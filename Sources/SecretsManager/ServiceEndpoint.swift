@@ -15,6 +15,13 @@ struct ServiceEndpoint: Sendable, Equatable {
         return "\(host):\(port)"
     }
 
+    /// Whether the host is this machine: `localhost`, an address in 127.0.0.0/8, or `::1`.
+    var isLoopback: Bool {
+        if host == "localhost" || host == "[::1]" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
     /// The URL each request is posted to.
     var requestURL: String {
         "\(scheme)://\(hostHeader)\(path)"

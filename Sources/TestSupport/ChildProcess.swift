@@ -5,6 +5,18 @@ public final class ChildProcess: @unchecked Sendable {
     public let process = Process()
     private let outputURL: URL
 
+    private var cleanup: [URL] = []
+
+    /// Starts `executable` with exactly `environment` (nothing inherited) and `arguments`; with `names`, under
+    /// a hosts file and DNS server of the test's own (see `IsolatedNames`).
+    public convenience init(executable: URL, arguments: [String] = [], environment: [String: String], names: IsolatedNames)
+        throws
+    {
+        let (unshare, wrapped, files) = try names.command(executable: executable, arguments: arguments)
+        try self.init(executable: unshare, arguments: wrapped, environment: environment)
+        cleanup = files
+    }
+
     /// Starts `executable` with exactly `environment` (nothing inherited) and `arguments`.
     public init(executable: URL, arguments: [String] = [], environment: [String: String], stdin: Data? = nil) throws {
         outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("rotator-child-\(UUID().uuidString).log")
@@ -53,6 +65,7 @@ public final class ChildProcess: @unchecked Sendable {
     deinit {
         if process.isRunning { process.terminate() }
         try? FileManager.default.removeItem(at: outputURL)
+        for file in cleanup { try? FileManager.default.removeItem(at: file) }
     }
 }
 

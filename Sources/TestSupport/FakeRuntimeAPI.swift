@@ -20,9 +20,12 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
         /// Header fields as sent; the names are written exactly as given, to test case-insensitive reading.
         public var headers: [(String, String)]
 
-        /// An event with the required headers (request id, deadline 60 s ahead, function ARN) plus `extra`.
-        public init(requestID: String = UUID().uuidString.lowercased(), body: [UInt8], extra: [(String, String)] = []) {
+        /// An event with the required headers (request id, deadline `deadlineSeconds` ahead when it is served,
+        /// function ARN) plus `extra`.
+        public init(requestID: String = UUID().uuidString.lowercased(), body: [UInt8], extra: [(String, String)] = [],
+                    deadlineSeconds: Double? = nil) {
             self.body = body
+            self.deadlineSeconds = deadlineSeconds
             self.headers = [
                 ("Lambda-Runtime-Aws-Request-Id", requestID),
                 ("Lambda-Runtime-Deadline-Ms", String(Int64(Date().timeIntervalSince1970 * 1000) + 60_000)),
@@ -31,14 +34,26 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
             ] + extra
         }
 
-        public init(requestID: String = UUID().uuidString.lowercased(), json: String, extra: [(String, String)] = []) {
-            self.init(requestID: requestID, body: Array(json.utf8), extra: extra)
+        public init(requestID: String = UUID().uuidString.lowercased(), json: String, extra: [(String, String)] = [],
+                    deadlineSeconds: Double? = nil) {
+            self.init(requestID: requestID, body: Array(json.utf8), extra: extra, deadlineSeconds: deadlineSeconds)
         }
 
         /// An event with exactly these headers, for tests of missing or malformed metadata.
         public init(rawHeaders: [(String, String)], body: [UInt8]) {
             self.body = body
             self.headers = rawHeaders
+            self.deadlineSeconds = nil
+        }
+
+        /// When set, the deadline header is rewritten when the event is handed out: this many seconds from then.
+        public var deadlineSeconds: Double?
+
+        /// The headers as sent now.
+        func headersServedNow() -> [(String, String)] {
+            guard let deadlineSeconds else { return headers }
+            let deadline = String(Int64((Date().timeIntervalSince1970 + deadlineSeconds) * 1000))
+            return headers.map { $0.0 == "Lambda-Runtime-Deadline-Ms" ? ($0.0, deadline) : $0 }
         }
 
         public var requestID: String? {
@@ -61,6 +76,8 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
         var posts: [Post] = []
         var postStatuses: [Int] = []
         var nextCount = 0
+        /// Request id and CLOCK_MONOTONIC time of each event handed out.
+        var served: [(String, UInt64)] = []
     }
 
     public let server: LoopbackHTTPServer
@@ -72,8 +89,9 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
     ///   - closeAfterPost: close the connection after answering each POST, as a server restart or a
     ///     freeze-and-thaw would, so the runtime must reconnect for the next `GET next`.
     ///   - onPost: called on the server thread after each POST with the count so far (for sampling a process).
+    ///   - stalledPosts: the first this many POSTs get no answer: the connection stays silent for 60 s, then closes.
     public init(
-        script: [Next], postStatuses: [Int] = [], closeAfterPost: Bool = false,
+        script: [Next], postStatuses: [Int] = [], closeAfterPost: Bool = false, stalledPosts: Int = 0,
         onPost: (@Sendable (Int) -> Void)? = nil
     ) throws {
         let state = Locked(State(script: script, postStatuses: postStatuses))
@@ -85,7 +103,9 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
                     return state.script.isEmpty ? .status(500) : state.script.removeFirst()
                 }
                 switch next {
-                case .event(let event): return .respond(status: 200, headers: event.headers, body: event.body)
+                case .event(let event):
+                    state.withLock { $0.served.append((event.requestID ?? "", MonotonicClock.nanoseconds())) }
+                    return .respond(status: 200, headers: event.headersServedNow(), body: event.body)
                 case .status(let status):
                     return .respond(status: status, headers: [("Content-Type", "application/json")],
                         body: Array(#"{"errorMessage":"scripted","errorType":"Scripted"}"#.utf8))
@@ -101,6 +121,10 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
                 return (status, state.posts.count)
             }
             onPost?(count)
+            if count <= stalledPosts {
+                sleep(60)
+                return .close
+            }
             let body = Array(#"{"status":"OK"}"#.utf8)
             return closeAfterPost ? .respondThenClose(status: status, body: body) : .respond(status: status, body: body)
         }
@@ -124,6 +148,10 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
     public var hostAndPort: String { server.hostAndPort }
     public var posts: [Post] { state.withLock { $0.posts } }
     public var nextCount: Int { state.withLock { $0.nextCount } }
+    /// CLOCK_MONOTONIC nanoseconds at which the event with `requestID` was handed out.
+    public func servedAt(requestID: String) -> UInt64? {
+        state.withLock { $0.served.first(where: { $0.0 == requestID })?.1 }
+    }
 
     public func stop() { server.stop() }
 }

@@ -32,9 +32,16 @@ public final class PostgresServer: @unchecked Sendable {
     private let lock = NSLock()
     private var process: Process?
 
+    /// The pg_hba.conf lines of every server unless a test gives its own: SCRAM for every TCP login, TLS or not.
+    public static let defaultHBALines = [
+        "host all all 127.0.0.1/32 scram-sha-256", "host all all ::1/128 scram-sha-256",
+    ]
+
     /// Copies the cluster and starts a server on a free port.
-    /// - Parameter tls: `false` starts a server with `ssl = off`, for the tests of what happens without TLS.
-    public init(tls: Bool = true) throws {
+    /// - Parameters:
+    ///   - tls: `false` starts a server with `ssl = off`, for the tests of what happens without TLS.
+    ///   - hbaLines: pg_hba.conf in place of `defaultHBALines` (a `trust` rule, `hostnossl`, …).
+    public init(tls: Bool = true, hbaLines: [String] = PostgresServer.defaultHBALines) throws {
         let template = try PostgresClusterTemplate.shared.get()
         tlsEnabled = tls
         superuser = template.superuser
@@ -48,6 +55,7 @@ public final class PostgresServer: @unchecked Sendable {
         logPath = directory + "/server.log"
         port = 0
         try runTool("/bin/cp", ["-a", template.dataDirectory, dataDirectory])
+        try (hbaLines.joined(separator: "\n") + "\n").write(toFile: dataDirectory + "/pg_hba.conf", atomically: false, encoding: .utf8)
         try changeOwner(directory, recursive: true)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         try start()

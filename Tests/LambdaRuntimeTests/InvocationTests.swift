@@ -98,6 +98,35 @@ struct InvocationTests {
         #expect(log.contains("without Lambda-Runtime-Aws-Request-Id"))
     }
 
+    @Test("GET next answering 200 without a request id, again and again: the loop backs off and exits, it does not spin")
+    func missingRequestIDBacksOff() throws {
+        let noID = FakeRuntimeAPI.Event(rawHeaders: [("Lambda-Runtime-Deadline-Ms", "4102444800000")], body: [])
+        let fake = try FakeRuntimeAPI(script: Array(repeating: .event(noID), count: 50))
+        let (status, log) = runInProcess(fake) { _ in echo }
+        #expect(status == 1)
+        // 4 attempts, as for a dropped connection, then the loop gives up; the other 46 events are never fetched.
+        #expect(fake.nextCount == 4)
+        #expect(log.contains("GET next answered 200 without Lambda-Runtime-Aws-Request-Id; reconnecting (attempt 2 of 4)"))
+        #expect(log.contains("Runtime API unreachable after 4 attempts"))
+        let gets = fake.server.requests.filter { $0.method == "GET" }.map(\.receivedAtNanoseconds)
+        // Each retry waits longer than the one before (10, 20, 30 ms).
+        #expect(gets.count == 4 && zip(gets.dropFirst(), gets).allSatisfy { $0 - $1 >= 9_000_000 })
+    }
+
+    @Test("a POST the Runtime API never answers times out and is retried, instead of hanging the function")
+    func stalledPostTimesOut() throws {
+        let fake = try FakeRuntimeAPI(script: [.event(.init(requestID: "slow", body: Array("x".utf8))),
+                                               .event(.init(requestID: "next", body: Array("y".utf8)))],
+                                      stalledPosts: 1)
+        let (_, log) = runInProcess(fake) { _ in echo }
+        let posts = fake.posts
+        #expect(posts.map(\.requestID) == ["slow", "slow", "next"])
+        let times = posts.map(\.request.receivedAtNanoseconds)
+        // The retry follows the client's 5 s timeout, long before the stalled connection's 60 s.
+        #expect(times.count == 3 && times[1] - times[0] < 15_000_000_000)
+        #expect(log.contains("POST response failed"))
+    }
+
     @Test("a hostile request id cannot change the URL the runtime posts to")
     func hostileRequestID() throws {
         let id = "../../init/error?x=1 y"

@@ -31,10 +31,10 @@ struct ConfigurationTests {
     }
 
     @Test("selection: engine decides whether it is ours; masterarn or the mode decides the strategy")
-    func selection() {
-        let single = SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p"}"#)
-        let multi = SecretValue(secretString: #"{"engine":"aurora-postgresql","host":"h","username":"u","password":"p","masterarn":"arn:m"}"#)
-        let mysql = SecretValue(secretString: #"{"engine":"mysql","host":"h","username":"u","password":"p"}"#)
+    func selection() throws {
+        let single = try SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p"}"#)
+        let multi = try SecretValue(secretString: #"{"engine":"aurora-postgresql","host":"h","username":"u","password":"p","masterarn":"arn:m"}"#)
+        let mysql = try SecretValue(secretString: #"{"engine":"mysql","host":"h","username":"u","password":"p"}"#)
         let automatic = PostgresTargetConfiguration(caFile: nil)
         #expect(PostgresTargetFactory.engines == ["postgres", "aurora-postgresql"])
         #expect(PostgresTargetFactory.make(secret: single, configuration: automatic) is PostgresSingleUserTarget)
@@ -61,8 +61,8 @@ struct ConfigurationTests {
     func dispatch() throws {
         let target = PostgresRotationTarget(configuration: PostgresTargetConfiguration(caFile: nil))
         let context = SecretVersions().context(logger: LogRecorder().logger)
-        let single = SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p"}"#)
-        let multi = SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p","masterarn":"arn:m"}"#)
+        let single = try SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p"}"#)
+        let multi = try SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p","masterarn":"arn:m"}"#)
         #expect(try target.makePendingSecret(current: single, newPassword: "n", context: context).string("username") == "u")
         #expect(try target.makePendingSecret(current: multi, newPassword: "n", context: context).string("username") == "u_clone")
     }
@@ -106,7 +106,13 @@ struct ConfigurationTests {
         let parameters = PostgresConnectionParameters(host: "db", port: 5432, user: "u", password: "s3cr3t-pw", database: "d",
                                                       tls: .verifyFull(rootCertificateFile: "/ca.pem"))
         #expect(!parameters.description.contains("s3cr3t-pw") && !"\(parameters)".contains("s3cr3t-pw"))
-        #expect(parameters.keywordValuePairs.contains { $0 == ("sslmode", "verify-full") })
+        let pairs = parameters.keywordValuePairs(addresses: ["10.0.0.1", "10.0.0.2"])
+        #expect(pairs.contains { $0 == ("sslmode", "verify-full") })
+        // libpq connects to the resolved addresses and verifies the certificate against the name.
+        #expect(pairs.contains { $0 == ("host", "db,db") } && pairs.contains { $0 == ("hostaddr", "10.0.0.1,10.0.0.2") })
+        var renamed = parameters
+        renamed.serverName = "mydb.abc.eu-west-1.rds.amazonaws.com"
+        #expect(renamed.keywordValuePairs(addresses: ["10.0.0.1"]).contains { $0 == ("host", "mydb.abc.eu-west-1.rds.amazonaws.com") })
         #expect(throws: PostgresError.self) {
             _ = try PostgresConnection(parameters: parameters, deadline: .after(milliseconds: 900))
         }

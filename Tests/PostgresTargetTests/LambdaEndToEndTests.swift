@@ -5,60 +5,35 @@ import Rotation
 import Testing
 import TestSupport
 
-/// One moto (IAM signature checking on) for the end-to-end tests of this module.
-private enum SharedMoto {
-    static let server = Result<MotoServer, any Error>(catching: { try MotoServer.start(iamAuth: true) })
-}
-
-/// Whole rotations through the real `rotator` binary in Lambda mode: fake Runtime API, moto as Secrets Manager,
-/// and a real PostgreSQL. The steps arrive as Secrets Manager sends them.
+/// Whole rotations through `RotatorLambda`, the zip's binary, in Lambda mode: fake Runtime API, moto as Secrets
+/// Manager, and a real PostgreSQL. The steps arrive as Secrets Manager sends them.
 @Suite("PostgreSQL rotation through the Lambda loop and moto", .serialized)
 struct LambdaEndToEndTests {
-    let moto: MotoServer
-    let server: PostgresServer
+    let lambda: PostgresLambda
+    var moto: MotoServer { lambda.moto }
+    var server: PostgresServer { lambda.server }
     let startPassword = randomPassword()
     let masterPassword = randomPassword()
 
     init() throws {
-        moto = try SharedMoto.server.get()
-        server = try PostgresServer()
+        lambda = try PostgresLambda(server: PostgresServer())
         try server.createRole("e2e_app", password: startPassword)
         try server.createRole("e2e_admin", password: masterPassword, options: "CREATEROLE")
         try server.execute("CREATE TABLE ledger (n int); INSERT INTO ledger VALUES (42); GRANT SELECT ON ledger TO e2e_app")
     }
 
-    func createSecret(_ value: SecretValue) throws -> String {
-        try moto.createSecret(name: "pg-e2e-\(UUID().uuidString.prefix(8))", secretString: value.secretString)
-    }
+    func createSecret(_ value: SecretValue) throws -> String { try lambda.createSecret(value) }
 
-    /// Runs the steps through `rotator`; returns the posts and everything it printed.
     func runLambda(arn: String, token: String, steps: [RotationStep], extra: [String: String] = [:]) throws
         -> (posts: [FakeRuntimeAPI.Post], output: String)
     {
-        let script = steps.map { step in
-            FakeRuntimeAPI.Next.event(.init(json: RotationEvent(step: step, secretId: arn, clientRequestToken: token).json))
-        }
-        let fake = try FakeRuntimeAPI(script: script)
-        defer { fake.stop() }
-        var environment = moto.clientEnvironment
-        environment["AWS_LAMBDA_RUNTIME_API"] = fake.hostAndPort
-        environment["ROTATOR_DB_CA_FILE"] = server.caFile
-        // Every punctuation character may appear in the new passwords.
-        environment["EXCLUDE_CHARACTERS"] = ""
-        environment.merge(extra) { _, new in new }
-        let child = try ChildProcess(executable: BuiltProducts.executable("rotator"), environment: environment)
-        child.wait(timeout: 120)
-        return (fake.posts, child.output)
+        let run = try lambda.run(arn: arn, token: token, steps: steps, environment: extra)
+        return (run.posts, run.output)
     }
 
-    func errors(_ posts: [FakeRuntimeAPI.Post]) -> [String] {
-        posts.filter { $0.kind != .response }.map(\.bodyText)
-    }
+    func errors(_ posts: [FakeRuntimeAPI.Post]) -> [String] { lambda.errors(posts) }
 
-    /// The password of the version labelled `stage`.
-    func password(_ arn: String, _ stage: String) throws -> String? {
-        try moto.secretString(secretId: arn, stage: stage).map { SecretValue(secretString: $0) }?.string("password")
-    }
+    func password(_ arn: String, _ stage: String) throws -> String? { try lambda.password(arn, stage) }
 
     @Test("single user: the new password logs in, the old one does not; nothing secret in any output")
     func singleUser() throws {
@@ -82,7 +57,7 @@ struct LambdaEndToEndTests {
         let token = try moto.startRotation(secretId: arn)
         let run = try runLambda(arn: arn, token: token, steps: [.createSecret, .setSecret, .testSecret, .finishSecret])
         #expect(run.posts.map(\.kind) == Array(repeating: .response, count: 4), "\(errors(run.posts))")
-        let current = try #require(try moto.secretString(secretId: arn, stage: "AWSCURRENT").map { SecretValue(secretString: $0) })
+        let current = try #require(try moto.secretString(secretId: arn, stage: "AWSCURRENT").map { try SecretValue(secretString: $0) })
         #expect(current.string("username") == "e2e_app_clone")
         #expect(current.string("masterarn") == masterARN)
         let clonePassword = try #require(current.string("password"))

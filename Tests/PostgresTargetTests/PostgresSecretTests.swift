@@ -5,17 +5,20 @@ import Testing
 
 @Suite("Secret JSON as the templates read it")
 struct PostgresSecretTests {
-    func parse(_ json: String, _ validation: PostgresSecret.Validation = .singleUser) throws(PostgresError) -> PostgresSecret {
-        try PostgresSecret(SecretValue(secretString: json), validation: validation)
+    func parse(_ json: String, _ validation: PostgresSecret.Validation = .singleUser) throws -> PostgresSecret {
+        try PostgresSecret(try SecretValue(secretString: json), validation: validation)
     }
 
     func message(_ json: String, _ validation: PostgresSecret.Validation = .singleUser) -> String? {
-        do throws(PostgresError) {
+        do {
             _ = try parse(json, validation)
             return nil
-        } catch {
+        } catch let error as PostgresError {
             #expect(error.category == .invalidSecret)
             return error.message
+        } catch {
+            Issue.record("not a PostgresError: \(error)")
+            return nil
         }
     }
 
@@ -75,7 +78,7 @@ struct PostgresSecretTests {
 
     @Test("makePendingSecret keeps every other key, value, type and the order")
     func pendingKeepsEverything() throws {
-        let current = SecretValue(secretString: #"{"engine":"postgres","host":"db","username":"app","password":"old","port":"5432","ssl":true,"custom":1.50,"masterarn":"arn:m"}"#)
+        let current = try SecretValue(secretString: #"{"engine":"postgres","host":"db","username":"app","password":"old","port":"5432","ssl":true,"custom":1.50,"masterarn":"arn:m"}"#)
         let context = SecretVersions().context(logger: LogRecorder().logger)
         let single = try PostgresSingleUserTarget(configuration: PostgresTargetConfiguration(caFile: nil))
             .makePendingSecret(current: current, newPassword: "new", context: context)
@@ -83,7 +86,7 @@ struct PostgresSecretTests {
         let alternating = try PostgresAlternatingUsersTarget(configuration: PostgresTargetConfiguration(caFile: nil))
             .makePendingSecret(current: current, newPassword: "new", context: context)
         #expect(alternating.secretString == #"{"engine":"postgres","host":"db","username":"app_clone","password":"new","port":"5432","ssl":true,"custom":1.50,"masterarn":"arn:m"}"#)
-        let bad = SecretValue(secretString: #"{"engine":"postgres","username":"app","password":"old"}"#)
+        let bad = try SecretValue(secretString: #"{"engine":"postgres","username":"app","password":"old"}"#)
         #expect(throws: RotationError.self) { try PostgresSingleUserTarget(configuration: PostgresTargetConfiguration(caFile: nil)).makePendingSecret(current: bad, newPassword: "n", context: context) }
     }
 }

@@ -69,8 +69,45 @@ struct TLSTests {
         try target.setSecret(versions.context(logger: logs.logger))
         try target.testSecret(versions.context(logger: logs.logger))
         #expect(server.logsIn("tls_user", newPassword))
-        #expect(logs.contains(.warning, "falling back to plain text (no encryption) because the secret has no ssl key and ROTATOR_ALLOW_TLS_FALLBACK is set"))
+        #expect(logs.contains(.warning, "Host '127.0.0.1' has no TLS; falling back to plain text (no encryption) as user 'tls_user' because the secret has no ssl key and ROTATOR_ALLOW_TLS_FALLBACK is set"))
         #expect(logs.contains(.info, "Successfully established non SSL/TLS connection as user 'tls_user' with host: '127.0.0.1'"))
+    }
+
+    @Test("no CA bundle, fallback on, a server that offers TLS: refused, never plain text")
+    func noCABundleTLSServer() throws {
+        let server = try PostgresServer()
+        let logs = LogRecorder()
+        let configuration = PostgresTargetConfiguration(caFile: nil, allowTLSFallback: true)
+        let (versions, target, newPassword) = try rotation(server, ssl: nil, configuration: configuration)
+        let error = targetError { try target.setSecret(versions.context(logger: logs.logger)) }
+        #expect(error?.type == "Target.ConfigInvalid")
+        #expect(error?.message.contains("offers TLS but no CA bundle was found to verify it") == true)
+        #expect(!server.logsIn("tls_user", newPassword))
+        #expect(!logs.allText.contains("non SSL/TLS connection"))
+    }
+
+    @Test("no CA bundle, fallback on, a server without TLS: plain text, with a warning")
+    func noCABundlePlainServer() throws {
+        let server = try PostgresServer(tls: false)
+        let logs = LogRecorder()
+        let configuration = PostgresTargetConfiguration(caFile: nil, allowTLSFallback: true)
+        let (versions, target, newPassword) = try rotation(server, ssl: nil, configuration: configuration)
+        try target.setSecret(versions.context(logger: logs.logger))
+        #expect(server.logsIn("tls_user", newPassword))
+        #expect(logs.contains(.warning, "Host '127.0.0.1' has no TLS; connecting without TLS"))
+    }
+
+    @Test("a server with TLS that refuses TLS logins (hostnossl): an error, not plain text, even with the fallback on")
+    func hostnosslIsNotFallback() throws {
+        // The superuser (which sets the test up) may use TLS; everyone else only plain text.
+        let server = try PostgresServer(hbaLines: ["hostssl all postgres 127.0.0.1/32 scram-sha-256",
+                                                   "hostnossl all all 127.0.0.1/32 scram-sha-256"])
+        let logs = LogRecorder()
+        let (versions, target, _) = try rotation(server, ssl: nil, configuration: server.configuration(allowTLSFallback: true))
+        let error = targetError { try target.setSecret(versions.context(logger: logs.logger)) }
+        #expect(error?.type == "Target.LoginFailed")
+        #expect(error?.message.contains("no pg_hba.conf entry") == true)
+        #expect(!logs.allText.contains("falling back to plain text"))
     }
 
     @Test("ssl: true is strict: no fallback even when allowed", arguments: [JSONValue.bool(true), .string("TRUE")])

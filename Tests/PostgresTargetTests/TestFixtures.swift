@@ -149,3 +149,65 @@ func expectNoSecrets(_ secrets: [String], in text: String, _ what: String, sourc
         Issue.record("\(what) contains a test password (length \(secret.count))", sourceLocation: sourceLocation)
     }
 }
+
+/// One moto (IAM signature checking on) for this module's end-to-end tests.
+enum SharedMoto {
+    static let server = Result<MotoServer, any Error>(catching: { try MotoServer.start(iamAuth: true) })
+}
+
+/// Runs rotation steps for secrets of one PostgreSQL server through `RotatorLambda`, the zip's binary.
+struct PostgresLambda {
+    let moto: MotoServer
+    let server: PostgresServer
+
+    init(server: PostgresServer) throws {
+        moto = try SharedMoto.server.get()
+        self.server = server
+    }
+
+    func createSecret(_ value: SecretValue) throws -> String {
+        try moto.createSecret(name: "pg-e2e-\(UUID().uuidString.prefix(8))", secretString: value.secretString)
+    }
+
+    /// Runs `steps` with one token; with `names`, under a hosts file or DNS server of the test's own.
+    func run(arn: String, token: String, steps: [RotationStep], environment extra: [String: String] = [:],
+             names: IsolatedNames? = nil, deadlineSeconds: Double? = nil) throws
+        -> (posts: [FakeRuntimeAPI.Post], output: String, fake: FakeRuntimeAPI)
+    {
+        let script = steps.map { step in
+            FakeRuntimeAPI.Next.event(.init(json: RotationEvent(step: step, secretId: arn, clientRequestToken: token).json,
+                                            deadlineSeconds: deadlineSeconds))
+        }
+        let fake = try FakeRuntimeAPI(script: script)
+        defer { fake.stop() }
+        var environment = moto.clientEnvironment
+        environment["AWS_LAMBDA_RUNTIME_API"] = fake.hostAndPort
+        environment["ROTATOR_DB_CA_FILE"] = server.caFile
+        // Every punctuation character may appear in the new passwords.
+        environment["EXCLUDE_CHARACTERS"] = ""
+        environment.merge(extra) { _, new in new }
+        let binary = BuiltProducts.executable("RotatorLambda")
+        let child = try names.map { try ChildProcess(executable: binary, environment: environment, names: $0) }
+            ?? ChildProcess(executable: binary, environment: environment)
+        child.wait(timeout: 120)
+        return (fake.posts, child.output, fake)
+    }
+
+    /// A whole rotation as Secrets Manager starts it.
+    func rotate(_ arn: String, environment: [String: String] = [:], names: IsolatedNames? = nil) throws
+        -> (posts: [FakeRuntimeAPI.Post], output: String)
+    {
+        let token = try moto.startRotation(secretId: arn)
+        let run = try run(arn: arn, token: token, steps: RotationStep.allCases, environment: environment, names: names)
+        return (run.posts, run.output)
+    }
+
+    func errors(_ posts: [FakeRuntimeAPI.Post]) -> [String] {
+        posts.filter { $0.kind != .response }.map(\.bodyText)
+    }
+
+    /// The password of the version labelled `stage`.
+    func password(_ arn: String, _ stage: String) throws -> String? {
+        try moto.secretString(secretId: arn, stage: stage).map { try SecretValue(secretString: $0) }?.string("password")
+    }
+}

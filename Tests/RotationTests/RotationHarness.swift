@@ -12,30 +12,6 @@ enum SharedMoto {
     static func get() throws -> MotoServer { try server.get() }
 }
 
-/// Everything secret a test created, so it can check that nothing the program printed contains any of it.
-final class LeakScanner: @unchecked Sendable {
-    private let values = Locked<Set<String>>([])
-
-    /// Registers a secret string and, for JSON, every `password` in it.
-    func watch(secretString: String) {
-        values.withLock { _ = $0.insert(secretString) }
-        if case .json(let object) = SecretValue(secretString: secretString), let password = object["password"]?.stringValue {
-            values.withLock { _ = $0.insert(password) }
-        }
-    }
-
-    func watch(_ value: String) { values.withLock { _ = $0.insert(value) } }
-
-    func isWatching(_ value: String) -> Bool { values.withLock { $0.contains(value) } }
-
-    /// Records an issue for every watched value found in `output`.
-    func assertClean(_ output: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        for value in values.withLock({ $0 }) where value.count >= 6 && output.contains(value) {
-            Issue.record("program output contains a secret value (\(value.count) characters)", sourceLocation: sourceLocation)
-        }
-    }
-}
-
 /// A secret in moto plus the means to run rotation steps against it through the real `rotator` binary.
 struct RotationFixture {
     let moto: MotoServer
@@ -59,7 +35,7 @@ struct RotationFixture {
         .event(.init(json: RotationEvent(step: step, secretId: arn, clientRequestToken: token).json))
     }
 
-    /// Runs `script` through `rotator` in Lambda mode; returns what the runtime posted and what it printed.
+    /// Runs `script` through `RotatorLambda`, the zip's binary; returns what the runtime posted and what it printed.
     func runLambda(_ script: [FakeRuntimeAPI.Next], environment extra: [String: String] = [:]) throws
         -> (posts: [FakeRuntimeAPI.Post], output: String, status: Int32?)
     {
@@ -67,7 +43,7 @@ struct RotationFixture {
         var environment = moto.clientEnvironment
         environment["AWS_LAMBDA_RUNTIME_API"] = fake.hostAndPort
         environment.merge(extra) { _, new in new }
-        let child = try ChildProcess(executable: BuiltProducts.executable("rotator"), environment: environment)
+        let child = try ChildProcess(executable: BuiltProducts.executable("RotatorLambda"), environment: environment)
         let status = child.wait(timeout: 120)
         let output = child.output
         watchAllVersions()
@@ -111,6 +87,36 @@ struct RotationFixture {
     func version(with stage: String) -> String? { versions().first(where: { $0.value.contains(stage) })?.key }
 
     func value(stage: String) throws -> String? { try moto.secretString(secretId: arn, stage: stage) }
+
+    /// A whole rotation as Secrets Manager drives it: an empty AWSPENDING version, then the four steps.
+    func rotate(environment: [String: String] = [:]) throws -> (posts: [FakeRuntimeAPI.Post], output: String, status: Int32?) {
+        let token = try startRotation()
+        return try runLambda(RotationStep.allCases.map { event($0, token) }, environment: environment)
+    }
+}
+
+/// How an application that reads a secret with Python's json module sees a change: `scripts/secret_compare.py`.
+enum PythonView: Equatable {
+    case unchanged
+    case onlyKeyChanged
+    case other(String)
+
+    static func compare(before: String, after: String, key: String = "password") throws -> PythonView {
+        let request = JSONObject(["before": .string(before), "after": .string(after), "key": .string(key)]).serialized
+        let answer = try JSONValue(parsing: PythonScript.run("secret_compare.py", [], input: request))
+        switch answer["verdict"]?.stringValue {
+        case "unchanged": return .unchanged
+        case "only-key-changed": return .onlyKeyChanged
+        default: return .other(answer["why"]?.stringValue ?? "?")
+        }
+    }
+}
+
+extension LeakScanner {
+    /// Records an issue for every watched value found in `output`.
+    func assertClean(_ output: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        for finding in findings(in: output) { Issue.record(Comment(rawValue: finding), sourceLocation: sourceLocation) }
+    }
 }
 
 extension FakeRuntimeAPI.Post {

@@ -50,8 +50,10 @@ package-test: package
 abi-gate-selftest:
 	bash scripts/abi-gate-selftest.sh
 
+## lint-template: cfn-lint, then the template's safety properties (scripts/template_test.py).
 lint-template:
 	cfn-lint template.yaml
+	python3 scripts/template_test.py template.yaml
 
 ## bench: performance figures (printed, never asserted): the release builds, and the zip's binary built the way
 ## Lambda runs it (plus the echo function packaged the same way, as the runtime's baseline).

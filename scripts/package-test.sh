@@ -19,6 +19,9 @@
 #   (e) the rotation scenario: bootstrap runs a whole rotation (4 events) against moto over HTTPS, then the same
 #       binary refuses an untrusted endpoint. Runs when the binary is a Lambda runtime (it called GET /next in
 #       (a)); ROTATION_SCENARIO=require makes it mandatory, =skip skips it. See hooks marked HOOK below.
+#   (f) with the rotation scenario: a zip built with RDS_CA_BUNDLE (a test CA standing in for the Amazon RDS CAs,
+#       in no other bundle) rotates a PostgreSQL secret in the chroot against a real PostgreSQL 15 whose
+#       certificate that CA signed, with ROTATOR_DB_CA_FILE=/var/task/rds-ca-bundle.pem (verify-full).
 # Note: the chroot's glibc is this machine's (2.36); the 2.34 limit is enforced statically by scripts/abi_gate.py.
 #
 # Environment: ZIP (default dist/rotator-lambda.zip), ROTATION_SCENARIO=auto|require|skip, KEEP=1 keeps the temp dir.
@@ -102,8 +105,10 @@ make_server() { # make_server <name> <ca>
 }
 make_ca test-ca "rotator package-test CA"
 make_ca other-ca "rotator package-test UNTRUSTED CA"
+make_ca rds-ca "rotator package-test stand-in for the Amazon RDS CAs"
 make_server trusted test-ca
 make_server untrusted other-ca
+make_server database rds-ca
 cat /etc/ssl/certs/ca-certificates.crt "$tls/test-ca.crt" > "$root/etc/pki/tls/certs/ca-bundle.crt"
 [[ ! -e $root/etc/ssl ]] || die "the root filesystem must not have the Debian CA path"
 echo "package-test: $(find "$root" -type f | wc -l) files, $(du -sh "$root" | cut -f1):" \
@@ -255,8 +260,55 @@ run_rotation_scenario() {
         || die "(e) the binary did not refuse the untrusted endpoint"
     ok "(e) the same binary refused $untrusted_url"
 }
+run_postgres_scenario() {
+    step "(f) a PostgreSQL rotation in the chroot with the RDS CA bundle shipped in the zip"
+    local rds_zip=dist/rotator-lambda-rds-test.zip
+    RDS_CA_BUNDLE=$tls/rds-ca.crt STAGE=dist/rotator-lambda-rds-test PACKAGE_ZIP=$rds_zip ZIP_RECOMPRESS=0 \
+        bash scripts/package.sh >"$work/rds-package.log" 2>&1 || { tail -20 "$work/rds-package.log" >&2; die "(f) package.sh with RDS_CA_BUNDLE failed"; }
+    unzip -l "$rds_zip" | grep -q ' rds-ca-bundle.pem$' || die "(f) the zip has no rds-ca-bundle.pem"
+    rm -rf "$root/var/task" && mkdir -p "$root/var/task" && unzip -q "$rds_zip" -d "$root/var/task"
+    rm -rf dist/rotator-lambda-rds-test "$rds_zip"
+    ok "(f) zip with the bundle: $(cd "$root/var/task" && find . -type f | sort | tr '\n' ' ')"
+
+    # A throw-away PostgreSQL 15 on loopback, run as nobody, TLS from the stand-in RDS CA, SCRAM logins only.
+    local pg=$work/pg pgbin=/usr/lib/postgresql/15/bin super_password app_password pg_port
+    super_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+    app_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+    chmod 711 "$work"   # nobody (the server's user) may pass through to its own folder, and list nothing else
+    mkdir -p "$pg" && cp "$tls/database.crt" "$tls/database.key" "$pg/" && echo "$super_password" > "$pg/pwfile"
+    chown -R 65534:65534 "$pg" && chmod 600 "$pg/database.key"
+    setpriv --reuid=65534 --regid=65534 --clear-groups -- "$pgbin/initdb" -D "$pg/data" -U postgres \
+        --pwfile="$pg/pwfile" -A scram-sha-256 -E UTF8 --locale=C --no-sync >"$work/initdb.log" 2>&1 \
+        || { cat "$work/initdb.log" >&2; die "(f) initdb failed"; }
+    printf 'host all all 127.0.0.1/32 scram-sha-256\n' > "$pg/data/pg_hba.conf"
+    pg_port=$(free_port)
+    start_bg postgres setpriv --reuid=65534 --regid=65534 --clear-groups -- "$pgbin/postgres" -D "$pg/data" \
+        -c listen_addresses=127.0.0.1 -c port="$pg_port" -c unix_socket_directories= -c fsync=off -c ssl=on \
+        -c ssl_cert_file="$pg/database.crt" -c ssl_key_file="$pg/database.key" -c password_encryption=scram-sha-256
+    for _ in $(seq 1 100); do grep -q 'ready to accept connections' "$work/postgres.out" 2>/dev/null && break; sleep 0.1; done
+    grep -q 'ready to accept connections' "$work/postgres.out" || { cat "$work/postgres.out" >&2; die "(f) PostgreSQL did not start"; }
+    # psql quotes the password itself (:'pw'), from standard input.
+    printf '%s\n' "CREATE ROLE pkg_app LOGIN;" "ALTER ROLE pkg_app PASSWORD :'pw';" |
+        PGPASSWORD=$super_password "$pgbin/psql" -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres \
+            -v ON_ERROR_STOP=1 -v pw="$app_password" -f - >/dev/null 2>"$work/psql.err" \
+        || { cat "$work/psql.err" >&2; die "(f) could not create the database user"; }
+
+    echo "$app_password" | "${moto_fixture[@]}" setup --state "$work/pg.state" --events "$work/pg.events.json" \
+        --postgres "127.0.0.1:$pg_port:pkg_app" | sed 's/^/package-test: ok   (f) /'
+    run_bootstrap pg-rotation "$(cat "$work/pg.events.json")" /var/task/bootstrap \
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER=$moto_url" "${rotation_env[@]}" ROTATOR_TARGET=auto \
+        ROTATOR_DB_CA_FILE=/var/task/rds-ca-bundle.pem EXCLUDE_CHARACTERS=
+    check_started pg-rotation
+    "${moto_fixture[@]}" verify --state "$work/pg.state" --record "$work/pg-rotation.calls.jsonl" \
+        --logs "$work/pg-rotation.stdout" "$work/pg-rotation.stderr" "$work/pg-rotation.calls.jsonl" \
+        || { tail -20 "$work/pg-rotation.stdout" "$work/pg-rotation.stderr" >&2; die "(f) the PostgreSQL rotation did not complete"; }
+    grep -q "Successfully established SSL/TLS connection as user 'pkg_app'" "$work/pg-rotation.stdout" \
+        || die "(f) the rotation did not use TLS"
+    ok "(f) PostgreSQL rotation in the chroot: verify-full against the bundled CA, new password logs in, old does not"
+}
 if [[ $ROTATION_SCENARIO == require ]] || { [[ $ROTATION_SCENARIO == auto ]] && ((runtime_calls > 0)); }; then
     run_rotation_scenario
+    run_postgres_scenario
 elif [[ $ROTATION_SCENARIO == skip ]]; then
     echo "package-test: SKIP (e): ROTATION_SCENARIO=skip"
 else

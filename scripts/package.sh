@@ -11,7 +11,10 @@
 # Environment: BOOTSTRAP_MODE=binary (default: the ELF is /var/task/bootstrap) | script (./bootstrap + rotator);
 #              SCRATCH (default .build-lambda), MAX_ZIP_BYTES (default 8000000), PRODUCT (default RotatorLambda, the Lambda-only build of the rotator),
 #              STAGE and PACKAGE_ZIP (defaults dist/rotator-lambda[.zip]; `make bench` packages LambdaEcho too),
-#              ZIP_RECOMPRESS=1 (default; 0 skips advzip).
+#              ZIP_RECOMPRESS=1 (default; 0 skips advzip),
+#              RDS_CA_BUNDLE=<file>: a PEM bundle of the Amazon RDS root CAs (downloaded by you from
+#              https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem), shipped as
+#              /var/task/rds-ca-bundle.pem; point ROTATOR_DB_CA_FILE (template.yaml: DbCaFile) at it.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -74,6 +77,17 @@ fi
 strip --strip-all -o "$elf" "$bin"
 chmod 755 "$elf"
 bash scripts/bundle-libs.sh "$elf" "$STAGE/lib" >&2
+
+# RDS server certificates chain to the Amazon RDS root CAs, which Lambda's system CA bundle does not always hold
+# (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html): AWS's advice is to ship the bundle.
+if [[ -n ${RDS_CA_BUNDLE:-} ]]; then
+    [[ -f $RDS_CA_BUNDLE ]] || die "RDS_CA_BUNDLE names $RDS_CA_BUNDLE, which does not exist"
+    certificates=$(grep -c -- '-----BEGIN CERTIFICATE-----' "$RDS_CA_BUNDLE" || true)
+    ((certificates > 0)) && openssl storeutl -noout -certs "$RDS_CA_BUNDLE" >/dev/null 2>&1 \
+        || die "RDS_CA_BUNDLE ($RDS_CA_BUNDLE) is not a PEM file of certificates"
+    install -m 644 "$RDS_CA_BUNDLE" "$STAGE/rds-ca-bundle.pem"
+    log "RDS CA bundle: $certificates certificate(s) -> /var/task/rds-ca-bundle.pem (set DbCaFile / ROTATOR_DB_CA_FILE)"
+fi
 
 # Lambda runs the code as an unprivileged user: every file must be world-readable (executables world-executable).
 if unreadable=$(find "$STAGE" -type f ! -perm -o+r) && [[ -n $unreadable ]]; then

@@ -10,6 +10,8 @@
           log file or Runtime API body given.
   verify-refused  checks the bootstrap reported an error (and no response) for every event, e.g. when the
           endpoint's certificate is not in the CA bundle, and that the secret is untouched.
+  With --postgres HOST:PORT:USER (setup; the user's password on stdin) the secret is a PostgreSQL secret
+  (engine postgres, ssl true), and verify also logs in with psql: the new password must work, the old one not.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import argparse
 import json
 import os
 import secrets
+import subprocess
 import sys
 import uuid
 
@@ -37,8 +40,14 @@ def stages(sm, arn: str) -> dict[str, list[str]]:
 
 def setup(args) -> int:
     sm = client(args)
-    old_password = secrets.token_urlsafe(24)
-    value = {"engine": "generic", "username": "package_test_user", "password": old_password}
+    if args.postgres:
+        host, port, user = args.postgres.split(":")
+        old_password = sys.stdin.read().strip()
+        value = {"engine": "postgres", "host": host, "port": int(port), "username": user, "password": old_password,
+                 "dbname": "postgres", "ssl": True}
+    else:
+        old_password = secrets.token_urlsafe(24)
+        value = {"username": "package_test_user", "password": old_password}
     created = sm.create_secret(Name=f"package-test/{uuid.uuid4().hex[:12]}", SecretString=json.dumps(value))
     arn, old_version = created["ARN"], created["VersionId"]
     token = str(uuid.uuid4())
@@ -58,7 +67,8 @@ def setup(args) -> int:
         json.dump(events, handle)
     fd = os.open(args.state, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
-        json.dump({"arn": arn, "token": token, "oldVersion": old_version, "secrets": [old_password]}, handle)
+        json.dump({"arn": arn, "token": token, "oldVersion": old_version, "secrets": [old_password], "value": value},
+                  handle)
     print(f"setup: secret {arn} staged for rotation (token {token}); 4 events in {args.events}")
     return 0
 
@@ -100,8 +110,14 @@ def verify(args) -> int:
     new_password = current.get("password", "")
     if not new_password or new_password in state["secrets"]:
         problems.append("the password did not change")
-    if current.get("username") != "package_test_user":
+    if [(k, v) for k, v in current.items() if k != "password"] != \
+            [(k, v) for k, v in state["value"].items() if k != "password"]:
         problems.append("the other keys of the secret were not kept")
+    if state["value"].get("engine") == "postgres":
+        if not psql_logs_in(state["value"], new_password):
+            problems.append("the new password does not log in to PostgreSQL")
+        if psql_logs_in(state["value"], state["secrets"][0]):
+            problems.append("the old password still logs in to PostgreSQL")
     problems += scan(args.logs, state["secrets"] + [new_password])
     for line in problems:
         print(f"verify: FAIL {line}", file=sys.stderr)
@@ -110,6 +126,15 @@ def verify(args) -> int:
     print(f"verify: ok - 4 steps answered 202, AWSCURRENT moved to {state['token']}, password changed, "
           f"no secret value in {len(args.logs)} log file(s)")
     return 0
+
+
+def psql_logs_in(value: dict, password: str) -> bool:
+    environment = {"PATH": "/usr/bin:/bin", "PGHOST": value["host"], "PGPORT": str(value["port"]),
+                   "PGUSER": value["username"], "PGPASSWORD": password, "PGDATABASE": "postgres",
+                   "PGSSLMODE": "require", "PGCONNECT_TIMEOUT": "5"}
+    done = subprocess.run(["/usr/lib/postgresql/15/bin/psql", "-X", "-A", "-t", "-c", "SELECT 1"], env=environment,
+                          capture_output=True, text=True)
+    return done.returncode == 0 and done.stdout.strip() == "1"
 
 
 def verify_refused(args) -> int:
@@ -147,6 +172,7 @@ def main() -> int:
     parser.add_argument("--events")
     parser.add_argument("--record")
     parser.add_argument("--logs", nargs="*", default=[])
+    parser.add_argument("--postgres", help="HOST:PORT:USER of a PostgreSQL secret (setup; the password on stdin)")
     args = parser.parse_args()
     return {"setup": setup, "verify": verify, "verify-refused": verify_refused}[args.command](args)
 

@@ -41,6 +41,11 @@ struct ConfigurationTests {
         #expect(PostgresTargetFactory.make(secret: multi, configuration: automatic) is PostgresAlternatingUsersTarget)
         #expect(PostgresTargetFactory.make(secret: mysql, configuration: automatic) == nil)
         #expect(PostgresTargetFactory.make(secret: .plain("x"), configuration: automatic) == nil)
+        // "masterarn": null names no master secret; a wrongly typed one is reported by the alternating strategy.
+        let nullMaster = try SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p","masterarn":null}"#)
+        #expect(PostgresTargetFactory.make(secret: nullMaster, configuration: automatic) is PostgresSingleUserTarget)
+        let numberMaster = try SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p","masterarn":7}"#)
+        #expect(PostgresTargetFactory.make(secret: numberMaster, configuration: automatic) is PostgresAlternatingUsersTarget)
         let forcedSingle = PostgresTargetConfiguration(mode: .singleUser, caFile: nil)
         #expect(PostgresTargetFactory.make(secret: multi, configuration: forcedSingle) is PostgresSingleUserTarget)
         let forcedAlternating = PostgresTargetConfiguration(mode: .alternatingUsers, caFile: nil)

@@ -54,6 +54,21 @@ struct PostgresSecretTests {
         #expect(message("just-a-password")?.hasPrefix("Secret value is not a JSON object") == true)
     }
 
+    @Test("empty fields and libpq's other readings of host are refused, so libpq's defaults never fill them in")
+    func emptyAndUnusualFields() throws {
+        for key in ["host", "username", "password", "dbname"] {
+            var object = try #require(try JSONValue(parsing: #"{"engine":"postgres","host":"db","username":"u","password":"p","dbname":"d"}"#).objectValue)
+            object[key] = .string("")
+            #expect(message(object.serialized) == "\(key) in secret JSON is empty", "\(key)")
+        }
+        #expect(message(#"{"engine":"postgres","host":"db","username":"u","password":"p","dbname":"a\u0000b"}"#) == "dbname in secret JSON contains a NUL character")
+        #expect(message(#"{"engine":"postgres","host":"db","username":"u\u0000x","password":"p"}"#) == "username in secret JSON contains a NUL character")
+        for host in ["/var/run/postgresql", "db1,db2", "db host"] {
+            #expect(message(#"{"engine":"postgres","host":"\#(host)","username":"u","password":"p"}"#)?.hasPrefix("host in secret JSON must be one host name") == true, "\(host)")
+        }
+        #expect(message(#"{"engine":"postgres","host":"db","username":"u","password":"p","tls_server_name":""}"#) == "tls_server_name in secret JSON is empty")
+    }
+
     @Test("ssl values as the templates read them", arguments: [
         (JSONValue?.none, PostgresTLSSetting.preferred), (.bool(true), .required), (.bool(false), .disabled),
         (.string("TRUE"), .required), (.string("false"), .disabled), (.string("yes"), .preferred),
@@ -72,6 +87,7 @@ struct PostgresSecretTests {
         #expect(try PostgresUserNames.alternate(of: longest) == longest + "_clone")
         let tooLong = "Unable to clone user, username length with _clone appended would exceed 63 characters"
         #expect(throws: PostgresError(.invalidSecret, tooLong)) { try PostgresUserNames.alternate(of: longest + "a") }
+        #expect(throws: PostgresError.self) { try PostgresUserNames.alternate(of: "_clone") }
         // 29 two-byte characters are 58 bytes: the template would allow it, PostgreSQL would cut it short.
         #expect(throws: PostgresError(.invalidSecret, tooLong)) { try PostgresUserNames.alternate(of: String(repeating: "é", count: 29)) }
     }

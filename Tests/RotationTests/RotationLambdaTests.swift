@@ -8,8 +8,6 @@ import TestSupport
 /// authentication and a session token.
 @Suite("Rotation through the Lambda loop", .serialized)
 struct RotationLambdaTests {
-    static let databaseLikeSecret = #"{"engine":"none","username":"app","password":"initial-Passw0rd!","port":"5432","n":1.50,"extra":{"k":[1,true]}}"#
-
     @Test("a whole rotation moves AWSCURRENT to the new version and AWSPREVIOUS to the old, keeping the JSON shape")
     func wholeRotation() throws {
         let fixture = try RotationFixture(secretString: #"{"username":"app","password":"initial-Passw0rd!","port":"5432","n":1.50,"extra":{"k":[1,true]}}"#)
@@ -131,6 +129,11 @@ struct RotationLambdaTests {
         #expect(error.message.hasPrefix("Secret version \(original) not set as AWSPENDING for rotation of secret \(fixture.arn)."))
         #expect(error.message.contains("AWSPENDING is on version \(stale)"))
         #expect(error.message.contains("--version-stage AWSPENDING --remove-from-version-id \(stale)"))
+        // Resuming comes first; clearing is only safe when AWSCURRENT still works where it is used.
+        let resume = try #require(error.message.range(of: "Resume it first: `rotator rotate --secret-id \(fixture.arn)`"))
+        let clear = try #require(error.message.range(of: "update-secret-version-stage"))
+        #expect(resume.lowerBound < clear.lowerBound)
+        #expect(error.message.contains("Clear the label only if the AWSCURRENT credential still works where it is used"))
     }
 
     @Test("malformed events give errors that name the field, and the loop goes on")

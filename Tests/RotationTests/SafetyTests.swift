@@ -149,6 +149,19 @@ struct SafetyTests {
         #expect(recorder.calls == [token, token])
     }
 
+    @Test("a signature refused for its time says to check the clock, not the credentials")
+    func clockSkewHint() throws {
+        let fixture = try RotationFixture(secretString: #"{"username":"app","password":"clock-Pw1!"}"#)
+        let expired = #"{"__type":"InvalidSignatureException","message":"Signature expired: 20261201T120000Z is now earlier than 20261201T130000Z (20261201T130500Z - 5 min.)"}"#
+        let proxy = try ForwardingProxy(upstreamPort: fixture.moto.port) { _, _ in .respond(status: 400, body: expired) }
+        defer { proxy.stop() }
+        let run = try fixture.runLambda([fixture.event(.createSecret, "t")], environment: ["SECRETS_MANAGER_ENDPOINT": proxy.endpoint])
+        let error = try #require(run.posts.first?.error)
+        #expect(error.type == "SecretsManager.InvalidSignatureException")
+        #expect(error.message.contains("check this machine's clock"))
+        #expect(!error.message.contains("check AWS_ACCESS_KEY_ID"))
+    }
+
     @Test("http:// to anything but this machine is refused at start-up, unless explicitly allowed")
     func insecureEndpoint() throws {
         let fixture = try RotationFixture(secretString: #"{"username":"app","password":"http-Pw1!"}"#)

@@ -61,6 +61,23 @@ import Testing
         #expect(vpce.region == "eu-west-1")
     }
 
+    @Test(arguments: ["http://127.0.0.1:4566", "http://127.9.8.7", "http://localhost:5000", "http://[::1]:8080"])
+    func plainHTTPToThisMachineIsAllowed(url: String) throws {
+        #expect(try Self.configuration(["AWS_REGION": "us-east-1", "SECRETS_MANAGER_ENDPOINT": url]).endpoint == url)
+    }
+
+    @Test(arguments: ["http://secretsmanager.example.com", "http://10.0.0.5:4566", "http://127.0.0.1.example.com", "http://localhost.example"])
+    func plainHTTPElsewhereNeedsAnExplicitYes(url: String) throws {
+        #expect {
+            try Self.configuration(["AWS_REGION": "us-east-1", "SECRETS_MANAGER_ENDPOINT": url])
+        } throws: { error in
+            (error as? SecretsManagerConfigurationError)?.message.contains("ROTATOR_ALLOW_INSECURE_ENDPOINT=true") == true
+        }
+        let allowed = try Self.configuration(["AWS_REGION": "us-east-1", "SECRETS_MANAGER_ENDPOINT": url,
+                                              "ROTATOR_ALLOW_INSECURE_ENDPOINT": "true"])
+        #expect(allowed.endpoint == url)
+    }
+
     @Test func regionFallsBackToDefaultRegionAndIsRequired() throws {
         #expect(try Self.configuration(["AWS_DEFAULT_REGION": "ap-south-1"]).region == "ap-south-1")
         #expect(try Self.configuration(["AWS_REGION": "eu-north-1", "AWS_DEFAULT_REGION": "ap-south-1"]).region == "eu-north-1")

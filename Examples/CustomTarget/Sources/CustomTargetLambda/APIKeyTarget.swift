@@ -4,7 +4,8 @@ import Rotation
 ///
 /// A real target would call the partner's API in `setSecret` (register the new key next to the old one),
 /// prove it in `testSecret` (an authenticated request with the new key) and retire the old key in
-/// `finishSecret`. Each step must be idempotent: Secrets Manager retries whole rotations.
+/// `didFinishSecret`, which runs only after `AWSCURRENT` has moved to the new key. Each step must be idempotent:
+/// Secrets Manager retries whole rotations, and `didFinishSecret` runs again when finishSecret is re-driven.
 struct APIKeyTarget: TargetService {
     let endpoint: String
 
@@ -14,17 +15,12 @@ struct APIKeyTarget: TargetService {
     var defaultExcludeCharacters: String { ##"!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~"## }
 
     func makePendingSecret(current: SecretValue, newPassword: String, context: RotationContext) throws -> SecretValue {
-        guard case .json(var object) = current, object["apiKey"] != nil else {
-            throw RotationError.invalidSecret("Secret \(context.secretId) must be JSON with an \"apiKey\" field.")
-        }
-        object["apiKey"] = .string(newPassword)
-        return .json(object)
+        try current.replacing("apiKey", with: newPassword, secretId: context.secretId)
     }
 
     func setSecret(_ context: RotationContext) throws {
-        let pending = try context.pending()
-        guard pending.string("apiKey") != nil else {
-            throw RotationError.target(reason: "InvalidSecret", message: "The pending version has no apiKey.")
+        guard try context.pending().string("apiKey") != nil else {
+            throw RotationError.invalidSecret("The pending version of \(context.secretId) has no apiKey.")
         }
         context.logger.info("setSecret: would register the pending key with \(endpoint)")
     }
@@ -33,7 +29,9 @@ struct APIKeyTarget: TargetService {
         context.logger.info("testSecret: would call \(endpoint) with the pending key")
     }
 
-    func finishSecret(_ context: RotationContext) throws {
-        context.logger.info("finishSecret: would retire the previous key at \(endpoint)")
+    /// AWSCURRENT holds the new key now; retire only the key AWSPREVIOUS holds (never the current one).
+    func didFinishSecret(_ context: RotationContext) throws {
+        guard let previous = try context.previous(), previous.string("apiKey") != nil else { return }
+        context.logger.info("finishSecret: would retire the previous key at \(endpoint) (idempotent: already retired is fine)")
     }
 }

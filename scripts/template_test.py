@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Checks template.yaml's safety properties that cfn-lint cannot know about (run by `make lint-template`):
+
+  - RotatorTarget defaults to auto (a fixed generic target would rotate database secrets in Secrets Manager only);
+  - EXCLUDE_CHARACTERS, ROTATOR_DB_CA_FILE and ROTATOR_PASSWORD_KEY are set only when given, so the target's own
+    default applies otherwise (SAM would otherwise always set them, and an empty value means something);
+  - master secrets get their own statement, with read access only;
+  - the variables for the database TLS settings exist and come from parameters.
+Prints one line per check; exits 1 on the first failure.
+"""
+import sys
+
+from cfnlint.decode import cfn_yaml
+
+
+def fail(message):
+    print(f"template-test: FAIL {message}")
+    sys.exit(1)
+
+
+def check(condition, message):
+    if not condition:
+        fail(message)
+    print(f"template-test: ok   {message}")
+
+
+template = cfn_yaml.load(sys.argv[1] if len(sys.argv) > 1 else "template.yaml")
+parameters = template["Parameters"]
+function = template["Resources"]["RotatorFunction"]["Properties"]
+variables = function["Environment"]["Variables"]
+statements = template["Resources"]["RotatorRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+
+
+def conditional(name):
+    """The (condition, value) of an `!If [cond, value, AWS::NoValue]` variable, or None."""
+    value = variables.get(name)
+    if isinstance(value, dict) and list(value) == ["Fn::If"]:
+        condition, then, otherwise = value["Fn::If"]
+        if otherwise == {"Ref": "AWS::NoValue"}:
+            return condition, then
+    return None
+
+
+def statement(sid):
+    for entry in statements:
+        body = entry["Fn::If"][1] if isinstance(entry, dict) and "Fn::If" in entry else entry
+        if isinstance(body, dict) and body.get("Sid") == sid:
+            return body
+    return None
+
+
+check(parameters["RotatorTarget"]["Default"] == "auto", "RotatorTarget defaults to auto")
+check("auto" in parameters["RotatorTarget"]["AllowedValues"], "auto is an allowed RotatorTarget")
+for variable, parameter in [("EXCLUDE_CHARACTERS", "ExcludeCharacters"), ("ROTATOR_DB_CA_FILE", "DbCaFile"),
+                            ("ROTATOR_PASSWORD_KEY", "PasswordKey")]:
+    found = conditional(variable)
+    check(found is not None and found[1] == {"Ref": parameter}, f"{variable} is set from {parameter} only when given")
+    check(parameters[parameter]["Default"] == "", f"{parameter} defaults to empty (the target's default)")
+for variable, parameter in [("ROTATOR_POSTGRES_MODE", "PostgresMode"), ("ROTATOR_ALLOW_TLS_FALLBACK", "AllowTlsFallback")]:
+    check(variables.get(variable) == {"Ref": parameter}, f"{variable} comes from {parameter}")
+check(parameters["AllowTlsFallback"]["Default"] == "false", "TLS fallback is off by default")
+master = statement("ReadMasterSecrets")
+check(master is not None and master["Action"] in ("secretsmanager:GetSecretValue", ["secretsmanager:GetSecretValue"])
+      and master["Resource"] == {"Ref": "MasterSecretArns"}, "master secrets are readable, not writable")
+rotate = statement("RotateGivenSecrets")
+check(rotate is not None and rotate["Resource"] == {"Ref": "SecretArns"}, "write access covers SecretArns only")

@@ -9,8 +9,10 @@ let package = Package(
     products: [
         .executable(name: "rotator", targets: ["rotator"]),
         .executable(name: "RotatorLambda", targets: ["RotatorLambda"]),
-        // Library products so another package can write its own TargetService and run the Lambda with it.
+        // Library products so another package can write its own TargetService (or database driver) and run the
+        // Lambda with it. Rotation and LambdaRuntime re-export Timekeeping (Deadline), which their APIs hand out.
         .library(name: "Rotation", targets: ["Rotation"]),
+        .library(name: "DatabaseRotation", targets: ["DatabaseRotation"]),
         .library(name: "LambdaRuntime", targets: ["LambdaRuntime"]),
     ],
     dependencies: [
@@ -29,45 +31,55 @@ let package = Package(
             name: "CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"]), .yum(["libpq-devel"])]),
 
-        // Pure Swift building blocks.
+        // Pure Swift building blocks. Timekeeping (deadlines, clocks, sleeping) is the leaf everything shares.
+        .target(name: "Timekeeping"),
         .target(name: "JSON"),
         .target(name: "SigV4", dependencies: ["CCrypto"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
 
         // The Lambda side: Runtime API loop, context, log format.
-        .target(name: "LambdaRuntime", dependencies: ["HTTPClient", "JSON", logging]),
+        .target(name: "LambdaRuntime", dependencies: ["HTTPClient", "JSON", "Timekeeping", logging]),
 
         // The AWS side: the only way the function touches a secret.
-        .target(name: "SecretsManager", dependencies: ["SigV4", "HTTPClient", "JSON", logging]),
+        .target(name: "SecretsManager", dependencies: ["SigV4", "HTTPClient", "JSON", "Timekeeping", logging]),
 
         // Rotation logic, the TargetService protocol and the generic target.
-        .target(name: "Rotation", dependencies: ["SecretsManager", "LambdaRuntime", "JSON", logging]),
-        .target(name: "PostgresTarget", dependencies: ["Rotation", "CLibPQ", "JSON", logging]),
+        .target(name: "Rotation", dependencies: ["SecretsManager", "LambdaRuntime", "JSON", "Timekeeping", logging]),
+        // The strategies every database shares (single user, alternating users) over a small driver protocol.
+        .target(name: "DatabaseRotation", dependencies: ["Rotation", "JSON", logging]),
+        // Drivers: only what is specific to one engine, and its client library.
+        .target(name: "PostgresTarget", dependencies: ["DatabaseRotation", "Rotation", "CLibPQ", logging]),
+        // The targets both executables ship with, listed once.
+        .target(name: "BuiltInTargets", dependencies: ["Rotation", "PostgresTarget"]),
 
         .executableTarget(
-            name: "rotator",
-            dependencies: ["Rotation", "PostgresTarget", "LambdaRuntime", "SecretsManager", argumentParser, logging]),
+            name: "rotator", dependencies: ["BuiltInTargets", "Rotation", "LambdaRuntime", argumentParser, logging]),
 
         // The Lambda zip's binary: Lambda mode only, no command line.
-        .executableTarget(name: "RotatorLambda", dependencies: ["Rotation", "PostgresTarget"]),
+        .executableTarget(name: "RotatorLambda", dependencies: ["BuiltInTargets", "Rotation"]),
 
         // A minimal echo function on the same runtime: the baseline for `make bench`.
         .executableTarget(name: "LambdaEcho", dependencies: ["LambdaRuntime"]),
 
         // Test infrastructure shared by the tests and the benchmarks: the fake Runtime API server,
         // moto and PostgreSQL launchers, process helpers. Never linked into the Lambda binary.
-        .target(name: "TestSupport", dependencies: ["JSON"]),
+        .target(name: "TestSupport", dependencies: ["JSON", "Timekeeping", logging]),
         .executableTarget(
             name: "RotatorBench",
-            dependencies: ["TestSupport", "SigV4", "SecretsManager", "JSON", "HTTPClient", "PostgresTarget", "Rotation", logging]),
+            dependencies: [
+                "TestSupport", "SigV4", "SecretsManager", "JSON", "DatabaseRotation", "PostgresTarget", "Rotation",
+                "Timekeeping", logging,
+            ]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "JSON"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
-        .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "TestSupport", "JSON", logging]),
-        .testTarget(name: "SecretsManagerTests", dependencies: ["SecretsManager", "SigV4", "TestSupport", "JSON", "HTTPClient", logging]),
-        .testTarget(name: "RotationTests", dependencies: ["Rotation", "SecretsManager", "TestSupport", "JSON"]),
-        .testTarget(name: "PostgresTargetTests", dependencies: ["PostgresTarget", "Rotation", "TestSupport", "JSON"]),
+        .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "TestSupport", logging]),
+        .testTarget(name: "SecretsManagerTests", dependencies: ["SecretsManager", "SigV4", "TestSupport", "JSON", "HTTPClient", "Timekeeping", logging]),
+        .testTarget(name: "RotationTests", dependencies: ["Rotation", "SecretsManager", "TestSupport", "JSON", logging]),
+        .testTarget(
+            name: "PostgresTargetTests",
+            dependencies: ["PostgresTarget", "DatabaseRotation", "Rotation", "TestSupport", "JSON", logging]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import HTTPClient
+import Timekeeping
 
 /// One event from `GET /runtime/invocation/next`, with its metadata headers.
 struct Invocation {

@@ -1,4 +1,3 @@
-import HTTPClient
 import Logging
 
 /// What a handler knows about the invocation it is serving.

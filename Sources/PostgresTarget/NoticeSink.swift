@@ -1,5 +1,6 @@
 import CLibPQ
 import Logging
+import Rotation
 
 /// Receives the server's notices (NOTICE, WARNING, and LOG or DEBUG when a role's `client_min_messages` asks for
 /// them) in place of libpq's default receiver, which writes them raw to stderr, past the log format and any
@@ -34,7 +35,7 @@ final class NoticeSink {
         guard let logger else { return }
         let severity = field(result, "V") ?? field(result, "S") ?? "NOTICE"
         let sqlState = field(result, "C").map { " (SQLSTATE \($0))" } ?? ""
-        var text = PostgresErrorClassifier.oneLine(field(result, "M") ?? "")
+        var text = DatabaseErrorClassifier.oneLine(field(result, "M") ?? "")
         for secret in sensitive + [password] where !secret.isEmpty {
             text = text.replacing(secret, with: "<redacted>")
         }

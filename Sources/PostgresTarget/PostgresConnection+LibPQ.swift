@@ -1,5 +1,6 @@
 import CLibPQ
-import HTTPClient
+import DatabaseRotation
+import Rotation
 
 #if canImport(Glibc)
 import Glibc
@@ -11,22 +12,22 @@ import Musl
 extension PostgresConnection {
     /// Starts a non-blocking connection with keyword/value arrays; `expand_dbname` is off, so a database name
     /// is never read as a conninfo string or URI.
-    static func start(_ parameters: PostgresConnectionParameters, addresses: [String], notices: NoticeSink)
-        throws(PostgresError) -> OpaquePointer
+    static func start(_ login: DatabaseLogin, addresses: [String], notices: NoticeSink)
+        throws(DatabaseError) -> OpaquePointer
     {
-        let pairs = parameters.keywordValuePairs(addresses: addresses)
+        let pairs = login.libpqParameters(addresses: addresses)
         let started = withCStrings(pairs.map(\.0), nullTerminated: true) { keywords in
             withCStrings(pairs.map(\.1), nullTerminated: true) { values in
                 PQconnectStartParams(keywords, values, 0)
             }
         }
         guard let connection = started else {
-            throw PostgresError(.configuration, "libpq could not allocate a connection")
+            throw DatabaseError(.configuration, "libpq could not allocate a connection")
         }
         if PQstatus(connection) == CONNECTION_BAD {
             let message = errorMessage(connection)
             PQfinish(connection)
-            throw PostgresError(PostgresErrorClassifier.category(connectionMessage: message), message)
+            throw DatabaseError(DatabaseErrorClassifier.category(connectionMessage: message), message)
         }
         // Before any message can arrive: libpq's default receiver prints notices raw to stderr.
         notices.install(on: connection)
@@ -66,35 +67,35 @@ extension PostgresConnection {
     }
 
     /// The next result of the statement in flight, waiting no later than the deadline (minus the margin).
-    func nextResult(_ connection: OpaquePointer) throws(PostgresError) -> OpaquePointer? {
+    func nextResult(_ connection: OpaquePointer) throws(DatabaseError) -> OpaquePointer? {
         let until = deadlineEpochMilliseconds - Self.deadlineMarginMilliseconds
         while PQisBusy(connection) == 1 {
             guard Self.wait(for: Int16(POLLIN), on: PQsocket(connection), untilEpochMilliseconds: until) else {
                 // A statement that outlives the invocation would hold its locks while the Lambda is frozen.
                 close()
-                throw PostgresError(.timeout, "a statement on \(endpointDescription) did not finish before the Lambda deadline")
+                throw DatabaseError(.timeout, "a statement on \(endpointDescription) did not finish before the Lambda deadline")
             }
             guard PQconsumeInput(connection) == 1 else { throw connectionFailure(connection) }
         }
         return PQgetResult(connection)
     }
 
-    /// The connection's last error as a classified `PostgresError`.
-    func connectionFailure(_ connection: OpaquePointer) -> PostgresError {
+    /// The connection's last error as a classified `DatabaseError`.
+    func connectionFailure(_ connection: OpaquePointer) -> DatabaseError {
         let message = Self.errorMessage(connection)
-        return PostgresError(PostgresErrorClassifier.category(connectionMessage: message), message)
+        return DatabaseError(DatabaseErrorClassifier.category(connectionMessage: message), message)
     }
 
     /// A failed result's error from its SQLSTATE and primary message. The full message is not used: for errors
     /// with a position it quotes the statement (`LINE 1: ALTER ROLE … PASSWORD '…'`).
-    static func resultError(_ result: OpaquePointer, sensitive: [String]) -> PostgresError {
+    static func resultError(_ result: OpaquePointer, sensitive: [String]) -> DatabaseError {
         let sqlState = field(result, "C") ?? ""
-        let primary = field(result, "M") ?? PostgresErrorClassifier.oneLine(String(cString: PQresultErrorMessage(result)))
-        var message = PostgresErrorClassifier.oneLine(primary) + (sqlState.isEmpty ? "" : " (SQLSTATE \(sqlState))")
+        let primary = field(result, "M") ?? DatabaseErrorClassifier.oneLine(String(cString: PQresultErrorMessage(result)))
+        var message = DatabaseErrorClassifier.oneLine(primary) + (sqlState.isEmpty ? "" : " (SQLSTATE \(sqlState))")
         for secret in sensitive where !secret.isEmpty {
             message = message.replacing(secret, with: "<redacted>")
         }
-        return PostgresError(PostgresErrorClassifier.category(sqlState: sqlState), message)
+        return DatabaseError(DatabaseErrorClassifier.category(sqlState: sqlState), message)
     }
 
     static func field(_ result: OpaquePointer, _ code: Unicode.Scalar) -> String? {
@@ -113,6 +114,6 @@ extension PostgresConnection {
 
     static func errorMessage(_ connection: OpaquePointer) -> String {
         guard let text = PQerrorMessage(connection) else { return "unknown libpq error" }
-        return PostgresErrorClassifier.oneLine(String(cString: text))
+        return DatabaseErrorClassifier.oneLine(String(cString: text))
     }
 }

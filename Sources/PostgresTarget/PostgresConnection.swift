@@ -1,6 +1,7 @@
 import CLibPQ
-import HTTPClient
+import DatabaseRotation
 import Logging
+import Rotation
 
 #if canImport(Glibc)
 import Glibc
@@ -11,11 +12,9 @@ import Musl
 /// One libpq connection. Connecting and every query run on libpq's non-blocking API against a time limit, so a
 /// silent server or a black-holed network costs at most the limit, never the rest of the Lambda's run.
 /// Closed by `close()` or when the last reference goes.
-public final class PostgresConnection {
-    /// How long before the deadline work must be over: time for the error report to reach the Runtime API.
-    public static let deadlineMarginMilliseconds: Int64 = 500
-    /// An attempt with less time than this left is not started: it could not finish a TLS and SCRAM handshake.
-    public static let minimumAttemptMilliseconds: Int64 = 1_000
+public final class PostgresConnection: DatabaseSession {
+    static let deadlineMarginMilliseconds = DatabaseConnectorLimits.deadlineMarginMilliseconds
+    static let minimumAttemptMilliseconds = DatabaseConnectorLimits.minimumAttemptMilliseconds
 
     private var handle: OpaquePointer?
     /// Where the server's notices go: through the logger, redacted, instead of libpq's default of stderr.
@@ -29,29 +28,29 @@ public final class PostgresConnection {
     /// The attempt (name resolution included) gets `connectTimeoutMilliseconds` or whatever is left before
     /// `deadline` (minus a margin), whichever is shorter; with less than `minimumAttemptMilliseconds` left it does
     /// not start. Server notices go to `logger` (redacted), or nowhere when it is `nil`.
-    /// - Throws: `PostgresError` with the category of the failure (`.network`, `.authentication`, `.tls`,
+    /// - Throws: `DatabaseError` with the category of the failure (`.network`, `.authentication`, `.tls`,
     ///   `.permission`, `.configuration`, `.timeout`); the caller decides whether another credential or plain
     ///   text is worth a try.
-    public init(parameters: PostgresConnectionParameters, connectTimeoutMilliseconds: Int64 = 5_000,
-                deadline: Deadline, logger: Logger? = nil) throws(PostgresError) {
+    public init(login: DatabaseLogin, connectTimeoutMilliseconds: Int64 = 5_000,
+                deadline: Deadline, logger: Logger? = nil) throws(DatabaseError) {
         self.deadlineEpochMilliseconds = deadline.epochMilliseconds
-        self.endpointDescription = parameters.endpointDescription
-        self.notices = NoticeSink(logger: logger, password: parameters.password)
+        self.endpointDescription = login.endpointDescription
+        self.notices = NoticeSink(logger: logger, password: login.password)
         let left = deadline.remainingMilliseconds - Self.deadlineMarginMilliseconds
         guard left >= Self.minimumAttemptMilliseconds else {
-            throw PostgresError(.timeout, "not connecting to \(parameters.endpointDescription): only \(max(left, 0)) ms "
+            throw DatabaseError(.timeout, "not connecting to \(login.endpointDescription): only \(max(left, 0)) ms "
                 + "left before the Lambda deadline")
         }
         let limitedByDeadline = left < connectTimeoutMilliseconds
         let attemptMilliseconds = min(connectTimeoutMilliseconds, left)
         let started = Deadline.now().epochMilliseconds
         let addresses = try HostResolver.addresses(
-            of: parameters.host, port: parameters.port, within: attemptMilliseconds, limitedByDeadline: limitedByDeadline)
-        let connection = try Self.start(parameters, addresses: addresses, notices: notices)
+            of: login.host, port: login.port, within: attemptMilliseconds, limitedByDeadline: limitedByDeadline)
+        let connection = try Self.start(login, addresses: addresses, notices: notices)
         handle = connection
         do {
             try Self.poll(connection, until: started + attemptMilliseconds, attemptMilliseconds: attemptMilliseconds,
-                          limitedByDeadline: limitedByDeadline, endpoint: parameters.endpointDescription)
+                          limitedByDeadline: limitedByDeadline, endpoint: login.endpointDescription)
         } catch {
             // Free the half-open connection now rather than trusting the failed initializer's deinit.
             close()
@@ -61,17 +60,17 @@ public final class PostgresConnection {
 
     /// Drives `PQconnectPoll` until the connection is up, fails, or the clock passes `until` (epoch ms).
     private static func poll(_ connection: OpaquePointer, until: Int64, attemptMilliseconds: Int64,
-                             limitedByDeadline: Bool, endpoint: String) throws(PostgresError) {
+                             limitedByDeadline: Bool, endpoint: String) throws(DatabaseError) {
         var state = PGRES_POLLING_WRITING
         while state != PGRES_POLLING_OK {
             switch state {
             case PGRES_POLLING_FAILED:
                 let message = Self.errorMessage(connection)
-                throw PostgresError(PostgresErrorClassifier.category(connectionMessage: message), message)
+                throw DatabaseError(DatabaseErrorClassifier.category(connectionMessage: message), message)
             case PGRES_POLLING_READING, PGRES_POLLING_WRITING:
                 let events = state == PGRES_POLLING_READING ? Int16(POLLIN) : Int16(POLLOUT)
                 guard Self.wait(for: events, on: PQsocket(connection), untilEpochMilliseconds: until) else {
-                    throw PostgresError(limitedByDeadline ? .timeout : .network,
+                    throw DatabaseError(limitedByDeadline ? .timeout : .network,
                         "timeout expired after \(attemptMilliseconds) ms connecting to \(endpoint)"
                         + (limitedByDeadline ? " (limited by the Lambda deadline)" : ""))
                 }
@@ -110,10 +109,10 @@ public final class PostgresConnection {
     /// Utility statements (`ALTER ROLE`, `CREATE ROLE`) take no parameters: build them with `quoteIdentifier`
     /// and `quoteLiteral`. Any `sensitive` string is cut out of an error message should the server echo it.
     /// - Returns: the rows of the result, each column as text or `nil` for SQL NULL.
-    /// - Throws: `PostgresError`, its category from the SQLSTATE (`.permission` for 42501, …), or `.timeout`
+    /// - Throws: `DatabaseError`, its category from the SQLSTATE (`.permission` for 42501, …), or `.timeout`
     ///   when the deadline passes first (the connection is then closed).
     @discardableResult
-    public func execute(_ sql: String, parameters: [String] = [], sensitive: [String] = []) throws(PostgresError)
+    public func execute(_ sql: String, parameters: [String] = [], sensitive: [String] = []) throws(DatabaseError)
         -> [[String?]]
     {
         let connection = try open()
@@ -124,7 +123,7 @@ public final class PostgresConnection {
         }
         guard sent == 1 else { throw connectionFailure(connection) }
         var rows: [[String?]] = []
-        var failure: PostgresError?
+        var failure: DatabaseError?
         while let result = try nextResult(connection) {
             defer { PQclear(result) }
             let status = PQresultStatus(result)
@@ -139,22 +138,22 @@ public final class PostgresConnection {
     }
 
     /// `text` quoted as an SQL identifier by libpq (`PQescapeIdentifier`): double quotes, doubled inner quotes.
-    /// - Throws: `PostgresError(.configuration)` if libpq rejects the text (invalid UTF-8, NUL).
-    public func quoteIdentifier(_ text: String) throws(PostgresError) -> String {
+    /// - Throws: `DatabaseError(.configuration)` if libpq rejects the text (invalid UTF-8, NUL).
+    public func quoteIdentifier(_ text: String) throws(DatabaseError) -> String {
         let connection = try open()
         guard !text.utf8.contains(0), let quoted = PQescapeIdentifier(connection, text, text.utf8.count) else {
-            throw PostgresError(.configuration, "cannot quote the name \(text) as an SQL identifier")
+            throw DatabaseError(.configuration, "cannot quote the name \(text) as an SQL identifier")
         }
         defer { PQfreemem(quoted) }
         return String(cString: quoted)
     }
 
     /// `text` quoted as an SQL string literal by libpq (`PQescapeLiteral`), for statements that take no parameters.
-    /// - Throws: `PostgresError(.configuration)` if libpq rejects the text; the message never shows it.
-    public func quoteLiteral(_ text: String) throws(PostgresError) -> String {
+    /// - Throws: `DatabaseError(.configuration)` if libpq rejects the text; the message never shows it.
+    public func quoteLiteral(_ text: String) throws(DatabaseError) -> String {
         let connection = try open()
         guard !text.utf8.contains(0), let quoted = PQescapeLiteral(connection, text, text.utf8.count) else {
-            throw PostgresError(.configuration, "cannot quote a value as an SQL literal")
+            throw DatabaseError(.configuration, "cannot quote a value as an SQL literal")
         }
         defer { PQfreemem(quoted) }
         return String(cString: quoted)
@@ -163,12 +162,12 @@ public final class PostgresConnection {
     /// The SCRAM-SHA-256 verifier for `password`, computed here with a random salt
     /// (`PQencryptPasswordConn`), so that `ALTER ROLE … PASSWORD` carries no plain-text password on the wire
     /// or into the server's statement log.
-    /// - Throws: `PostgresError(.configuration)` if libpq cannot compute it (the message never shows the password).
-    public func scramVerifier(password: String, user: String) throws(PostgresError) -> String {
+    /// - Throws: `DatabaseError(.configuration)` if libpq cannot compute it (the message never shows the password).
+    public func scramVerifier(password: String, user: String) throws(DatabaseError) -> String {
         let connection = try open()
         guard !password.utf8.contains(0), let verifier = PQencryptPasswordConn(connection, password, user, "scram-sha-256")
         else {
-            throw PostgresError(.configuration, "libpq could not compute a SCRAM-SHA-256 verifier: "
+            throw DatabaseError(.configuration, "libpq could not compute a SCRAM-SHA-256 verifier: "
                 + Self.errorMessage(connection))
         }
         defer {
@@ -178,8 +177,8 @@ public final class PostgresConnection {
         return String(cString: verifier)
     }
 
-    private func open() throws(PostgresError) -> OpaquePointer {
-        guard let handle else { throw PostgresError(.network, "the connection to \(endpointDescription) is closed") }
+    private func open() throws(DatabaseError) -> OpaquePointer {
+        guard let handle else { throw DatabaseError(.network, "the connection to \(endpointDescription) is closed") }
         return handle
     }
 }

@@ -1,11 +1,13 @@
-/// Sorts libpq failures into `PostgresError.Category`.
+import DatabaseRotation
+
+/// Sorts libpq failures into `DatabaseError.Category`.
 ///
 /// Query errors carry a SQLSTATE and are sorted by it. A failed connection has no SQLSTATE in libpq's API,
 /// so those are sorted by libpq's message texts; the client runs in the C locale and libpq's own messages are
 /// not translated there, while the server's FATAL texts come in the server's `lc_messages` (English on RDS).
-enum PostgresErrorClassifier {
+enum DatabaseErrorClassifier {
     /// The category of a query error from its five-character SQLSTATE.
-    static func category(sqlState: String) -> PostgresError.Category {
+    static func category(sqlState: String) -> DatabaseError.Category {
         switch sqlState {
         case "28P01", "28000": return .authentication
         case "42501": return .permission
@@ -20,7 +22,7 @@ enum PostgresErrorClassifier {
     }
 
     /// The category of a failed connection attempt from libpq's error message.
-    static func category(connectionMessage message: String) -> PostgresError.Category {
+    static func category(connectionMessage message: String) -> DatabaseError.Category {
         let text = lastAttempt(of: message).lowercased()
         func has(_ needles: String...) -> Bool { needles.contains { text.contains($0) } }
         // Order matters: "no pg_hba.conf entry … SSL off" names SSL but is the server refusing the login.

@@ -1,4 +1,5 @@
-import HTTPClient
+import DatabaseRotation
+import Rotation
 
 #if canImport(Glibc)
 import Glibc
@@ -17,8 +18,8 @@ enum PostgresTLSProbe {
     private static let sslRequest: [UInt8] = [0, 0, 0, 8, 0x04, 0xD2, 0x16, 0x2F]
 
     /// Whether the server at `host:port` offers TLS.
-    /// - Throws: `PostgresError(.network)` when it cannot be reached or gives no answer within `milliseconds`.
-    static func serverOffersTLS(host: String, port: Int, within milliseconds: Int64) throws(PostgresError) -> Bool {
+    /// - Throws: `DatabaseError(.network)` when it cannot be reached or gives no answer within `milliseconds`.
+    static func serverOffersTLS(host: String, port: Int, within milliseconds: Int64) throws(DatabaseError) -> Bool {
         let until = Deadline.now().epochMilliseconds + milliseconds
         let addresses = try HostResolver.addresses(of: host, port: port, within: milliseconds, limitedByDeadline: false)
         var lastFailure = "no address"
@@ -28,7 +29,7 @@ enum PostgresTLSProbe {
             case .failure(let failure): lastFailure = failure.reason
             }
         }
-        throw PostgresError(.network, "could not ask \(host.loggable):\(port) whether it offers TLS: \(lastFailure)")
+        throw DatabaseError(.network, "could not ask \(host.loggable):\(port) whether it offers TLS: \(lastFailure)")
     }
 
     private static func ask(address: String, port: Int, untilEpochMilliseconds until: Int64) -> Result<Bool, ProbeFailure> {

@@ -1,4 +1,3 @@
-import HTTPClient
 import LambdaRuntime
 import Logging
 import SecretsManager

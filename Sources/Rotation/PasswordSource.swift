@@ -1,4 +1,3 @@
-import HTTPClient
 import SecretsManager
 
 /// Where new passwords come from: generated here from the kernel's CSPRNG (the default: no extra API call, no
@@ -8,23 +7,33 @@ struct PasswordSource {
     enum Kind: String, Sendable { case local, api }
 
     let kind: Kind
-    let environment: [String: String]
     let client: SecretsManagerClient
+    /// Each target's policy, read once at start-up: the environment's, with the target's default exclusions.
+    private let policies: [String: PasswordPolicy]
 
-    /// - Throws: `ConfigurationError` for an unknown `PASSWORD_SOURCE`.
-    init(environment: [String: String], client: SecretsManagerClient) throws(ConfigurationError) {
+    /// - Throws: `ConfigurationError` for an unknown `PASSWORD_SOURCE`, or a policy no password can meet (at
+    ///   start-up, not at the first rotation).
+    init(environment: [String: String], client: SecretsManagerClient, targets: [any TargetService]) throws(ConfigurationError) {
         let name = (environment["PASSWORD_SOURCE"] ?? "local").lowercased()
         guard let kind = Kind(rawValue: name) else {
             throw ConfigurationError("PASSWORD_SOURCE is \"\(name)\"; it must be local (the default) or api.")
         }
         self.kind = kind
-        self.environment = environment
         self.client = client
+        var policies: [String: PasswordPolicy] = [:]
+        for target in targets {
+            policies[target.name] = try PasswordPolicy(
+                environment: environment, defaultExcludeCharacters: target.defaultExcludeCharacters)
+        }
+        self.policies = policies
     }
 
-    /// The policy for `target`: the environment's, with the target's default exclusions when unset.
+    /// The policy for `target`.
     func policy(for target: any TargetService) throws(ConfigurationError) -> PasswordPolicy {
-        try PasswordPolicy(environment: environment, defaultExcludeCharacters: target.defaultExcludeCharacters)
+        guard let policy = policies[target.name] else {
+            throw ConfigurationError("no password policy for target \(target.name): it was not known at start-up")
+        }
+        return policy
     }
 
     func newPassword(for target: any TargetService, deadline: Deadline) throws -> String {

@@ -1,4 +1,3 @@
-import HTTPClient
 import Logging
 
 /// What a `TargetService` gets for one step: which secret and version, a deadline, a logger, and a way to

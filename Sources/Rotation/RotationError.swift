@@ -23,8 +23,39 @@ public enum RotationError: Error, Sendable, Equatable {
     case passwordPolicyViolated(String)
     /// `rotator rotate --token` names a new rotation while another one is unfinished (`Rotation.InProgress`).
     case rotationInProgress(secretId: String, pendingVersion: String, requestedToken: String)
-    /// A target's own failure: `errorType` is `Target.<reason>` (for example `Target.LoginFailed`).
-    case target(reason: String, message: String)
+    /// A target's own failure: `errorType` is `Target.<code>` (for example `Target.LoginFailed`).
+    case target(TargetErrorCode, message: String)
+}
+
+/// Why a target failed: the `errorType` suffix after `Target.`. A small open set, as `SecretsManagerError.Code`
+/// is: the built-in targets use the constants below, each listed with what to do in the README; a custom target
+/// may add its own (`TargetErrorCode("PartnerRefused")`).
+public struct TargetErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    /// The target could not be reached, or went away (refused, unreachable, DNS, shutting down).
+    public static let network = TargetErrorCode("Network")
+    /// The target refused the credential.
+    public static let loginFailed = TargetErrorCode("LoginFailed")
+    /// TLS could not be set up, or the target's certificate did not verify.
+    public static let tls = TargetErrorCode("TLS")
+    /// The credential lacks a privilege the step needs.
+    public static let permission = TargetErrorCode("Permission")
+    /// The Lambda deadline left no time to start or finish the work.
+    public static let timeout = TargetErrorCode("Timeout")
+    /// A connection failure whose cause could not be told (a message in another language).
+    public static let connectionFailed = TargetErrorCode("ConnectionFailed")
+    /// A statement or request failed for another reason.
+    public static let queryFailed = TargetErrorCode("QueryFailed")
+    /// The function's configuration, or the target's set-up, is wrong (CA file, unknown database).
+    public static let configInvalid = TargetErrorCode("ConfigInvalid")
+    /// A case the target does not handle yet.
+    public static let unsupported = TargetErrorCode("Unsupported")
+    /// The target accepted a login without checking the password (trust, peer, cert), so nothing was proven.
+    public static let passwordNotChecked = TargetErrorCode("PasswordNotChecked")
 }
 
 extension RotationError: LambdaReportableError, CustomStringConvertible {
@@ -40,7 +71,7 @@ extension RotationError: LambdaReportableError, CustomStringConvertible {
         case .noTarget: "Rotation.NoTarget"
         case .passwordPolicyViolated: "Rotation.PasswordPolicyViolated"
         case .rotationInProgress: "Rotation.InProgress"
-        case .target(let reason, _): "Target.\(reason)"
+        case .target(let code, _): "Target.\(code.rawValue)"
         }
     }
 

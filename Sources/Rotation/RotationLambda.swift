@@ -29,9 +29,7 @@ public enum RotationLambda {
         }
         let client = try SecretsManagerClient(configuration: configuration, logger: logger)
         let selector = try TargetSelector(choices: targets, environment: environment)
-        let passwords = try PasswordSource(environment: environment, client: client)
-        // An impossible password policy must fail now, not at the first rotation.
-        _ = try passwords.policy(for: selector.configuredTarget ?? GenericTarget())
+        let passwords = try PasswordSource(environment: environment, client: client, targets: selector.targets)
         return RotationHandler(client: client, selector: selector, passwords: passwords)
     }
 }

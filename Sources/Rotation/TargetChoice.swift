@@ -50,8 +50,8 @@ struct TargetSelector {
         }
     }
 
-    /// The configured target, if `ROTATOR_TARGET` names one (so its password defaults apply at start-up).
-    var configuredTarget: (any TargetService)? { fixed }
+    /// Every target this selector can return.
+    var targets: [any TargetService] { fixed.map { [$0] } ?? [generic] + byEngine.map(\.target) }
 
     /// - Throws: `RotationError.noTarget` for an engine no target handles.
     func target(for current: SecretValue, secretId: String) throws(RotationError) -> any TargetService {

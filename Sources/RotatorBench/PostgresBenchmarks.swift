@@ -1,5 +1,5 @@
+import DatabaseRotation
 import Foundation
-import HTTPClient
 import JSON
 import Logging
 import PostgresTarget
@@ -16,19 +16,19 @@ func benchmarkPostgresSetAndTest() throws -> String {
     defer { server.stop() }
     let user = "bench_user"
     var password = benchmarkPassword()
-    let configuration = PostgresTargetConfiguration(mode: .singleUser, caFile: server.caFile)
+    let configuration = DatabaseTargetConfiguration(mode: .singleUser, caFile: server.caFile)
     let deadlineSoon = Deadline.after(milliseconds: 30_000)
     try PostgresConnection(
-        parameters: PostgresConnectionParameters(
+        login: DatabaseLogin(
             host: server.host, port: server.port, user: server.superuser, password: server.superuserPassword,
-            database: "postgres", tls: .verifyFull(rootCertificateFile: server.caFile)),
+            database: "postgres", tls: .verifyFull(caFile: server.caFile)),
         deadline: deadlineSoon
     ).withAdmin { connection in
         let verifier = try connection.scramVerifier(password: password, user: user)
         try connection.execute("CREATE ROLE \(try connection.quoteIdentifier(user)) LOGIN PASSWORD \(try connection.quoteLiteral(verifier))")
     }
 
-    let target = PostgresSingleUserTarget(configuration: configuration)
+    let target = SingleUserStrategy(driver: PostgresDriver(), configuration: configuration)
     let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
     let warmUps = 2
     let runs = 21

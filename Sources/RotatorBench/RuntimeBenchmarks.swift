@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Timekeeping
 
 /// Cold start, warm round trip and peak memory of a Lambda binary against a local fake Runtime API.
 enum RuntimeBenchmarks {

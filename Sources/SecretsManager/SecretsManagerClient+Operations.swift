@@ -1,5 +1,6 @@
 import HTTPClient
 import JSON
+import Timekeeping
 
 /// The operations a rotation function uses. Each one retries transient failures and throttling within
 /// `deadline`; every other failure is thrown at once.

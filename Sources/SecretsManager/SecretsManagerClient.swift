@@ -7,6 +7,7 @@ import HTTPClient
 import JSON
 import Logging
 import SigV4
+import Timekeeping
 
 /// A synchronous Secrets Manager client: JSON 1.1 over one reused libcurl connection, SigV4-signed, with the
 /// SDKs' standard retries bounded by a per-call deadline.
@@ -24,8 +25,6 @@ public final class SecretsManagerClient {
     /// Wall-clock seconds for `X-Amz-Date`; tests fix it to compare with known signatures.
     var clock: () -> Int64
     private var quota = RetryQuota()
-    /// The derived signing key changes once a day; deriving it costs four HMACs per request otherwise.
-    private var signingKeyCache: (dateStamp: String, key: [UInt8])?
 
     /// Longest single attempt, so that one hung connection cannot use the whole deadline without a retry.
     /// Secrets Manager answers in tens of milliseconds; template.yaml's Timeout is computed from this value.
@@ -35,17 +34,12 @@ public final class SecretsManagerClient {
     ///
     /// - Parameters:
     ///   - randomUnit: the jitter source, uniform in [0, 1); tests pass a constant to make backoff predictable.
-    /// - Throws: `SecretsManagerError` with code `invalidConfiguration` when `configuration.endpoint` is not a
-    ///   usable URL, or `network` when libcurl cannot create a handle. Neither is retryable: report and stop.
+    /// - Throws: `SecretsManagerError` with code `network` when libcurl cannot create a handle: report and stop.
     public init(
         configuration: SecretsManagerConfiguration, logger: Logger,
         randomUnit: @escaping () -> Double = { Double.random(in: 0..<1) }
     ) throws(SecretsManagerError) {
-        do {
-            self.endpoint = try ServiceEndpoint(parsing: configuration.endpoint, source: "endpoint")
-        } catch {
-            throw SecretsManagerError(code: .invalidConfiguration, message: error.message)
-        }
+        self.endpoint = configuration.endpoint
         do {
             self.http = try HTTPClient(
                 configuration: HTTPClientConfiguration(
@@ -84,12 +78,12 @@ public final class SecretsManagerClient {
             }
             let cappedByDeadline = remaining <= attemptTimeoutMilliseconds
             let timeout = min(remaining, attemptTimeoutMilliseconds)
-            let started = Self.monotonicMilliseconds()
+            let started = MonotonicClock.milliseconds()
             let failure: SecretsManagerError
             let reason: RetryPolicy.Reason?
             switch send(operation, payload, timeoutMilliseconds: timeout) {
             case .success(let response):
-                let elapsed = Self.monotonicMilliseconds() - started
+                let elapsed = MonotonicClock.milliseconds() - started
                 logger.debug(
                     "Secrets Manager \(operation) attempt \(attempt)/\(configuration.maxAttempts): HTTP \(response.status) in \(elapsed) ms")
                 if (200..<300).contains(response.status) {
@@ -99,7 +93,7 @@ public final class SecretsManagerClient {
                 failure = redacted(SecretsManagerError(response: response))
                 reason = RetryPolicy.reason(code: failure.code.rawValue, httpStatus: response.status)
             case .failure(let error):
-                let elapsed = Self.monotonicMilliseconds() - started
+                let elapsed = MonotonicClock.milliseconds() - started
                 logger.debug(
                     "Secrets Manager \(operation) attempt \(attempt)/\(configuration.maxAttempts): no response (\(error.kind)) in \(elapsed) ms")
                 if error.kind == .timeout && cappedByDeadline {
@@ -124,7 +118,7 @@ public final class SecretsManagerClient {
             }
             logger.warning(
                 "Secrets Manager \(operation) attempt \(attempt)/\(configuration.maxAttempts) failed (\(failure.code)\(failure.httpStatus.map { ", HTTP \($0)" } ?? "")); retrying in \(Self.format(delay)) s")
-            Self.sleep(milliseconds: delayMilliseconds)
+            Pause.sleep(milliseconds: delayMilliseconds)
         }
     }
 
@@ -157,22 +151,12 @@ public final class SecretsManagerClient {
             ("X-Amz-Target", "secretsmanager.\(operation)"),
         ]
         let signature = signer.sign(
-            SignableRequest(method: "POST", path: endpoint.path, headers: headers, body: payload), at: date,
-            signingKey: signingKey(for: date))
+            SignableRequest(method: "POST", path: endpoint.path, headers: headers, body: payload), at: date)
         var httpHeaders = HTTPHeaders()
         for header in headers + signature.headersToAdd { httpHeaders.add(name: header.name, value: header.value) }
         return HTTPRequest(
             method: .post, url: endpoint.requestURL, headers: httpHeaders, body: payload,
             timeoutMilliseconds: timeoutMilliseconds)
-    }
-
-    private func signingKey(for date: SigningDate) -> [UInt8] {
-        if let cached = signingKeyCache, cached.dateStamp == date.dateStamp { return cached.key }
-        let key = SigV4Signer.signingKey(
-            secretAccessKey: configuration.credentials.secretAccessKey, date: date, region: configuration.region,
-            service: signer.service)
-        signingKeyCache = (date.dateStamp, key)
-        return key
     }
 
     private func deadlineError(_ operation: String, attempt: Int, lastFailure: SecretsManagerError?, when: String)

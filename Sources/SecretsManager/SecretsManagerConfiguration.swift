@@ -7,8 +7,7 @@ public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, Cu
     CustomReflectable
 {
     /// Requests go here, e.g. `https://secretsmanager.us-east-1.amazonaws.com` or a custom endpoint.
-    /// Checked again when a client is made from it, so it may be changed after resolution.
-    public var endpoint: String
+    public var endpoint: ServiceEndpoint
     /// The signing region. Always configured: a VPC endpoint's host does not contain it.
     public var region: String
     /// Attempts per call, including the first (`AWS_MAX_ATTEMPTS`, default 3).
@@ -56,7 +55,7 @@ public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, Cu
                         + "trusted (http:// to 127.0.0.1, ::1 or localhost is always allowed)")
             }
         }
-        self.endpoint = endpoint.url
+        self.endpoint = endpoint
         self.maxAttempts = try Self.maxAttempts(environment)
         self.caBundlePath = try Self.caBundle(environment, files: files)
         self.credentials = try CredentialResolver.resolve(environment: environment, files: files)

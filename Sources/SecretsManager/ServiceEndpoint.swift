@@ -1,13 +1,16 @@
 /// An endpoint URL taken apart into what the client needs: the URL to send to, and the `Host` header value
 /// to sign (lowercase host, plus `:port` only when it is not the scheme's default).
-struct ServiceEndpoint: Sendable, Equatable {
+/// Parsed once, when the configuration is read.
+public struct ServiceEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// `https://host[:port][/path]`, without a trailing slash.
-    let url: String
-    let scheme: String
-    let host: String
-    let port: Int?
+    public let url: String
+    public let scheme: String
+    public let host: String
+    public let port: Int?
     /// The request path: `/` unless the endpoint URL has a path of its own (a proxy prefix).
-    let path: String
+    public let path: String
+
+    public var description: String { url }
 
     /// The `Host` value that is sent and signed. `https://x:443` signs `x`, `http://x:443` signs `x:443`.
     var hostHeader: String {
@@ -29,7 +32,7 @@ struct ServiceEndpoint: Sendable, Equatable {
 
     /// Parses an `http://` or `https://` URL with a host and an optional port and path.
     /// - Throws: a configuration error naming `source` (the variable it came from) when the URL is unusable.
-    init(parsing text: String, source: String) throws(SecretsManagerConfigurationError) {
+    public init(parsing text: String, source: String) throws(SecretsManagerConfigurationError) {
         // A URL with user information may carry a password: never repeat it.
         let shown = text.contains("@") ? "a URL with user information, not shown" : "\"\(text)\""
         let invalid = SecretsManagerConfigurationError(

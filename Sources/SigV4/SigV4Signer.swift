@@ -1,9 +1,12 @@
-/// Signs requests with AWS Signature Version 4 (Authorization header, non-S3 rules).
+/// Signs requests with AWS Signature Version 4 (Authorization header, non-S3 rules), as described in
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html.
 ///
-/// A pure value: the same inputs and `SigningDate` always give the same signature, and nothing here does I/O.
-/// The stages (`CanonicalRequest`, `stringToSign`, `signingKey`, `signature`, `authorization`) are public so
-/// tests can check each one against the official suite.
-public struct SigV4Signer: Sendable, CustomStringConvertible {
+/// The same request and `SigningDate` always give the same signature, and nothing here does I/O. The signer hashes
+/// the payload itself and keeps the derived signing key, which changes once a day, so signing a request costs one
+/// HMAC instead of five. The stages (`CanonicalRequest`, `stringToSign`, `signingKey`, `signature`,
+/// `authorization`) are public so tests can check each one against the official suite.
+/// Not thread-safe (the key cache): one signer per client.
+public final class SigV4Signer: CustomStringConvertible {
     public static let algorithm = "AWS4-HMAC-SHA256"
 
     /// Headers botocore never signs. Proxies and HTTP stacks add or rewrite them, and moto's verifier drops
@@ -13,11 +16,13 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
         "trailer", "transfer-encoding", "upgrade", "x-amzn-trace-id", "authorization",
     ]
 
-    public var credentials: Credentials
+    public let credentials: Credentials
     /// The signing region, e.g. `us-east-1`; always configured, never guessed from the host.
-    public var region: String
+    public let region: String
     /// The signing name, e.g. `secretsmanager`.
-    public var service: String
+    public let service: String
+    /// The signing key of the last day signed for.
+    private var cachedKey: (dateStamp: String, key: [UInt8])?
 
     public init(credentials: Credentials, region: String, service: String) {
         self.credentials = credentials
@@ -43,15 +48,8 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
     /// Adds `x-amz-date` and, when the credentials have a session token, `x-amz-security-token` before
     /// signing, so both are signed (the Secrets Manager behaviour, suite case `post-sts-header-before`). Any
     /// such header already in `request` is replaced. Every other header of `request` is signed except those
-    /// in `unsignedHeaderNames`: pass exactly the headers that will be sent.
-    ///
-    /// - Parameters:
-    ///   - payloadHash: the body's hex SHA-256 when the caller already has it; computed otherwise.
-    ///   - signingKey: `signingKey(...)` for this date, region and service when the caller caches it (it
-    ///     changes once a day); derived otherwise.
-    public func sign(
-        _ request: SignableRequest, at date: SigningDate, payloadHash: String? = nil, signingKey: [UInt8]? = nil
-    ) -> Signature {
+    /// in `unsignedHeaderNames`: pass exactly the headers that will be sent, and the exact body.
+    public func sign(_ request: SignableRequest, at date: SigningDate) -> Signature {
         var signable = request
         signable.headers.removeAll { header in
             let name = header.name.lowercased()
@@ -63,11 +61,10 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
             added.append(("X-Amz-Security-Token", token))
         }
         signable.headers += added
-        let canonical = CanonicalRequest(signable, payloadHash: payloadHash)
+        let canonical = CanonicalRequest(signable)
         let scope = Self.credentialScope(date: date, region: region, service: service)
         let stringToSign = Self.stringToSign(canonicalRequest: canonical.text, date: date, scope: scope)
-        let key = signingKey
-            ?? Self.signingKey(secretAccessKey: credentials.secretAccessKey, date: date, region: region, service: service)
+        let key = signingKey(for: date)
         let signature = Self.signature(signingKey: key, stringToSign: stringToSign)
         let authorization = Self.authorization(
             accessKeyId: credentials.accessKeyId, scope: scope, signedHeaders: canonical.signedHeaders,
@@ -75,6 +72,14 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
         return Signature(
             headersToAdd: added + [("Authorization", authorization)], canonicalRequest: canonical,
             stringToSign: stringToSign, signature: signature, authorization: authorization)
+    }
+
+    /// The signing key for `date`'s day, derived once per day.
+    func signingKey(for date: SigningDate) -> [UInt8] {
+        if let cachedKey, cachedKey.dateStamp == date.dateStamp { return cachedKey.key }
+        let key = Self.signingKey(secretAccessKey: credentials.secretAccessKey, date: date, region: region, service: service)
+        cachedKey = (date.dateStamp, key)
+        return key
     }
 
     /// `yyyyMMdd/region/service/aws4_request`.

@@ -1,4 +1,5 @@
 import Foundation
+import Timekeeping
 
 /// A fake Lambda Runtime API: a real HTTP/1.1 server on a loopback port that hands out scripted events and
 /// records every response, error and init error the runtime posts.

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Timekeeping
 
 #if canImport(Glibc)
 import Glibc
@@ -263,14 +264,5 @@ struct SocketReader {
         guard count > 0 else { return false }
         buffer.append(contentsOf: chunk[..<count])
         return true
-    }
-}
-
-/// CLOCK_MONOTONIC in nanoseconds: the clock for benchmarks, immune to wall-clock jumps.
-public enum MonotonicClock {
-    public static func nanoseconds() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LambdaRuntime
 import Logging
+import BuiltInTargets
 import Rotation
 
 #if canImport(Glibc)

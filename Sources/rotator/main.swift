@@ -1,4 +1,5 @@
 import LambdaRuntime
+import BuiltInTargets
 import Rotation
 
 #if canImport(Glibc)

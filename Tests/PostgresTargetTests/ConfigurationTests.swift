@@ -1,70 +1,66 @@
-import HTTPClient
+import DatabaseRotation
 import JSON
 @testable import PostgresTarget
 import Rotation
 import Testing
+import TestSupport
 
 @Suite("Configuration, target selection and error sorting")
 struct ConfigurationTests {
     @Test("CA file: ROTATOR_DB_CA_FILE, then AWS_CA_BUNDLE, then the first system bundle that exists")
     func caFileRules() throws {
         let all: (String) -> Bool = { _ in true }
-        #expect(try PostgresTargetConfiguration(environment: ["ROTATOR_DB_CA_FILE": "/db.pem", "AWS_CA_BUNDLE": "/aws.pem"], fileExists: all).caFile == "/db.pem")
-        #expect(try PostgresTargetConfiguration(environment: ["AWS_CA_BUNDLE": "/aws.pem"], fileExists: all).caFile == "/aws.pem")
-        #expect(try PostgresTargetConfiguration(environment: [:], fileExists: all).caFile == "/etc/pki/tls/certs/ca-bundle.crt")
-        #expect(try PostgresTargetConfiguration(environment: [:], fileExists: { $0 == "/etc/ssl/cert.pem" }).caFile == "/etc/ssl/cert.pem")
-        #expect(try PostgresTargetConfiguration(environment: [:], fileExists: { _ in false }).caFile == nil)
+        #expect(try DatabaseTargetConfiguration(environment: ["ROTATOR_DB_CA_FILE": "/db.pem", "AWS_CA_BUNDLE": "/aws.pem"], modeVariable: "ROTATOR_POSTGRES_MODE", fileExists: all).caFile == "/db.pem")
+        #expect(try DatabaseTargetConfiguration(environment: ["AWS_CA_BUNDLE": "/aws.pem"], modeVariable: "ROTATOR_POSTGRES_MODE", fileExists: all).caFile == "/aws.pem")
+        #expect(try DatabaseTargetConfiguration(environment: [:], modeVariable: "ROTATOR_POSTGRES_MODE", fileExists: all).caFile == "/etc/pki/tls/certs/ca-bundle.crt")
+        #expect(try DatabaseTargetConfiguration(environment: [:], modeVariable: "ROTATOR_POSTGRES_MODE", fileExists: { $0 == "/etc/ssl/cert.pem" }).caFile == "/etc/ssl/cert.pem")
+        #expect(try DatabaseTargetConfiguration(environment: [:], modeVariable: "ROTATOR_POSTGRES_MODE", fileExists: { _ in false }).caFile == nil)
     }
 
     @Test("mode and fallback switches")
     func switches() throws {
         let none: (String) -> Bool = { _ in false }
-        let defaults = try PostgresTargetConfiguration(environment: [:], fileExists: none)
+        let defaults = try DatabaseTargetConfiguration(environment: [:], modeVariable: "ROTATOR_POSTGRES_MODE", fileExists: none)
         #expect(defaults.mode == .automatic && !defaults.allowTLSFallback && defaults.connectTimeoutMilliseconds == 5_000)
-        #expect(try PostgresTargetConfiguration(environment: ["ROTATOR_POSTGRES_MODE": "Alternating"], fileExists: none).mode == .alternatingUsers)
-        #expect(try PostgresTargetConfiguration(environment: ["ROTATOR_POSTGRES_MODE": "single"], fileExists: none).mode == .singleUser)
-        #expect(throws: PostgresError.self) { try PostgresTargetConfiguration(environment: ["ROTATOR_POSTGRES_MODE": "dual"], fileExists: none) }
+        #expect(try DatabaseTargetConfiguration(environment: ["ROTATOR_POSTGRES_MODE": "Alternating"], modeVariable: "ROTATOR_POSTGRES_MODE", fileExists: none).mode == .alternatingUsers)
+        #expect(try DatabaseTargetConfiguration(environment: ["ROTATOR_POSTGRES_MODE": "single"], modeVariable: "ROTATOR_POSTGRES_MODE", fileExists: none).mode == .singleUser)
+        #expect(throws: DatabaseError.self) { try DatabaseTargetConfiguration(environment: ["ROTATOR_POSTGRES_MODE": "dual"], modeVariable: "ROTATOR_POSTGRES_MODE", fileExists: none) }
         for truthy in ["true", "1", "Y", "yes"] {
-            #expect(try PostgresTargetConfiguration(environment: ["ROTATOR_ALLOW_TLS_FALLBACK": truthy], fileExists: none).allowTLSFallback)
+            #expect(try DatabaseTargetConfiguration(environment: ["ROTATOR_ALLOW_TLS_FALLBACK": truthy], modeVariable: "ROTATOR_POSTGRES_MODE", fileExists: none).allowTLSFallback)
         }
-        #expect(try !PostgresTargetConfiguration(environment: ["ROTATOR_ALLOW_TLS_FALLBACK": "on"], fileExists: none).allowTLSFallback)
+        #expect(try !DatabaseTargetConfiguration(environment: ["ROTATOR_ALLOW_TLS_FALLBACK": "on"], modeVariable: "ROTATOR_POSTGRES_MODE", fileExists: none).allowTLSFallback)
     }
 
-    @Test("selection: engine decides whether it is ours; masterarn or the mode decides the strategy")
+    @Test("selection: masterarn or the mode decides the strategy")
     func selection() throws {
         let single = try SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p"}"#)
         let multi = try SecretValue(secretString: #"{"engine":"aurora-postgresql","host":"h","username":"u","password":"p","masterarn":"arn:m"}"#)
-        let mysql = try SecretValue(secretString: #"{"engine":"mysql","host":"h","username":"u","password":"p"}"#)
-        let automatic = PostgresTargetConfiguration(caFile: nil)
-        #expect(PostgresTargetFactory.engines == ["postgres", "aurora-postgresql"])
-        #expect(PostgresTargetFactory.make(secret: single, configuration: automatic) is PostgresSingleUserTarget)
-        #expect(PostgresTargetFactory.make(secret: multi, configuration: automatic) is PostgresAlternatingUsersTarget)
-        #expect(PostgresTargetFactory.make(secret: mysql, configuration: automatic) == nil)
-        #expect(PostgresTargetFactory.make(secret: .plain("x"), configuration: automatic) == nil)
+        let automatic = DatabaseTargetConfiguration(caFile: nil)
+        let target = DatabaseTarget(driver: PostgresDriver(), configuration: automatic)
+        #expect(target.strategy(for: single) is SingleUserStrategy<PostgresDriver>)
+        #expect(target.strategy(for: multi) is AlternatingUsersStrategy<PostgresDriver>)
         // "masterarn": null names no master secret; a wrongly typed one is reported by the alternating strategy.
         let nullMaster = try SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p","masterarn":null}"#)
-        #expect(PostgresTargetFactory.make(secret: nullMaster, configuration: automatic) is PostgresSingleUserTarget)
+        #expect(!automatic.usesAlternatingUsers(nullMaster))
         let numberMaster = try SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p","masterarn":7}"#)
-        #expect(PostgresTargetFactory.make(secret: numberMaster, configuration: automatic) is PostgresAlternatingUsersTarget)
-        let forcedSingle = PostgresTargetConfiguration(mode: .singleUser, caFile: nil)
-        #expect(PostgresTargetFactory.make(secret: multi, configuration: forcedSingle) is PostgresSingleUserTarget)
-        let forcedAlternating = PostgresTargetConfiguration(mode: .alternatingUsers, caFile: nil)
-        #expect(PostgresTargetFactory.makeTarget(for: mysql, configuration: forcedAlternating) is PostgresAlternatingUsersTarget)
+        #expect(automatic.usesAlternatingUsers(numberMaster))
+        #expect(!DatabaseTargetConfiguration(mode: .singleUser, caFile: nil).usesAlternatingUsers(multi))
+        #expect(DatabaseTargetConfiguration(mode: .alternatingUsers, caFile: nil).usesAlternatingUsers(single))
     }
 
     @Test("the postgres TargetChoice: engines, the templates' exclusions, a bad mode fails at start-up")
     func choice() throws {
-        let choice = PostgresTargetFactory.choice
+        let choice = PostgresDriver.choice
         #expect(choice.name == "postgres" && choice.engines == ["postgres", "aurora-postgresql"])
         let target = try choice.make(["ROTATOR_DB_CA_FILE": "/ca.pem"])
-        #expect(target is PostgresRotationTarget && target.name == "postgres")
+        #expect(target is DatabaseTarget<PostgresDriver> && target.name == "postgres")
         #expect(target.defaultExcludeCharacters == ":/@\"'\\")
         #expect(throws: ConfigurationError.self) { try choice.make(["ROTATOR_POSTGRES_MODE": "both"]) }
     }
 
     @Test("the postgres target picks the strategy per secret: masterarn toggles the user name")
     func dispatch() throws {
-        let target = PostgresRotationTarget(configuration: PostgresTargetConfiguration(caFile: nil))
+        let target = DatabaseTarget(driver: PostgresDriver(), configuration: DatabaseTargetConfiguration(caFile: nil))
         let context = SecretVersions().context(logger: LogRecorder().logger)
         let single = try SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p"}"#)
         let multi = try SecretValue(secretString: #"{"engine":"postgres","host":"h","username":"u","password":"p","masterarn":"arn:m"}"#)
@@ -73,7 +69,7 @@ struct ConfigurationTests {
     }
 
     @Test("libpq connection messages sort into categories", arguments: [
-        (#"connection to server at "127.0.0.1", port 5432 failed: FATAL:  password authentication failed for user "u""#, PostgresError.Category.authentication),
+        (#"connection to server at "127.0.0.1", port 5432 failed: FATAL:  password authentication failed for user "u""#, DatabaseError.Category.authentication),
         (#"connection to server at "db" (10.0.0.1), port 5432 failed: FATAL:  no pg_hba.conf entry for host "10.0.0.2", user "u", database "d", SSL off"#, .authentication),
         (#"connection to server at "127.0.0.1", port 5432 failed: FATAL:  role "ghost" does not exist"#, .authentication),
         (#"connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "nope" does not exist"#, .configuration),
@@ -90,36 +86,36 @@ struct ConfigurationTests {
         // A server with lc_messages=de_DE: unrecognised, and not taken for an unreachable host.
         (#"connection to server at "127.0.0.1", port 5432 failed: FATAL:  Passwort-Authentifizierung für Benutzer »u« fehlgeschlagen"#, .connectionFailed),
     ])
-    func connectionMessages(message: String, expected: PostgresError.Category) {
-        #expect(PostgresErrorClassifier.category(connectionMessage: message) == expected)
+    func connectionMessages(message: String, expected: DatabaseError.Category) {
+        #expect(DatabaseErrorClassifier.category(connectionMessage: message) == expected)
     }
 
     @Test("SQLSTATEs sort into categories")
     func sqlStates() {
-        #expect(PostgresErrorClassifier.category(sqlState: "42501") == .permission)
-        #expect(PostgresErrorClassifier.category(sqlState: "28P01") == .authentication)
-        #expect(PostgresErrorClassifier.category(sqlState: "28000") == .authentication)
-        #expect(PostgresErrorClassifier.category(sqlState: "08006") == .network)
-        #expect(PostgresErrorClassifier.category(sqlState: "57P01") == .network)
-        #expect(PostgresErrorClassifier.category(sqlState: "42710") == .query)
-        #expect(PostgresError(.tls, "x").rotationError(templateMessage: "T") == .target(reason: "TLS", message: "T (tls: x)"))
-        #expect(PostgresError(.invalidSecret, "host key is missing from secret JSON").rotationError == .invalidSecret("host key is missing from secret JSON"))
+        #expect(DatabaseErrorClassifier.category(sqlState: "42501") == .permission)
+        #expect(DatabaseErrorClassifier.category(sqlState: "28P01") == .authentication)
+        #expect(DatabaseErrorClassifier.category(sqlState: "28000") == .authentication)
+        #expect(DatabaseErrorClassifier.category(sqlState: "08006") == .network)
+        #expect(DatabaseErrorClassifier.category(sqlState: "57P01") == .network)
+        #expect(DatabaseErrorClassifier.category(sqlState: "42710") == .query)
+        #expect(DatabaseError(.tls, "x").rotationError(templateMessage: "T") == .target(.tls, message: "T (tls: x)"))
+        #expect(DatabaseError(.invalidSecret, "host key is missing from secret JSON").rotationError == .invalidSecret("host key is missing from secret JSON"))
     }
 
     @Test("connection parameters never show the password; no attempt without time left")
     func parameters() {
-        let parameters = PostgresConnectionParameters(host: "db", port: 5432, user: "u", password: "s3cr3t-pw", database: "d",
-                                                      tls: .verifyFull(rootCertificateFile: "/ca.pem"))
+        let parameters = DatabaseLogin(host: "db", port: 5432, user: "u", password: "s3cr3t-pw", database: "d",
+                                                      tls: .verifyFull(caFile: "/ca.pem"))
         #expect(!parameters.description.contains("s3cr3t-pw") && !"\(parameters)".contains("s3cr3t-pw"))
-        let pairs = parameters.keywordValuePairs(addresses: ["10.0.0.1", "10.0.0.2"])
+        let pairs = parameters.libpqParameters(addresses: ["10.0.0.1", "10.0.0.2"])
         #expect(pairs.contains { $0 == ("sslmode", "verify-full") })
         // libpq connects to the resolved addresses and verifies the certificate against the name.
         #expect(pairs.contains { $0 == ("host", "db,db") } && pairs.contains { $0 == ("hostaddr", "10.0.0.1,10.0.0.2") })
         var renamed = parameters
         renamed.serverName = "mydb.abc.eu-west-1.rds.amazonaws.com"
-        #expect(renamed.keywordValuePairs(addresses: ["10.0.0.1"]).contains { $0 == ("host", "mydb.abc.eu-west-1.rds.amazonaws.com") })
-        #expect(throws: PostgresError.self) {
-            _ = try PostgresConnection(parameters: parameters, deadline: .after(milliseconds: 900))
+        #expect(renamed.libpqParameters(addresses: ["10.0.0.1"]).contains { $0 == ("host", "mydb.abc.eu-west-1.rds.amazonaws.com") })
+        #expect(throws: DatabaseError.self) {
+            _ = try PostgresConnection(login: parameters, deadline: .after(milliseconds: 900))
         }
     }
 }

@@ -1,3 +1,4 @@
+import DatabaseRotation
 import Foundation
 import JSON
 @testable import PostgresTarget
@@ -21,7 +22,7 @@ struct HostileInputTests {
     func singleUser() throws {
         let server = try PostgresServer()
         let logs = LogRecorder()
-        let target = PostgresSingleUserTarget(configuration: server.configuration())
+        let target = SingleUserStrategy(driver: PostgresDriver(), configuration: server.configuration())
         var used: [String] = []
         for name in Self.names {
             let oldPassword = Self.hostilePassword()
@@ -43,7 +44,7 @@ struct HostileInputTests {
     func alternatingUsers() throws {
         let server = try PostgresServer()
         let logs = LogRecorder()
-        let target = PostgresAlternatingUsersTarget(configuration: server.configuration())
+        let target = AlternatingUsersStrategy(driver: PostgresDriver(), configuration: server.configuration())
         let masterPassword = Self.hostilePassword()
         try server.createRole("Rotation Admin ü", password: masterPassword, options: "CREATEROLE")
         let master = postgresSecret(port: server.port, username: "Rotation Admin ü", password: masterPassword)

@@ -1,23 +1,25 @@
+import DatabaseRotation
 import JSON
 @testable import PostgresTarget
 import Rotation
 import Testing
+import TestSupport
 
 @Suite("Secret JSON as the templates read it")
 struct PostgresSecretTests {
-    func parse(_ json: String, _ validation: PostgresSecret.Validation = .singleUser) throws -> PostgresSecret {
-        try PostgresSecret(try SecretValue(secretString: json), validation: validation)
+    func parse(_ json: String, _ validation: DatabaseSecret.Validation = .singleUser) throws -> DatabaseSecret {
+        try DatabaseSecret(try SecretValue(secretString: json), driver: PostgresDriver(), validation: validation)
     }
 
-    func message(_ json: String, _ validation: PostgresSecret.Validation = .singleUser) -> String? {
+    func message(_ json: String, _ validation: DatabaseSecret.Validation = .singleUser) -> String? {
         do {
             _ = try parse(json, validation)
             return nil
-        } catch let error as PostgresError {
+        } catch let error as DatabaseError {
             #expect(error.category == .invalidSecret)
             return error.message
         } catch {
-            Issue.record("not a PostgresError: \(error)")
+            Issue.record("not a DatabaseError: \(error)")
             return nil
         }
     }
@@ -70,39 +72,39 @@ struct PostgresSecretTests {
     }
 
     @Test("ssl values as the templates read them", arguments: [
-        (JSONValue?.none, PostgresTLSSetting.preferred), (.bool(true), .required), (.bool(false), .disabled),
+        (JSONValue?.none, TLSSetting.preferred), (.bool(true), .required), (.bool(false), .disabled),
         (.string("TRUE"), .required), (.string("false"), .disabled), (.string("yes"), .preferred),
         (.string("require"), .preferred), (.number("1"), .preferred), (.null, .preferred),
     ])
-    func tlsSetting(value: JSONValue?, expected: PostgresTLSSetting) {
-        #expect(PostgresTLSSetting(sslValue: value) == expected)
+    func tlsSetting(value: JSONValue?, expected: TLSSetting) {
+        #expect(TLSSetting(sslValue: value) == expected)
     }
 
     @Test("the _clone rule and PostgreSQL's 63-byte limit")
     func cloneNames() throws {
-        #expect(try PostgresUserNames.alternate(of: "app") == "app_clone")
-        #expect(try PostgresUserNames.alternate(of: "app_clone") == "app")
-        #expect(try PostgresUserNames.alternate(of: "Über") == "Über_clone")
+        #expect(try UserNames.alternate(of: "app", maximumBytes: 63) == "app_clone")
+        #expect(try UserNames.alternate(of: "app_clone", maximumBytes: 63) == "app")
+        #expect(try UserNames.alternate(of: "Über", maximumBytes: 63) == "Über_clone")
         let longest = String(repeating: "a", count: 57)
-        #expect(try PostgresUserNames.alternate(of: longest) == longest + "_clone")
+        #expect(try UserNames.alternate(of: longest, maximumBytes: 63) == longest + "_clone")
         let tooLong = "Unable to clone user, username length with _clone appended would exceed 63 characters"
-        #expect(throws: PostgresError(.invalidSecret, tooLong)) { try PostgresUserNames.alternate(of: longest + "a") }
-        #expect(throws: PostgresError.self) { try PostgresUserNames.alternate(of: "_clone") }
+        #expect(throws: DatabaseError(.invalidSecret, tooLong)) { try UserNames.alternate(of: longest + "a", maximumBytes: 63) }
+        #expect(throws: DatabaseError.self) { try UserNames.alternate(of: "_clone", maximumBytes: 63) }
         // 29 two-byte characters are 58 bytes: the template would allow it, PostgreSQL would cut it short.
-        #expect(throws: PostgresError(.invalidSecret, tooLong)) { try PostgresUserNames.alternate(of: String(repeating: "é", count: 29)) }
+        #expect(throws: DatabaseError(.invalidSecret, tooLong)) { try UserNames.alternate(of: String(repeating: "é", count: 29), maximumBytes: 63) }
     }
 
     @Test("makePendingSecret keeps every other key, value, type and the order")
     func pendingKeepsEverything() throws {
         let current = try SecretValue(secretString: #"{"engine":"postgres","host":"db","username":"app","password":"old","port":"5432","ssl":true,"custom":1.50,"masterarn":"arn:m"}"#)
         let context = SecretVersions().context(logger: LogRecorder().logger)
-        let single = try PostgresSingleUserTarget(configuration: PostgresTargetConfiguration(caFile: nil))
+        let single = try SingleUserStrategy(driver: PostgresDriver(), configuration: DatabaseTargetConfiguration(caFile: nil))
             .makePendingSecret(current: current, newPassword: "new", context: context)
         #expect(single.secretString == #"{"engine":"postgres","host":"db","username":"app","password":"new","port":"5432","ssl":true,"custom":1.50,"masterarn":"arn:m"}"#)
-        let alternating = try PostgresAlternatingUsersTarget(configuration: PostgresTargetConfiguration(caFile: nil))
+        let alternating = try AlternatingUsersStrategy(driver: PostgresDriver(), configuration: DatabaseTargetConfiguration(caFile: nil))
             .makePendingSecret(current: current, newPassword: "new", context: context)
         #expect(alternating.secretString == #"{"engine":"postgres","host":"db","username":"app_clone","password":"new","port":"5432","ssl":true,"custom":1.50,"masterarn":"arn:m"}"#)
         let bad = try SecretValue(secretString: #"{"engine":"postgres","username":"app","password":"old"}"#)
-        #expect(throws: RotationError.self) { try PostgresSingleUserTarget(configuration: PostgresTargetConfiguration(caFile: nil)).makePendingSecret(current: bad, newPassword: "n", context: context) }
+        #expect(throws: RotationError.self) { try SingleUserStrategy(driver: PostgresDriver(), configuration: DatabaseTargetConfiguration(caFile: nil)).makePendingSecret(current: bad, newPassword: "n", context: context) }
     }
 }

@@ -1,3 +1,4 @@
+import DatabaseRotation
 import Foundation
 import JSON
 @testable import PostgresTarget
@@ -18,7 +19,7 @@ struct SingleUserRotationTests {
     }
 
     var current: SecretValue { postgresSecret(port: server.port, username: "app_user", password: oldPassword) }
-    var target: PostgresSingleUserTarget { PostgresSingleUserTarget(configuration: server.configuration()) }
+    var target: SingleUserStrategy<PostgresDriver> { SingleUserStrategy(driver: PostgresDriver(), configuration: server.configuration()) }
 
     @Test("set + test: the new password logs in, the old one no longer does")
     func rotates() throws {

@@ -1,3 +1,4 @@
+import DatabaseRotation
 import Foundation
 import JSON
 @testable import PostgresTarget
@@ -8,13 +9,13 @@ import TestSupport
 @Suite("TLS: verify-full by default, plain text only when asked for")
 struct TLSTests {
     func rotation(_ server: PostgresServer, ssl: JSONValue?, host: String = "127.0.0.1",
-                  configuration: PostgresTargetConfiguration) throws -> (SecretVersions, PostgresSingleUserTarget, String) {
+                  configuration: DatabaseTargetConfiguration) throws -> (SecretVersions, SingleUserStrategy<PostgresDriver>, String) {
         let oldPassword = randomPassword()
         let newPassword = randomPassword()
         try server.createRole("tls_user", password: oldPassword)
         let current = postgresSecret(host: host, port: server.port, username: "tls_user", password: oldPassword, ssl: ssl)
         let versions = SecretVersions(current: current, pending: current.with("password", .string(newPassword)))
-        return (versions, PostgresSingleUserTarget(configuration: configuration), newPassword)
+        return (versions, SingleUserStrategy(driver: PostgresDriver(), configuration: configuration), newPassword)
     }
 
     @Test("verify-full with the test CA, by IP address and by host name", arguments: ["127.0.0.1", "localhost"])
@@ -77,7 +78,7 @@ struct TLSTests {
     func noCABundleTLSServer() throws {
         let server = try PostgresServer()
         let logs = LogRecorder()
-        let configuration = PostgresTargetConfiguration(caFile: nil, allowTLSFallback: true)
+        let configuration = DatabaseTargetConfiguration(caFile: nil, allowTLSFallback: true)
         let (versions, target, newPassword) = try rotation(server, ssl: nil, configuration: configuration)
         let error = targetError { try target.setSecret(versions.context(logger: logs.logger)) }
         #expect(error?.type == "Target.ConfigInvalid")
@@ -90,7 +91,7 @@ struct TLSTests {
     func noCABundlePlainServer() throws {
         let server = try PostgresServer(tls: false)
         let logs = LogRecorder()
-        let configuration = PostgresTargetConfiguration(caFile: nil, allowTLSFallback: true)
+        let configuration = DatabaseTargetConfiguration(caFile: nil, allowTLSFallback: true)
         let (versions, target, newPassword) = try rotation(server, ssl: nil, configuration: configuration)
         try target.setSecret(versions.context(logger: logs.logger))
         #expect(server.logsIn("tls_user", newPassword))

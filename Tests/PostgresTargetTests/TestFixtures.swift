@@ -1,5 +1,5 @@
+import DatabaseRotation
 import Foundation
-import HTTPClient
 import JSON
 import Logging
 @testable import PostgresTarget
@@ -85,17 +85,17 @@ let everyPunctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
 extension PostgresServer {
     /// The test configuration: this server's CA, single or alternating as asked.
-    func configuration(mode: PostgresTargetConfiguration.Mode = .automatic, caFile: String? = nil,
-                       allowTLSFallback: Bool = false) -> PostgresTargetConfiguration {
-        PostgresTargetConfiguration(mode: mode, caFile: caFile ?? self.caFile, allowTLSFallback: allowTLSFallback)
+    func configuration(mode: DatabaseTargetConfiguration.Mode = .automatic, caFile: String? = nil,
+                       allowTLSFallback: Bool = false) -> DatabaseTargetConfiguration {
+        DatabaseTargetConfiguration(mode: mode, caFile: caFile ?? self.caFile, allowTLSFallback: allowTLSFallback)
     }
 
     /// Runs statements as the superuser through the target's own connection wrapper.
     func asSuperuser<Result>(_ body: (PostgresConnection) throws -> Result) throws -> Result {
         let connection = try PostgresConnection(
-            parameters: PostgresConnectionParameters(
+            login: DatabaseLogin(
                 host: host, port: port, user: superuser, password: superuserPassword, database: "postgres",
-                tls: tlsEnabled ? .verifyFull(rootCertificateFile: caFile) : .disabled),
+                tls: tlsEnabled ? .verifyFull(caFile: caFile) : .disabled),
             deadline: .after(milliseconds: 30_000))
         defer { connection.close() }
         return try body(connection)
@@ -121,9 +121,9 @@ extension PostgresServer {
     /// Whether `user` logs in with `password` (TLS when the server has it).
     func logsIn(_ user: String, _ password: String) -> Bool {
         let connection = try? PostgresConnection(
-            parameters: PostgresConnectionParameters(
+            login: DatabaseLogin(
                 host: host, port: port, user: user, password: password, database: "postgres",
-                tls: tlsEnabled ? .verifyFull(rootCertificateFile: caFile) : .disabled),
+                tls: tlsEnabled ? .verifyFull(caFile: caFile) : .disabled),
             deadline: .after(milliseconds: 30_000))
         return connection != nil
     }

@@ -1,5 +1,5 @@
+import DatabaseRotation
 import Foundation
-import HTTPClient
 import JSON
 @testable import PostgresTarget
 import Rotation
@@ -22,7 +22,7 @@ struct UnreachableServerTests {
         let pending = current.with("password", .string(newPassword))
         let versions = SecretVersions(current: current, pending: pending)
         let logs = LogRecorder()
-        let target = PostgresSingleUserTarget(configuration: server.configuration())
+        let target = SingleUserStrategy(driver: PostgresDriver(), configuration: server.configuration())
         server.stop()
 
         let started = Date()
@@ -45,9 +45,9 @@ struct UnreachableServerTests {
         let listener = try SilentListener()
         let current = postgresSecret(port: listener.port, username: "app_user", password: randomPassword())
         let versions = SecretVersions(current: current, pending: current.with("password", .string(randomPassword())))
-        var configuration = PostgresTargetConfiguration(caFile: "/nonexistent-is-fine-here.pem")
+        var configuration = DatabaseTargetConfiguration(caFile: "/nonexistent-is-fine-here.pem")
         configuration.connectTimeoutMilliseconds = 1_500
-        let target = PostgresSingleUserTarget(configuration: configuration)
+        let target = SingleUserStrategy(driver: PostgresDriver(), configuration: configuration)
 
         let started = Date()
         let error = targetError { try target.testSecret(versions.context(logger: LogRecorder().logger)) }
@@ -62,7 +62,7 @@ struct UnreachableServerTests {
         let listener = try SilentListener()
         let current = postgresSecret(port: listener.port, username: "app_user", password: randomPassword())
         let versions = SecretVersions(current: current, pending: current.with("password", .string(randomPassword())))
-        let target = PostgresSingleUserTarget(configuration: PostgresTargetConfiguration(caFile: "/unused.pem"))
+        let target = SingleUserStrategy(driver: PostgresDriver(), configuration: DatabaseTargetConfiguration(caFile: "/unused.pem"))
         let logs = LogRecorder()
 
         let started = Date()

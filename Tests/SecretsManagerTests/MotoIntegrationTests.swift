@@ -3,6 +3,7 @@ import HTTPClient
 import JSON
 import SecretsManager
 import Testing
+import Timekeeping
 import TestSupport
 
 /// One moto for this test process, with IAM auth on: every request below is signature-checked by moto
@@ -21,7 +22,7 @@ enum SharedMoto {
         return server
     }
 
-    static func client(_ moto: MotoServer, overriding: [String: String] = [:], logs: LogCapture = LogCapture()) throws
+    static func client(_ moto: MotoServer, overriding: [String: String] = [:], logs: LogRecorder = LogRecorder()) throws
         -> SecretsManagerClient
     {
         let environment = moto.clientEnvironment.merging(overriding) { _, new in new }
@@ -43,7 +44,7 @@ enum SharedMoto {
         let name = SharedMoto.uniqueName("rotation")
         let current = #"{"username":"app","password":"zzCURRENTzz","port":5432}"#
         let arn = try moto.createSecret(name: name, secretString: current)
-        let logs = LogCapture()
+        let logs = LogRecorder()
         let client = try SharedMoto.client(moto, logs: logs)
 
         let before = try client.describeSecret(secretId: name, deadline: Self.deadline())
@@ -95,7 +96,7 @@ enum SharedMoto {
         let versions = try client.listSecretVersionIds(secretId: name, includeDeprecated: true, maxResults: 1, deadline: Self.deadline())
         #expect(Set(versions.map(\.versionId)) == [token, currentVersion])
 
-        let logged = logs.all.map(\.text).joined(separator: "\n")
+        let logged = logs.lines.map(\.text).joined(separator: "\n")
         for secret in ["zzCURRENTzz", "zzNEWzz", password, moto.roleCredentials.secretAccessKey, moto.roleCredentials.sessionToken ?? "-"] {
             #expect(!logged.contains(secret))
         }

@@ -48,15 +48,11 @@ import Testing
         #expect(error?.message.contains("zzPROXYPASSzz") == false)
     }
 
-    @Test func clientRejectsAMalformedEndpointSetAfterResolution() throws {
-        var configuration = try SecretsManagerConfiguration(environment: [
-            "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "B",
-        ])
-        configuration.endpoint = "not a url"
-        let error = #expect(throws: SecretsManagerError.self) {
-            try SecretsManagerClient(configuration: configuration, logger: LogCapture().logger)
+    @Test func malformedEndpointsAreConfigurationErrorsThatNameTheirSource() {
+        let error = #expect(throws: SecretsManagerConfigurationError.self) {
+            try ServiceEndpoint(parsing: "not a url", source: "SECRETS_MANAGER_ENDPOINT")
         }
-        #expect(error?.code == .invalidConfiguration)
+        #expect(error?.message.hasPrefix("SECRETS_MANAGER_ENDPOINT must be an http:// or https:// URL") == true)
     }
 
     @Test func configurationErrorsNeverShowKeys() {

@@ -2,6 +2,7 @@ import Foundation
 import HTTPClient
 import SecretsManager
 import Testing
+import Timekeeping
 import TestSupport
 
 /// Retries, deadlines and connection handling against a fault-injecting loopback server.
@@ -30,13 +31,13 @@ import TestSupport
     func transientFailuresAreRetriedUntilSuccess(_ fault: Fault) throws {
         let responses = ScriptedResponses([fault.action, fault.action], then: Fixtures.describeOK)
         let server = try Fixtures.server { _ in responses.next() }
-        let logs = LogCapture()
+        let logs = LogRecorder()
         let client = try Fixtures.client(server, maxAttempts: 3, logs: logs)
         let description = try client.describeSecret(secretId: "s", deadline: .after(milliseconds: 10_000))
         #expect(description.name == "s")
         #expect(server.requests.count == 3)
-        #expect(logs.all.filter { $0.level == .warning }.count == 2)
-        #expect(logs.all.filter { $0.level == .debug }.count == 3)
+        #expect(logs.lines.filter { $0.level == .warning }.count == 2)
+        #expect(logs.lines.filter { $0.level == .debug }.count == 3)
     }
 
     @Test func lastFailureIsThrownWhenAttemptsRunOut() throws {
@@ -121,14 +122,14 @@ import TestSupport
         let reserved = try BoundPort()
         let configuration = try SecretsManagerConfiguration(
             environment: Fixtures.environment(endpoint: "http://127.0.0.1:\(reserved.port)", extra: ["AWS_MAX_ATTEMPTS": "2"]))
-        let logs = LogCapture()
+        let logs = LogRecorder()
         let client = try SecretsManagerClient(configuration: configuration, logger: logs.logger, randomUnit: { 0 })
         let error = #expect(throws: SecretsManagerError.self) {
             try client.describeSecret(secretId: "s", deadline: .after(milliseconds: 5_000))
         }
         #expect(error?.code == .network)
         #expect(error?.httpStatus == nil)
-        #expect(logs.all.filter { $0.level == .warning }.count == 1)
+        #expect(logs.lines.filter { $0.level == .warning }.count == 1)
     }
 
     /// One connection carries every call while the server keeps it open; when the server closes it after

@@ -30,34 +30,6 @@ final class ScriptedResponses: Sendable {
     }
 }
 
-/// Collects every log line (message and metadata) so tests can check what was logged.
-final class LogCapture: Sendable {
-    let lines = Mutex<[(level: Logger.Level, text: String)]>([])
-
-    var logger: Logger {
-        var logger = Logger(label: "test") { _ in CapturingHandler(capture: self) }
-        logger.logLevel = .trace
-        return logger
-    }
-
-    var all: [(level: Logger.Level, text: String)] { lines.withLock { $0 } }
-
-    struct CapturingHandler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let text = "\(event.message) \(event.metadata ?? [:])"
-            capture.lines.withLock { $0.append((event.level, text)) }
-        }
-    }
-}
 
 enum Fixtures {
     /// A loopback server that is deliberately never stopped. `LoopbackHTTPServer.stop()` closes its listening
@@ -77,7 +49,7 @@ enum Fixtures {
 
     /// A client for `server`; `random` fixes the backoff jitter (0 means no waiting between attempts).
     static func client(
-        _ server: LoopbackHTTPServer, maxAttempts: Int = 3, random: Double = 0, logs: LogCapture = LogCapture()
+        _ server: LoopbackHTTPServer, maxAttempts: Int = 3, random: Double = 0, logs: LogRecorder = LogRecorder()
     ) throws -> SecretsManagerClient {
         let configuration = try SecretsManagerConfiguration(
             environment: environment(endpoint: server.baseURL, extra: ["AWS_MAX_ATTEMPTS": String(maxAttempts)]))

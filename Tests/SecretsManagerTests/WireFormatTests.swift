@@ -3,6 +3,7 @@ import HTTPClient
 import JSON
 import SecretsManager
 import Testing
+import Timekeeping
 import TestSupport
 
 /// What goes on the wire and how responses are read, checked at a loopback server.
@@ -137,14 +138,14 @@ import TestSupport
         let responses = ScriptedResponses([Fixtures.error(500, "InternalServiceError")],
             then: Fixtures.json(200, #"{"ARN":"a","Name":"n","VersionId":"v","SecretString":"zzRETURNEDzzSECRET"}"#))
         let server = try Fixtures.server { _ in responses.next() }
-        let logs = LogCapture()
+        let logs = LogRecorder()
         let client = try Fixtures.client(server, logs: logs)
         let value = try client.getSecretValue(secretId: "s", versionStage: "AWSPENDING", deadline: .after(milliseconds: 5_000))
         _ = try? client.putSecretValue(
             secretId: "s", clientRequestToken: "t", secretString: "zzSENTzzSECRET", versionStages: ["AWSPENDING"],
             rotationToken: nil, deadline: .after(milliseconds: 5_000))
         #expect(value.secretString == "zzRETURNEDzzSECRET")
-        let text = logs.all.map(\.text).joined(separator: "\n")
+        let text = logs.lines.map(\.text).joined(separator: "\n")
         #expect(text.contains("GetSecretValue attempt 1/3: HTTP 500"))
         #expect(text.contains("GetSecretValue attempt 2/3: HTTP 200"))
         for secret in ["zzRETURNEDzzSECRET", "zzSENTzzSECRET", TestKeys.secretAccessKey, TestKeys.sessionToken] {

@@ -79,12 +79,18 @@ import Testing
         #expect(!signature.canonicalRequest.text.contains("user-agent"))
     }
 
-    @Test func cachedSigningKeyGivesTheSameSignature() {
+    @Test func cachedSigningKeyGivesTheSameSignatureAndChangesWithTheDay() {
         let credentials = Credentials(accessKeyId: "AKID", secretAccessKey: "secret")
         let signer = SigV4Signer(credentials: credentials, region: "eu-west-1", service: "secretsmanager")
-        let date = SigningDate(secondsSinceEpoch: 1_700_000_000)
+        let today = SigningDate(secondsSinceEpoch: 1_700_000_000)
+        let tomorrow = SigningDate(secondsSinceEpoch: 1_700_000_000 + 86_400)
         let request = SignableRequest(method: "POST", headers: [("Host", "h")], body: Array("{}".utf8))
-        let key = SigV4Signer.signingKey(secretAccessKey: "secret", date: date, region: "eu-west-1", service: "secretsmanager")
-        #expect(signer.sign(request, at: date).authorization == signer.sign(request, at: date, signingKey: key).authorization)
+        func fresh(_ date: SigningDate) -> String {
+            SigV4Signer(credentials: credentials, region: "eu-west-1", service: "secretsmanager").sign(request, at: date).authorization
+        }
+        #expect(signer.sign(request, at: today).authorization == fresh(today))
+        #expect(signer.sign(request, at: today).authorization == fresh(today))  // from the cache
+        #expect(signer.sign(request, at: tomorrow).authorization == fresh(tomorrow))  // a new day, a new key
+        #expect(fresh(today) != fresh(tomorrow))
     }
 }

@@ -1,25 +1,27 @@
+import Rotation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
 
-/// How the PostgreSQL target behaves, read once from the environment by `main` and passed down as a value.
+/// How a database target behaves, read once from the environment at start-up and passed down as a value.
 ///
 /// | Variable | Meaning | Default |
 /// |---|---|---|
-/// | `ROTATOR_POSTGRES_MODE` | `single` (one user changes its own password), `alternating` (two users, `_clone`), or `auto` | `auto`: alternating when the secret has `masterarn` |
+/// | the driver's mode variable (`ROTATOR_POSTGRES_MODE`) | `single` (one user changes its own password), `alternating` (two users, `_clone`), or `auto` | `auto`: alternating when the secret has `masterarn` |
 /// | `ROTATOR_DB_CA_FILE` | PEM file of the CAs that may sign the database's certificate | `AWS_CA_BUNDLE`, else the first that exists of `/etc/pki/tls/certs/ca-bundle.crt`, `/etc/ssl/certs/ca-certificates.crt`, `/etc/ssl/cert.pem` |
-/// | `ROTATOR_ALLOW_TLS_FALLBACK` | `true`/`1`/`y`/`yes`: a secret without a valid `ssl` key may fall back to plain text when TLS fails, with a warning in the log | off: TLS is required |
-public struct PostgresTargetConfiguration: Sendable, Equatable {
+/// | `ROTATOR_ALLOW_TLS_FALLBACK` | `true`/`1`/`y`/`yes`: a secret without a valid `ssl` key may use plain text when the server has no TLS, with a warning | off: TLS is required |
+public struct DatabaseTargetConfiguration: Sendable, Equatable {
     /// Which rotation strategy to use.
     public enum Mode: String, Sendable, Equatable {
         /// Alternating users when the secret names a master secret (`masterarn`), else single user.
         case automatic = "auto"
-        /// The user changes its own password (AWS's `SecretsManagerRDSPostgreSQLRotationSingleUser`).
+        /// The user changes its own password (AWS's `…RotationSingleUser` templates).
         case singleUser = "single"
         /// A master user keeps two users, `name` and `name_clone`, and sets the idle one's password
-        /// (AWS's `SecretsManagerRDSPostgreSQLRotationMultiUser`).
+        /// (AWS's `…RotationMultiUser` templates).
         case alternatingUsers = "alternating"
     }
 
@@ -30,11 +32,11 @@ public struct PostgresTargetConfiguration: Sendable, Equatable {
     ]
 
     public var mode: Mode
-    /// The CA file for `sslmode=verify-full`, or `nil` when none was named and no system bundle exists.
+    /// The CA file for verify-full, or `nil` when none was named and no system bundle exists.
     public var caFile: String?
-    /// Whether a secret without a valid `ssl` key may fall back to plain text.
+    /// Whether a secret without a valid `ssl` key may use plain text when the server has no TLS.
     public var allowTLSFallback: Bool
-    /// The limit of one connection attempt (the templates' `connect_timeout=5`).
+    /// The limit of one connection attempt (the templates' `connect_timeout=5`), name resolution included.
     public var connectTimeoutMilliseconds: Int64
 
     public init(mode: Mode = .automatic, caFile: String?, allowTLSFallback: Bool = false,
@@ -46,19 +48,20 @@ public struct PostgresTargetConfiguration: Sendable, Equatable {
     }
 
     /// Reads the variables in the table above from `environment`.
-    /// - Parameter fileExists: checks the system bundle paths; tests pass their own.
-    /// - Throws: `PostgresError(.configuration)` for a `ROTATOR_POSTGRES_MODE` it does not know, so that a typo
-    ///   stops the function at the first invocation instead of rotating the wrong way.
-    public init(environment: [String: String],
-                fileExists: (String) -> Bool = { access($0, R_OK) == 0 }) throws(PostgresError) {
-        let modeText = (environment["ROTATOR_POSTGRES_MODE"] ?? "").lowercased()
+    /// - Parameters:
+    ///   - modeVariable: the driver's variable for the mode.
+    ///   - fileExists: checks the system bundle paths; tests pass their own.
+    /// - Throws: `DatabaseError(.configuration)` for a mode it does not know, so that a typo stops the function
+    ///   at start-up instead of rotating the wrong way.
+    public init(environment: [String: String], modeVariable: String,
+                fileExists: (String) -> Bool = { access($0, R_OK) == 0 }) throws(DatabaseError) {
+        let modeText = (environment[modeVariable] ?? "").lowercased()
         switch modeText {
         case "", "auto", "automatic": mode = .automatic
         case "single", "single-user", "singleuser": mode = .singleUser
         case "alternating", "alternating-users", "multi", "multi-user", "multiuser": mode = .alternatingUsers
         default:
-            throw PostgresError(.configuration,
-                "ROTATOR_POSTGRES_MODE must be single, alternating or auto, not \"\(modeText)\"")
+            throw DatabaseError(.configuration, "\(modeVariable) must be single, alternating or auto, not \"\(modeText)\"")
         }
         if let named = environment["ROTATOR_DB_CA_FILE"], !named.isEmpty {
             caFile = named
@@ -70,5 +73,16 @@ public struct PostgresTargetConfiguration: Sendable, Equatable {
         let fallback = (environment["ROTATOR_ALLOW_TLS_FALLBACK"] ?? "").lowercased()
         allowTLSFallback = ["true", "1", "y", "yes"].contains(fallback)
         connectTimeoutMilliseconds = 5_000
+    }
+
+    /// Whether `secret` gets alternating users: the mode decides; with `auto`, a `masterarn` key does (only AWS's
+    /// multi-user templates read it). `"masterarn": null` names no master; any other value does, so that a
+    /// wrong type is reported instead of silently rotating a single user.
+    public func usesAlternatingUsers(_ secret: SecretValue) -> Bool {
+        switch mode {
+        case .singleUser: false
+        case .alternatingUsers: true
+        case .automatic: secret.object?["masterarn"].map { !$0.isNull } ?? false
+        }
     }
 }

@@ -10,7 +10,7 @@ import JSON
 ///
 /// The templates fall back silently; here the fallback happens only when the configuration allows it
 /// (`ROTATOR_ALLOW_TLS_FALLBACK`), and then with a warning in the log.
-public enum PostgresTLSSetting: Sendable, Equatable {
+public enum TLSSetting: Sendable, Equatable {
     case required
     case disabled
     case preferred

@@ -1,3 +1,5 @@
+import Rotation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -6,36 +8,36 @@ import Musl
 
 /// Host-name resolution with a time limit.
 ///
-/// libpq resolves a host name with a blocking `getaddrinfo` inside `PQconnectPoll`, outside any timeout it is
-/// given (https://www.postgresql.org/docs/15/libpq-connect.html, `connect_timeout` applies per address once
+/// Database client libraries resolve a host name with a blocking `getaddrinfo`, outside any timeout they are
+/// given (libpq: https://www.postgresql.org/docs/15/libpq-connect.html, `connect_timeout` applies per address once
 /// resolved), so a DNS server that does not answer could hold a rotation past the Lambda deadline. The name is
-/// resolved here instead, on a thread of its own that is abandoned if it does not answer in time, and libpq gets
-/// the addresses as `hostaddr` (keeping the name for certificate verification).
-enum HostResolver {
+/// resolved here instead, on a thread of its own that is abandoned if it does not answer in time, and the driver
+/// connects to the addresses (keeping the name for certificate verification).
+public enum HostResolver {
     /// The numeric addresses of `host`, in resolver order without repeats; an IP literal is returned as is.
-    /// - Throws: `PostgresError(.network)` when the name does not resolve, or not within `milliseconds`
+    /// - Throws: `DatabaseError(.network)` when the name does not resolve, or not within `milliseconds`
     ///   (`.timeout` when `limitedByDeadline`: the Lambda deadline, not the attempt's own limit, ran out).
-    static func addresses(of host: String, port: Int, within milliseconds: Int64, limitedByDeadline: Bool)
-        throws(PostgresError) -> [String]
+    public static func addresses(of host: String, port: Int, within milliseconds: Int64, limitedByDeadline: Bool)
+        throws(DatabaseError) -> [String]
     {
         if isNumericAddress(host) { return [host] }
         let resolution = Resolution(host: host, port: port)
         guard resolution.start() else {
-            throw PostgresError(.network, "could not start resolving host name \"\(host.loggable)\"")
+            throw DatabaseError(.network, "could not start resolving host name \"\(host.loggable)\"")
         }
         switch resolution.wait(milliseconds: milliseconds) {
         case .resolved(let addresses):
             return addresses
         case .failed(let reason):
-            throw PostgresError(.network, "could not translate host name \"\(host.loggable)\" to address: \(reason)")
+            throw DatabaseError(.network, "could not translate host name \"\(host.loggable)\" to address: \(reason)")
         case .timedOut:
-            throw PostgresError(limitedByDeadline ? .timeout : .network,
+            throw DatabaseError(limitedByDeadline ? .timeout : .network,
                 "could not resolve host name \"\(host.loggable)\" within \(milliseconds) ms (no answer from DNS"
                     + (limitedByDeadline ? "; limited by the Lambda deadline)" : ")"))
         }
     }
 
-    static func isNumericAddress(_ host: String) -> Bool {
+    public static func isNumericAddress(_ host: String) -> Bool {
         var buffer = [UInt8](repeating: 0, count: 16)
         return inet_pton(AF_INET, host, &buffer) == 1 || inet_pton(AF_INET6, host, &buffer) == 1
     }

@@ -1,0 +1,112 @@
+import Logging
+import Rotation
+
+/// What a database target supplies: everything specific to one database engine. The strategies in this module
+/// (single user, alternating users) do the rest, the same way for every engine.
+///
+/// A driver is a value with no state; `connect` opens a session. PostgreSQL's is the example
+/// (`PostgresTarget/PostgresDriver.swift`).
+public protocol DatabaseDriver: Sendable {
+    associatedtype Session: DatabaseSession
+
+    /// The `ROTATOR_TARGET` name (`postgres`).
+    var name: String { get }
+    /// The engine's name in messages, as the templates write it (`PostgreSQL` → "… in PostgreSQL DB …").
+    var displayName: String { get }
+    /// The secret's `engine` values this driver rotates (`postgres`, `aurora-postgresql`).
+    var engines: [String] { get }
+    /// The template's text for a secret with a missing or other engine.
+    var wrongEngineMessage: String { get }
+    /// `port` when the secret has none.
+    var defaultPort: Int { get }
+    /// `dbname` when the secret has none (PostgreSQL: `postgres`); `nil` connects to no database in particular.
+    var defaultDatabase: String? { get }
+    /// The longest user name the server keeps, in bytes (PostgreSQL: 63, NAMEDATALEN − 1).
+    var maximumUserNameBytes: Int { get }
+    /// `EXCLUDE_CHARACTERS` when unset (the engine's template default).
+    var defaultExcludeCharacters: String { get }
+    /// The environment variable that chooses single or alternating users (`ROTATOR_POSTGRES_MODE`).
+    var modeVariable: String { get }
+    /// How this engine lets a user in without a password, for the error that says so ("a trust, peer or cert
+    /// rule in pg_hba.conf").
+    var passwordlessLoginCause: String { get }
+
+    /// Opens a session and logs in. Name resolution, TLS and authentication must all finish within
+    /// `timeoutMilliseconds` and before `deadline`; server messages go to `logger`, never to stderr.
+    /// - Throws: `DatabaseError` with the category of the failure; the caller decides whether another credential
+    ///   or plain text is worth a try.
+    func connect(_ login: DatabaseLogin, timeoutMilliseconds: Int64, deadline: Deadline, logger: Logger)
+        throws(DatabaseError) -> Session
+
+    /// Whether the server at `host:port` offers TLS at all, asked without logging in. Only used to decide on a
+    /// plain-text fallback when no CA bundle can verify TLS.
+    func serverOffersTLS(host: String, port: Int, within milliseconds: Int64) throws(DatabaseError) -> Bool
+
+    /// Whether a failed TLS login means the server has no TLS (the one case a fallback to plain text is for).
+    func meansServerHasNoTLS(_ error: DatabaseError) -> Bool
+}
+
+/// Everything one login needs.
+public struct DatabaseLogin: Sendable, CustomStringConvertible {
+    /// How the connection uses TLS.
+    public enum TLS: Sendable, Equatable {
+        /// Plain text.
+        case disabled
+        /// TLS, the chain checked against `caFile`, the host name checked.
+        case verifyFull(caFile: String)
+    }
+
+    /// Host name or address to connect to.
+    public var host: String
+    /// The name the certificate must carry, when it is not `host` (a CNAME); `nil` verifies `host`.
+    public var serverName: String?
+    public var port: Int
+    public var user: String
+    /// Never logged.
+    public var password: String
+    public var database: String?
+    public var tls: TLS
+
+    public init(host: String, serverName: String? = nil, port: Int, user: String, password: String,
+                database: String?, tls: TLS) {
+        self.host = host
+        self.serverName = serverName
+        self.port = port
+        self.user = user
+        self.password = password
+        self.database = database
+        self.tls = tls
+    }
+
+    /// `user@host:port/database`, for logs and errors.
+    public var endpointDescription: String { "\(user)@\(host):\(port)/\(database ?? "")" }
+
+    public var description: String {
+        "DatabaseLogin(\(endpointDescription), \(tls == .disabled ? "TLS off" : "TLS verify-full"))"
+    }
+}
+
+/// One logged-in session. Every statement runs against the deadline the session was opened with.
+public protocol DatabaseSession: AnyObject {
+    /// Whether the server asked for the password while logging in. A login under a `trust`, `peer` or `cert`
+    /// rule succeeds whatever the password, so it proves nothing about one.
+    var usedPassword: Bool { get }
+
+    /// A trivial query (the templates' `SELECT NOW()`): proves the session can do work.
+    func ping() throws(DatabaseError)
+
+    /// The logged-in user changes its own password (single user). However the engine does it safely: a hash
+    /// computed here where the server takes one, never the password in a statement a server log could keep.
+    func changeOwnPassword(user: String, to password: String) throws(DatabaseError)
+
+    /// An administrator sets another user's password (alternating users).
+    func setPassword(ofUser user: String, to password: String) throws(DatabaseError)
+
+    /// Whether a user of exactly that name exists.
+    func userExists(_ user: String) throws(DatabaseError) -> Bool
+
+    /// Creates `user` with `password` and the same rights as `template` (memberships, grants), all or nothing.
+    func createUser(_ user: String, password: String, like template: String) throws(DatabaseError)
+
+    func close()
+}

@@ -1,0 +1,58 @@
+import Rotation
+
+/// A database's target: single-user or alternating-users rotation, chosen for each secret by the configuration's
+/// rule (the driver's mode variable, else alternating when the secret has `masterarn`).
+///
+/// One instance serves every secret of its engine, as the handler builds targets once at start-up; the choice is
+/// made per call from the version the step reads anyway, so it costs no extra read.
+public struct DatabaseTarget<Driver: DatabaseDriver>: TargetService {
+    public let driver: Driver
+    public let configuration: DatabaseTargetConfiguration
+
+    public init(driver: Driver, configuration: DatabaseTargetConfiguration) {
+        self.driver = driver
+        self.configuration = configuration
+    }
+
+    /// Reads the configuration from `environment` (see `DatabaseTargetConfiguration`).
+    /// - Throws: `ConfigurationError` for an unknown mode: reported at start-up.
+    public init(driver: Driver, environment: [String: String]) throws(ConfigurationError) {
+        do throws(DatabaseError) {
+            self.init(driver: driver, configuration: try DatabaseTargetConfiguration(
+                environment: environment, modeVariable: driver.modeVariable))
+        } catch {
+            throw ConfigurationError(error.message)
+        }
+    }
+
+    /// The `TargetChoice` for `RotationLambda.run(targets:)`: chosen by `ROTATOR_TARGET=<driver name>` or by the
+    /// secret's `engine`; its configuration is read once, at start-up.
+    public static func choice(_ driver: Driver) -> TargetChoice {
+        TargetChoice(name: driver.name, engines: driver.engines) { environment in
+            try DatabaseTarget(driver: driver, environment: environment)
+        }
+    }
+
+    public var name: String { driver.name }
+    public var defaultExcludeCharacters: String { driver.defaultExcludeCharacters }
+
+    public func makePendingSecret(current: SecretValue, newPassword: String, context: RotationContext) throws -> SecretValue {
+        try strategy(for: current).makePendingSecret(current: current, newPassword: newPassword, context: context)
+    }
+
+    public func setSecret(_ context: RotationContext) throws {
+        try strategy(for: try context.current()).setSecret(context)
+    }
+
+    public func testSecret(_ context: RotationContext) throws {
+        // The pending version is a copy of the current one, so its masterarn gives the same choice.
+        try strategy(for: try context.pending()).testSecret(context)
+    }
+
+    /// The strategy for a secret: alternating users or single user, by the configuration's rule.
+    public func strategy(for secret: SecretValue) -> any TargetService {
+        configuration.usesAlternatingUsers(secret)
+            ? AlternatingUsersStrategy(driver: driver, configuration: configuration)
+            : SingleUserStrategy(driver: driver, configuration: configuration)
+    }
+}

@@ -1,0 +1,53 @@
+import DatabaseRotation
+
+/// The statements that change roles. Names are quoted with `PQescapeIdentifier`, and a password only ever leaves
+/// as its SCRAM-SHA-256 verifier, quoted with `PQescapeLiteral`: the server stores the verifier as is (it never
+/// sees the password), and `log_statement` or `pg_stat_statements` record only the verifier
+/// (https://www.postgresql.org/docs/15/sql-alterrole.html: "the password can be given already encrypted").
+extension PostgresConnection {
+    /// `SELECT NOW()`, the templates' proof that a session works.
+    public func ping() throws(DatabaseError) {
+        try execute("SELECT NOW()")
+    }
+
+    /// `ALTER ROLE <role> WITH PASSWORD '<verifier>'`; on the role's own connection this needs no privilege.
+    public func changeOwnPassword(user: String, to password: String) throws(DatabaseError) {
+        try setPassword(ofUser: user, to: password)
+    }
+
+    /// `ALTER ROLE <role> WITH PASSWORD '<verifier>'`, as a role with CREATEROLE (or the role itself).
+    public func setPassword(ofUser role: String, to password: String) throws(DatabaseError) {
+        let verifier = try scramVerifier(password: password, user: role)
+        let statement = "ALTER ROLE \(try quoteIdentifier(role)) WITH PASSWORD \(try quoteLiteral(verifier))"
+        do {
+            try execute(statement, sensitive: [password, verifier])
+        } catch {
+            throw DatabaseError(error.category, "could not set the password of role \(role.loggable): \(error.message)")
+        }
+    }
+
+    /// Whether a role of that exact name exists (the name is a parameter, never spliced into SQL).
+    public func userExists(_ role: String) throws(DatabaseError) -> Bool {
+        !(try execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", parameters: [role])).isEmpty
+    }
+
+    /// Creates `role` with LOGIN and the password, as a member of `template` (so it has that role's rights, as the
+    /// template does), in one transaction: a crash between the two statements must not leave a clone without them.
+    public func createUser(_ role: String, password: String, like template: String) throws(DatabaseError) {
+        let verifier = try scramVerifier(password: password, user: role)
+        let quotedRole = try quoteIdentifier(role)
+        let quotedTemplate = try quoteIdentifier(template)
+        let create = "CREATE ROLE \(quotedRole) WITH LOGIN PASSWORD \(try quoteLiteral(verifier))"
+        do {
+            try execute("BEGIN")
+            try execute(create, sensitive: [password, verifier])
+            try execute("GRANT \(quotedTemplate) TO \(quotedRole)")
+            try execute("COMMIT")
+        } catch {
+            // Best effort: if the connection is gone the server has rolled back already.
+            _ = try? execute("ROLLBACK")
+            throw DatabaseError(error.category,
+                "could not create role \(role.loggable) as a member of \(template.loggable): \(error.message)")
+        }
+    }
+}

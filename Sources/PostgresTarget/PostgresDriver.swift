@@ -1,0 +1,44 @@
+import DatabaseRotation
+import Logging
+import Rotation
+
+/// PostgreSQL (and Aurora PostgreSQL) on libpq: the driver under the shared single-user and alternating-users
+/// strategies. Passwords reach the server only as SCRAM-SHA-256 verifiers computed here.
+public struct PostgresDriver: DatabaseDriver {
+    /// The `dbname` the templates use when the secret has none.
+    static let database = "postgres"
+
+    public init() {}
+
+    /// The `postgres` entry for `RotationLambda.run(targets:)`.
+    public static var choice: TargetChoice { DatabaseTarget.choice(PostgresDriver()) }
+
+    public var name: String { "postgres" }
+    public var displayName: String { "PostgreSQL" }
+    public var engines: [String] { ["postgres", "aurora-postgresql"] }
+    public var wrongEngineMessage: String { "Database engine must be set to 'postgres' in order to use this rotation lambda" }
+    public var defaultPort: Int { 5432 }
+    public var defaultDatabase: String? { Self.database }
+    /// NAMEDATALEN − 1 (https://www.postgresql.org/docs/15/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS).
+    public var maximumUserNameBytes: Int { 63 }
+    /// The PostgreSQL templates' default, with `:`, which breaks `.pgpass` files.
+    public var defaultExcludeCharacters: String { #":/@"'\"# }
+    public var modeVariable: String { "ROTATOR_POSTGRES_MODE" }
+    public var passwordlessLoginCause: String { "a trust, peer or cert rule in pg_hba.conf" }
+
+    public func connect(_ login: DatabaseLogin, timeoutMilliseconds: Int64, deadline: Deadline, logger: Logger)
+        throws(DatabaseError) -> PostgresConnection
+    {
+        try PostgresConnection(login: login, connectTimeoutMilliseconds: timeoutMilliseconds, deadline: deadline,
+                               logger: logger)
+    }
+
+    public func serverOffersTLS(host: String, port: Int, within milliseconds: Int64) throws(DatabaseError) -> Bool {
+        try PostgresTLSProbe.serverOffersTLS(host: host, port: port, within: milliseconds)
+    }
+
+    /// libpq's text for a server that answered the SSLRequest with "no" (https://www.postgresql.org/docs/15/libpq-ssl.html).
+    public func meansServerHasNoTLS(_ error: DatabaseError) -> Bool {
+        error.message.contains("server does not support SSL")
+    }
+}

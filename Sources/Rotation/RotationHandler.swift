@@ -9,11 +9,14 @@ public final class RotationHandler: LambdaHandler {
     public let client: SecretsManagerClient
     let selector: TargetSelector
     let passwords: PasswordSource
+    /// Secret values, each version read once for the life of the sandbox.
+    let reader: SecretReader
 
     init(client: SecretsManagerClient, selector: TargetSelector, passwords: PasswordSource) {
         self.client = client
         self.selector = selector
         self.passwords = passwords
+        self.reader = SecretReader(client: client)
     }
 
     /// Lambda entry: parses the event and runs its step. Returns `null`, as the templates do.
@@ -53,7 +56,7 @@ public final class RotationHandler: LambdaHandler {
                 logger.info("Secret version \(token) already set as AWSCURRENT for secret \(secretId).")
                 if event.step == .finishSecret {
                     // A crash between moving the label and the target's hook is healed here, on Secrets Manager's retry.
-                    let prepared = try prepare(event, deadline: deadline, logger: logger)
+                    let prepared = try prepare(event, description: description, deadline: deadline, logger: logger)
                     try prepared.target.didFinishSecret(prepared.context)
                 }
                 return
@@ -70,46 +73,79 @@ public final class RotationHandler: LambdaHandler {
             throw error
         }
 
-        let (target, context, current) = try prepare(event, deadline: deadline, logger: logger)
+        let (target, context, current) = try prepare(event, description: description, deadline: deadline, logger: logger)
         logger = context.logger
         switch event.step {
         case .createSecret:
-            try createSecret(event, current: current, target: target, context: context, logger: logger)
+            try createSecret(event, arn: description.arn, current: current, target: target, context: context, logger: logger)
         case .setSecret:
             try target.setSecret(context)
         case .testSecret:
             try target.testSecret(context)
         case .finishSecret:
-            try finishSecret(event, versions: versions, target: target, context: context, logger: logger)
+            try finishSecret(event, description: description, target: target, context: context, logger: logger)
         }
     }
 
     /// Reads the current value, picks the target for it and lets the target check it.
-    private func prepare(_ event: RotationEvent, deadline: Deadline, logger stepLogger: Logger) throws
-        -> (target: any TargetService, context: RotationContext, current: SecretValue)
+    private func prepare(_ event: RotationEvent, description: SecretDescription, deadline: Deadline, logger stepLogger: Logger)
+        throws -> (target: any TargetService, context: RotationContext, current: SecretValue)
     {
-        let read: (String, String, String?) throws -> SecretValue? = { [client] otherSecretId, stage, versionId in
-            try RotationHandler.readSecret(client, otherSecretId, stage: stage, versionId: versionId, deadline: deadline)
-        }
-        guard let current = try read(event.secretId, "AWSCURRENT", nil) else {
-            throw RotationError.missingVersion(stage: "AWSCURRENT", secretId: event.secretId)
-        }
-        let target = try selector.target(for: current, secretId: event.secretId)
         var logger = stepLogger
+        let labels = Labels(description)
+        let unchosen = context(event, arn: description.arn, labels: labels, deadline: deadline, logger: logger)
+        let current = try unchosen.current()
+        let target = try selector.target(for: current, secretId: event.secretId)
         logger[metadataKey: "target"] = "\(target.name)"
-        let context = RotationContext(
-            secretId: event.secretId, token: event.clientRequestToken, deadline: deadline, logger: logger, readSecret: read)
+        let context = context(event, arn: description.arn, labels: labels, deadline: deadline, logger: logger)
         try target.checkCurrent(current, context: context)
         return (target, context, current)
     }
 
+    /// Which version holds each label, as the step's DescribeSecret says (or as finishSecret made it).
+    struct Labels {
+        var current: String?
+        var previous: String?
+
+        init(current: String?, previous: String?) {
+            self.current = current
+            self.previous = previous
+        }
+
+        init(_ description: SecretDescription) {
+            self.init(current: description.versionId(withStage: "AWSCURRENT"),
+                      previous: description.versionId(withStage: "AWSPREVIOUS"))
+        }
+    }
+
+    /// A context that reads this secret's versions by the ids `labels` gives (each once per sandbox), and other
+    /// secrets (a master secret) by label.
+    private func context(_ event: RotationEvent, arn: String, labels: Labels, deadline: Deadline, logger: Logger)
+        -> RotationContext
+    {
+        let ownIds = [event.secretId, arn]
+        let token = event.clientRequestToken
+        return RotationContext(secretId: event.secretId, token: token, deadline: deadline, logger: logger) {
+            [reader] secretId, stage, versionId in
+            guard ownIds.contains(secretId) else { return try reader.value(secretId: secretId, stage: stage, deadline: deadline) }
+            let id: String?
+            switch stage {
+            case "AWSPENDING": id = versionId ?? token
+            case "AWSCURRENT": id = versionId ?? labels.current
+            case "AWSPREVIOUS": id = versionId ?? labels.previous
+            default: return try reader.value(secretId: secretId, stage: stage, deadline: deadline)
+            }
+            guard let id else { return nil }  // No version holds the label.
+            return try reader.value(arn: arn, versionId: id, stage: stage, deadline: deadline)
+        }
+    }
+
     /// Stores a new AWSPENDING value for the token, unless it already has one.
     private func createSecret(
-        _ event: RotationEvent, current: SecretValue, target: any TargetService, context: RotationContext, logger: Logger
+        _ event: RotationEvent, arn: String, current: SecretValue, target: any TargetService, context: RotationContext,
+        logger: Logger
     ) throws {
-        if try RotationHandler.readSecret(
-            client, event.secretId, stage: "AWSPENDING", versionId: event.clientRequestToken, deadline: context.deadline) != nil
-        {
+        if try reader.value(arn: arn, versionId: event.clientRequestToken, stage: "AWSPENDING", deadline: context.deadline) != nil {
             logger.info("createSecret: Successfully retrieved secret for \(event.secretId).")
             return
         }
@@ -117,6 +153,7 @@ public final class RotationHandler: LambdaHandler {
         _ = try client.putSecretValue(
             secretId: event.secretId, clientRequestToken: event.clientRequestToken, secretString: pending.secretString,
             versionStages: ["AWSPENDING"], rotationToken: event.rotationToken, deadline: context.deadline)
+        reader.remember(pending, arn: arn, versionId: event.clientRequestToken)
         logger.info("createSecret: Successfully put secret for ARN \(event.secretId) and version \(event.clientRequestToken).")
     }
 
@@ -142,14 +179,14 @@ public final class RotationHandler: LambdaHandler {
     /// Moves AWSCURRENT to the token, taking it from the version that holds it, then runs the target's
     /// `didFinishSecret`. AWSPENDING is left alone: Secrets Manager clears it when the rotation ends.
     private func finishSecret(
-        _ event: RotationEvent, versions: [(versionId: String, stages: [String])], target: any TargetService,
-        context: RotationContext, logger: Logger
+        _ event: RotationEvent, description: SecretDescription, target: any TargetService, context: RotationContext,
+        logger: Logger
     ) throws {
         // AWSCURRENT must never move to a version without a value (createSecret failed or never ran), nor to a
         // credential that does not work where it is used.
         _ = try context.pending()
         try target.provePending(context)
-        let current = versions.first(where: { $0.stages.contains("AWSCURRENT") })?.versionId
+        let current = description.versionId(withStage: "AWSCURRENT")
         do throws(SecretsManagerError) {
             try client.updateSecretVersionStage(
                 secretId: event.secretId, versionStage: "AWSCURRENT", moveToVersionId: event.clientRequestToken,
@@ -161,26 +198,14 @@ public final class RotationHandler: LambdaHandler {
             guard labelIsOnToken(event, deadline: context.deadline) else { throw error }
             logger.info("finishSecret: AWSCURRENT is on version \(event.clientRequestToken) of secret \(event.secretId) already (an earlier attempt's response was lost).")
         }
-        try target.didFinishSecret(context)
+        // The labels as the move left them: AWSPREVIOUS is the version that was current.
+        let moved = Labels(current: event.clientRequestToken, previous: current)
+        try target.didFinishSecret(
+            self.context(event, arn: description.arn, labels: moved, deadline: context.deadline, logger: context.logger))
     }
 
     private func labelIsOnToken(_ event: RotationEvent, deadline: Deadline) -> Bool {
         guard let description = try? client.describeSecret(secretId: event.secretId, deadline: deadline) else { return false }
         return description.stages(ofVersion: event.clientRequestToken)?.contains("AWSCURRENT") == true
-    }
-
-    /// A version's value, or `nil` when it has none (ResourceNotFoundException).
-    /// - Throws: `RotationError.invalidSecret` for a value that looks like JSON but cannot be read safely.
-    static func readSecret(
-        _ client: SecretsManagerClient, _ secretId: String, stage: String, versionId: String?, deadline: Deadline
-    ) throws -> SecretValue? {
-        let response: SecretValueResponse
-        do {
-            response = try client.getSecretValue(secretId: secretId, versionId: versionId, versionStage: stage, deadline: deadline)
-        } catch where error.code == .resourceNotFound {
-            return nil
-        }
-        guard let string = response.secretString else { throw RotationError.binarySecret(secretId: secretId) }
-        return try SecretValue(secretString: string, stage: stage, secretId: secretId)
     }
 }

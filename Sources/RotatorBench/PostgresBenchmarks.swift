@@ -17,16 +17,7 @@ func benchmarkPostgresSetAndTest() throws -> String {
     let user = "bench_user"
     var password = benchmarkPassword()
     let configuration = DatabaseTargetConfiguration(mode: .singleUser, caFile: server.caFile)
-    let deadlineSoon = Deadline.after(milliseconds: 30_000)
-    try PostgresConnection(
-        login: DatabaseLogin(
-            host: server.host, port: server.port, user: server.superuser, password: server.superuserPassword,
-            database: "postgres", tls: .verifyFull(caFile: server.caFile)),
-        deadline: deadlineSoon
-    ).withAdmin { connection in
-        let verifier = try connection.scramVerifier(password: password, user: user)
-        try connection.execute("CREATE ROLE \(try connection.quoteIdentifier(user)) LOGIN PASSWORD \(try connection.quoteLiteral(verifier))")
-    }
+    try createBenchmarkRole(server, user: user, password: password)
 
     let target = SingleUserStrategy(driver: PostgresDriver(), configuration: configuration)
     let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
@@ -64,7 +55,7 @@ func benchmarkPostgresSetAndTest() throws -> String {
                  median, milliseconds.count, milliseconds.first ?? 0, milliseconds.last ?? 0)
 }
 
-private func benchmarkSecret(port: Int, user: String, password: String) -> SecretValue {
+func benchmarkSecret(port: Int, user: String, password: String) -> SecretValue {
     .json(JSONObject([
         "engine": .string("postgres"), "host": .string("127.0.0.1"), "username": .string(user),
         "password": .string(password), "dbname": .string("postgres"), "port": .integer(port), "ssl": .bool(true),
@@ -72,16 +63,20 @@ private func benchmarkSecret(port: Int, user: String, password: String) -> Secre
 }
 
 /// 32 characters from GetRandomPassword's default alphabet, punctuation included.
-private func benchmarkPassword() -> String {
+func benchmarkPassword() -> String {
     let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
     var generator = SystemRandomNumberGenerator()
     return String((0..<32).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
 }
 
-extension PostgresConnection {
-    /// Runs `body`, then closes the connection.
-    fileprivate func withAdmin(_ body: (PostgresConnection) throws -> Void) throws {
-        defer { close() }
-        try body(self)
-    }
+/// Creates a login role whose password reaches the server only as a SCRAM verifier.
+func createBenchmarkRole(_ server: PostgresServer, user: String, password: String, options: String = "") throws {
+    let connection = try PostgresConnection(
+        login: DatabaseLogin(
+            host: server.host, port: server.port, user: server.superuser, password: server.superuserPassword,
+            database: "postgres", tls: .verifyFull(caFile: server.caFile)),
+        deadline: .after(milliseconds: 30_000))
+    defer { connection.close() }
+    let verifier = try connection.scramVerifier(password: password, user: user)
+    try connection.execute("CREATE ROLE \(try connection.quoteIdentifier(user)) LOGIN \(options) PASSWORD \(try connection.quoteLiteral(verifier))")
 }

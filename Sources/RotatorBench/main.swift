@@ -54,6 +54,30 @@ do {
         print(try RotationBenchmarks.wholeRotation(rotator: "dist/rotator-lambda/bootstrap", moto: moto))
     }
 
+    section("Secrets Manager calls per whole rotation (AWS's generic template makes 9 with local passwords, 10 with GetRandomPassword)")
+    // The zip's binary when `make bench` packaged it; RotatorLambda from the given build folder otherwise.
+    let callBinary = FileManager.default.isExecutableFile(atPath: binaries + "/RotatorLambda")
+        ? binaries + "/RotatorLambda" : "dist/rotator-lambda/bootstrap"
+    print(try CallCountBenchmarks.callsPerRotation(binary: callBinary, moto: moto, name: "generic") {
+        #"{"username":"bench","password":"initial-bench-Pw1!"}"#
+    })
+    let callServer = try PostgresServer()
+    defer { callServer.stop() }
+    for alternating in [false, true] {
+        let environment = ["ROTATOR_DB_CA_FILE": callServer.caFile, "EXCLUDE_CHARACTERS": ""]
+        let name = alternating ? "postgres alternating users" : "postgres single user"
+        print(try CallCountBenchmarks.callsPerRotation(binary: callBinary, moto: moto, name: name, environment: environment) {
+            let user = "calls_\(UUID().uuidString.prefix(8).lowercased())"
+            let password = benchmarkPassword()
+            // For alternating users the master is the user itself (it may create roles): the calls are what is measured.
+            try createBenchmarkRole(callServer, user: user, password: password, options: alternating ? "CREATEROLE" : "")
+            let secret = benchmarkSecret(port: callServer.port, user: user, password: password)
+            guard alternating, case .json(var object) = secret else { return secret.secretString }
+            object["masterarn"] = .string(try moto.createSecret(name: "calls-master-\(user)", secretString: secret.secretString))
+            return object.serialized
+        })
+    }
+
     section("PostgreSQL target")
     print(try benchmarkPostgresSetAndTest())
 } catch {

@@ -8,8 +8,8 @@ RELEASE_BIN   := $(RELEASE_DIR)/release
 LOCK          := flock /tmp/swift-build.lock
 RELEASE_FLAGS := -c release --scratch-path $(RELEASE_DIR) --static-swift-stdlib
 
-.PHONY: all deps build release test unit-test example-test package package-test abi-gate-selftest lint-template \
-        bench bootstrap-bench demo clean
+.PHONY: all deps build release test unit-test swift-test check-source format example-test package package-test \
+        abi-gate-selftest lint-template bench bootstrap-bench demo clean
 
 all: build
 
@@ -28,11 +28,28 @@ release: deps
 
 ## test: every test. Swift tests start their own servers (fake Runtime API, moto, PostgreSQL) on loopback;
 ## then the example package, the ABI gate's self-test, cfn-lint, and the Lambda zip in a provided.al2023-like chroot.
-test: deps unit-test example-test abi-gate-selftest lint-template package-test
+test: deps check-source swift-test example-test abi-gate-selftest lint-template package-test
 
+## unit-test: the Swift tests that need no server (no moto, no PostgreSQL), in seconds. Server suites are named
+## …ServerTests and tagged .server; one that is not fails here, as TestSupport refuses to start its server.
 unit-test:
 	$(LOCK) $(SWIFT) build --build-tests
+	ROTATOR_TEST_LANE=unit $(LOCK) $(SWIFT) test --skip-build --skip 'ServerTests'
+
+## swift-test: every Swift test, servers included.
+swift-test:
+	$(LOCK) $(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	$(LOCK) $(SWIFT) test --skip-build
+
+## check-source: declared target dependencies equal imports; formatting as .swift-format says.
+check-source:
+	python3 scripts/check_imports.py
+	$(SWIFT) format lint --strict --recursive Sources Tests Examples/CustomTarget/Sources Package.swift
+
+## format: apply .swift-format (4 spaces, 120 columns) to the Swift sources.
+format:
+	$(SWIFT) format --in-place --recursive --parallel Sources Tests Examples/CustomTarget/Sources Package.swift \
+		Examples/CustomTarget/Package.swift
 
 ## example-test: the example package that uses the library with its own TargetService must build.
 example-test:

@@ -64,6 +64,8 @@ let package = Package(
         // Test infrastructure shared by the tests and the benchmarks: the fake Runtime API server,
         // moto and PostgreSQL launchers, process helpers. Never linked into the Lambda binary.
         .target(name: "TestSupport", dependencies: ["JSON", "Timekeeping", logging]),
+        // The same fake Runtime API as a program, for the package test's shell script.
+        .executableTarget(name: "FakeRuntimeAPIServer", dependencies: ["TestSupport", "JSON"]),
         .executableTarget(
             name: "RotatorBench",
             dependencies: [
@@ -75,8 +77,11 @@ let package = Package(
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "JSON"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
         .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "TestSupport", logging]),
-        .testTarget(name: "SecretsManagerTests", dependencies: ["SecretsManager", "SigV4", "TestSupport", "JSON", "HTTPClient", "Timekeeping", logging]),
-        .testTarget(name: "RotationTests", dependencies: ["Rotation", "SecretsManager", "TestSupport", "JSON", logging]),
+        .testTarget(
+            name: "SecretsManagerTests",
+            dependencies: ["SecretsManager", "SigV4", "TestSupport", "JSON", "HTTPClient", "Timekeeping", logging]),
+        .testTarget(
+            name: "RotationTests", dependencies: ["Rotation", "SecretsManager", "TestSupport", "JSON", logging]),
         .testTarget(
             name: "PostgresTargetTests",
             dependencies: ["PostgresTarget", "DatabaseRotation", "Rotation", "TestSupport", "JSON", logging]),

@@ -16,7 +16,8 @@ Every subcommand prints one JSON document on stdout. A failed AWS call prints
 
 After `provision-auth`, moto checks the signature of every request. The admin user's keys come from
 MOTO_ADMIN_ACCESS_KEY_ID / MOTO_ADMIN_SECRET_ACCESS_KEY (any value works while auth is off).
-Facts behind this: /work/shared/reference/moto-as-secrets-manager.md §1.2 and §2.
+Facts behind this: moto's IAM authentication (http://docs.getmoto.org/en/latest/docs/iam.html) and its
+Secrets Manager backend, which cannot invoke a rotation Lambda (it only stages AWSPENDING).
 """
 import argparse
 import datetime

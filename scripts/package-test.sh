@@ -6,7 +6,7 @@
 # Linux), libgcc_s, busybox-static as /bin/sh, and a CA bundle at the Amazon Linux path
 # /etc/pki/tls/certs/ca-bundle.crt (Debian's CAs + a test CA made here). Nothing at the Debian CA path.
 # The zip is unpacked into /var/task and started with Lambda's environment (LD_LIBRARY_PATH order of provided.al2023,
-# LAMBDA_TASK_ROOT, AWS_LAMBDA_RUNTIME_API -> scripts/fake_runtime_api.py on loopback).
+# LAMBDA_TASK_ROOT, AWS_LAMBDA_RUNTIME_API -> the test suite's fake Runtime API, FakeRuntimeAPIServer, on loopback).
 #
 # Checks
 #   (a) the loader resolves every ELF in /var/task inside the chroot (ld.so --list), and bootstrap starts there
@@ -48,6 +48,9 @@ busybox=/bin/busybox
     || die "static busybox not found at $busybox (apt-get install busybox-static)"
 python3 -c 'import boto3, moto' 2>/dev/null || die "python modules boto3 and moto[server] are needed (pip install 'moto[server]' boto3)"
 chroot_bin=$(command -v chroot)
+# The fake Runtime API of the Swift tests (Sources/TestSupport/FakeRuntimeAPI.swift), as a program.
+flock /tmp/swift-build.lock swift build --product FakeRuntimeAPIServer >/dev/null || die "could not build FakeRuntimeAPIServer"
+fake_runtime_api=$(swift build --show-bin-path)/FakeRuntimeAPIServer
 
 work=$(mktemp -d /tmp/package-test.XXXXXX)
 pids=()
@@ -148,7 +151,7 @@ done
 run_bootstrap() {
     local name=$1 events=$2 entry=$3; shift 3
     echo "$events" > "$work/$name.events.json"
-    start_bg "$name-api" python3 scripts/fake_runtime_api.py --events "$work/$name.events.json" \
+    start_bg "$name-api" "$fake_runtime_api" --events "$work/$name.events.json" \
         --record "$work/$name.calls.jsonl" --port-file "$work/$name.port"
     local api_pid=${pids[-1]}
     wait_file "$work/$name.port" "fake Runtime API"

@@ -2,7 +2,7 @@
 """Secrets Manager fixture for the package test's rotation scenario (moto over HTTPS, boto3 on the host).
 
   setup   creates a secret, starts a rotation the way Secrets Manager does before it invokes the function
-          (AWSPENDING stub, RotationEnabled; moto cannot call our Lambda, see reference/moto-as-secrets-manager.md
+          (AWSPENDING stub, RotationEnabled; moto cannot call our Lambda, see http://docs.getmoto.org/en/latest/docs/services/secretsmanager.html
           §1.2), and writes the four events (createSecret, setSecret, testSecret, finishSecret) for the fake
           Runtime API. Secret values go only to --state (mode 600), never to stdout.
   verify  checks the whole rotation happened: four 202 responses and no error in the Runtime API record,

@@ -1,4 +1,4 @@
-"""Shared by the package test's loopback servers (fake_runtime_api.py, tls_test_server.py)."""
+"""Shared by the package test's loopback TLS servers (tls_test_server.py)."""
 import os
 import signal
 import sys

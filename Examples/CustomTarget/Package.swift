@@ -6,12 +6,12 @@ import PackageDescription
 let package = Package(
     name: "CustomTarget",
     dependencies: [
-        .package(name: "rotator", path: "../.."),
+        .package(name: "rotator", path: "../..")
     ],
     targets: [
         .executableTarget(
             name: "CustomTargetLambda",
-            dependencies: [.product(name: "Rotation", package: "rotator")]),
+            dependencies: [.product(name: "Rotation", package: "rotator")])
     ],
     swiftLanguageModes: [.v6]
 )

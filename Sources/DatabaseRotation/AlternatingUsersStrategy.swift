@@ -20,7 +20,9 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
     /// The current secret with the other user's name and a new password; every other key stays.
     /// - Throws: `RotationError.invalidSecret` with the template's messages (missing keys, wrong engine,
     ///   `Unable to clone user, username length with _clone appended would exceed … characters`).
-    public func makePendingSecret(current: SecretValue, newPassword: String, context: RotationContext) throws -> SecretValue {
+    public func makePendingSecret(current: SecretValue, newPassword: String, context: RotationContext) throws
+        -> SecretValue
+    {
         try translatingDatabaseErrors {
             let secret = try DatabaseSecret(current, driver: driver, validation: .alternatingUsers)
             let alternate = try UserNames.alternate(of: secret.username, maximumBytes: driver.maximumUserNameBytes)
@@ -43,34 +45,47 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
             let connector = DatabaseConnector(driver: driver, configuration: configuration, context: context)
 
             if connector.pendingAlreadyLogsIn(pending) { return }
-            guard try UserNames.alternate(of: current.username, maximumBytes: driver.maximumUserNameBytes) == pending.username else {
-                throw DatabaseError.invalidSecret("Attempting to modify user \(pending.username.loggable) other than current user or clone \(current.username.loggable)")
+            guard
+                try UserNames.alternate(of: current.username, maximumBytes: driver.maximumUserNameBytes)
+                    == pending.username
+            else {
+                throw DatabaseError.invalidSecret(
+                    "Attempting to modify user \(pending.username.loggable) other than current user or clone \(current.username.loggable)"
+                )
             }
             guard current.host == pending.host else {
-                throw DatabaseError.invalidSecret("Attempting to modify user for host \(pending.host.loggable) other than current host \(current.host.loggable)")
+                throw DatabaseError.invalidSecret(
+                    "Attempting to modify user for host \(pending.host.loggable) other than current host \(current.host.loggable)"
+                )
             }
             // The current credential must work, with its password checked: whoever can write AWSPENDING must not
             // get the master to act for a user they do not control (the templates' "confused deputy" guard).
             switch connector.attempt(current, label: "AWSCURRENT", provingPassword: true) {
             case .success(let session): session.close()
             case .failure(let error):
-                throw error.rotationError(templateMessage: "Unable to log into database using current credentials for secret \(arn)")
+                throw error.rotationError(
+                    templateMessage: "Unable to log into database using current credentials for secret \(arn)")
             }
             let (master, masterARN) = try masterSecret(for: current, context: context)
             let session: Driver.Session
             switch connector.attempt(master, label: "master", provingPassword: false) {
             case .success(let opened): session = opened
             case .failure(let error):
-                throw error.rotationError(templateMessage: "Unable to log into database using credentials in master secret \(masterARN)")
+                throw error.rotationError(
+                    templateMessage: "Unable to log into database using credentials in master secret \(masterARN)")
             }
             defer { session.close() }
             if try session.userExists(pending.username) {
                 try session.setPassword(ofUser: pending.username, to: pending.password)
             } else {
                 try session.createUser(pending.username, password: pending.password, like: current.username)
-                context.logger.info("setSecret: Created user \(pending.username.loggable) with the rights of \(current.username.loggable) for secret arn \(arn).")
+                context.logger.info(
+                    "setSecret: Created user \(pending.username.loggable) with the rights of \(current.username.loggable) for secret arn \(arn)."
+                )
             }
-            context.logger.info("setSecret: Successfully set password for \(pending.username.loggable) in \(driver.displayName) DB for secret arn \(arn).")
+            context.logger.info(
+                "setSecret: Successfully set password for \(pending.username.loggable) in \(driver.displayName) DB for secret arn \(arn)."
+            )
         }
     }
 
@@ -85,19 +100,23 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
     }
 
     /// The master secret named by the current one's `masterarn`, with the child's database, on the same host.
-    private func masterSecret(for current: DatabaseSecret, context: RotationContext) throws -> (DatabaseSecret, String) {
+    private func masterSecret(for current: DatabaseSecret, context: RotationContext) throws -> (DatabaseSecret, String)
+    {
         guard let masterARN = current.masterARN else {
             switch current.masterARNValue {
             case nil, .null?: throw DatabaseError.invalidSecret("masterarn key is missing from secret JSON")
             case .string?: throw DatabaseError.invalidSecret("masterarn in secret JSON is empty")
-            case let other?: throw DatabaseError.invalidSecret("masterarn in secret JSON must be a string, not a \(other.typeName)")
+            case let other?:
+                throw DatabaseError.invalidSecret("masterarn in secret JSON must be a string, not a \(other.typeName)")
             }
         }
         let value = try context.currentValue(ofSecret: masterARN)
         if let object = value.object, Set(object.keys) == ["username", "password"] {
-            throw DatabaseError(.unsupported, "Master secret \(masterARN) is an RDS-managed secret (only username and "
-                + "password); finding its database through RDS is not supported yet: use a master secret that has "
-                + "engine, host and port")
+            throw DatabaseError(
+                .unsupported,
+                "Master secret \(masterARN) is an RDS-managed secret (only username and "
+                    + "password); finding its database through RDS is not supported yet: use a master secret that has "
+                    + "engine, host and port")
         }
         var master: DatabaseSecret
         do throws(DatabaseError) {
@@ -108,7 +127,9 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
         // The child's database wins (the templates' PR #122): the master may name another one.
         master.dbname = current.dbname
         guard current.host == master.host else {
-            throw DatabaseError.invalidSecret("Current database host \(current.host.loggable) is not the same host as/rds replica of master \(master.host.loggable)")
+            throw DatabaseError.invalidSecret(
+                "Current database host \(current.host.loggable) is not the same host as/rds replica of master \(master.host.loggable)"
+            )
         }
         return (master, masterARN)
     }

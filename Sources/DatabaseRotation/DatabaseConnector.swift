@@ -25,7 +25,9 @@ final class DatabaseConnector<Driver: DatabaseDriver> {
     func connect(_ secret: DatabaseSecret, label: String) throws(DatabaseError) -> Driver.Session {
         let endpoint = "\(secret.host):\(secret.port)"
         if let earlier = unreachable[endpoint] {
-            context.logger.info("Not logging in as user '\(secret.username.loggable)' (\(label)) on host '\(secret.host.loggable)': unreachable earlier in this step")
+            context.logger.info(
+                "Not logging in as user '\(secret.username.loggable)' (\(label)) on host '\(secret.host.loggable)': unreachable earlier in this step"
+            )
             throw earlier
         }
         let setting = secret.tlsSetting
@@ -33,15 +35,22 @@ final class DatabaseConnector<Driver: DatabaseDriver> {
         let fallback = setting == .preferred && configuration.allowTLSFallback
         guard let caFile = configuration.caFile else {
             guard fallback else {
-                throw DatabaseError(.configuration, "TLS is required for host \(secret.host.loggable) but no CA bundle was "
-                    + "found: set ROTATOR_DB_CA_FILE or AWS_CA_BUNDLE")
+                throw DatabaseError(
+                    .configuration,
+                    "TLS is required for host \(secret.host.loggable) but no CA bundle was "
+                        + "found: set ROTATOR_DB_CA_FILE or AWS_CA_BUNDLE")
             }
             // Without a CA bundle TLS cannot be verified; plain text is still only for a server without TLS.
             if try serverOffersTLS(secret) {
-                throw DatabaseError(.configuration, "host \(secret.host.loggable) offers TLS but no CA bundle was found to "
-                    + "verify it, so it is not used in plain text either: set ROTATOR_DB_CA_FILE (or AWS_CA_BUNDLE)")
+                throw DatabaseError(
+                    .configuration,
+                    "host \(secret.host.loggable) offers TLS but no CA bundle was found to "
+                        + "verify it, so it is not used in plain text either: set ROTATOR_DB_CA_FILE (or AWS_CA_BUNDLE)"
+                )
             }
-            context.logger.warning("Host '\(secret.host.loggable)' has no TLS; connecting without TLS because the secret has no ssl key and ROTATOR_ALLOW_TLS_FALLBACK is set")
+            context.logger.warning(
+                "Host '\(secret.host.loggable)' has no TLS; connecting without TLS because the secret has no ssl key and ROTATOR_ALLOW_TLS_FALLBACK is set"
+            )
             return try attempt(secret, tls: .disabled, label: label)
         }
         do {
@@ -52,10 +61,14 @@ final class DatabaseConnector<Driver: DatabaseDriver> {
             // TLS: neither leads to plain text.
             guard driver.meansServerHasNoTLS(error), setting == .preferred else { throw explained(error, secret) }
             guard fallback else {
-                throw DatabaseError(error.category, error.message + "; the secret has no valid ssl key, so TLS is required: "
-                    + "set \"ssl\": false in the secret, or ROTATOR_ALLOW_TLS_FALLBACK=true to allow plain text")
+                throw DatabaseError(
+                    error.category,
+                    error.message + "; the secret has no valid ssl key, so TLS is required: "
+                        + "set \"ssl\": false in the secret, or ROTATOR_ALLOW_TLS_FALLBACK=true to allow plain text")
             }
-            context.logger.warning("Host '\(secret.host.loggable)' has no TLS; falling back to plain text (no encryption) as user '\(secret.username.loggable)' because the secret has no ssl key and ROTATOR_ALLOW_TLS_FALLBACK is set")
+            context.logger.warning(
+                "Host '\(secret.host.loggable)' has no TLS; falling back to plain text (no encryption) as user '\(secret.username.loggable)' because the secret has no ssl key and ROTATOR_ALLOW_TLS_FALLBACK is set"
+            )
             return try attempt(secret, tls: .disabled, label: label)
         }
     }
@@ -67,9 +80,11 @@ final class DatabaseConnector<Driver: DatabaseDriver> {
         let session = try connect(secret, label: label)
         guard session.usedPassword else {
             session.close()
-            throw DatabaseError(.passwordNotChecked, "the server let user \(secret.username.loggable) log in on host "
-                + "\(secret.host.loggable) without asking for a password (\(driver.passwordlessLoginCause)), so the "
-                + "\(label) password is unproven; make the server ask that user for a password to rotate it")
+            throw DatabaseError(
+                .passwordNotChecked,
+                "the server let user \(secret.username.loggable) log in on host "
+                    + "\(secret.host.loggable) without asking for a password (\(driver.passwordlessLoginCause)), so the "
+                    + "\(label) password is unproven; make the server ask that user for a password to rotate it")
         }
         return session
     }
@@ -84,16 +99,20 @@ final class DatabaseConnector<Driver: DatabaseDriver> {
             return false
         }
         context.logger.info(
-            "setSecret: AWSPENDING secret is already set as password in \(driver.displayName) DB for secret arn \(context.secretId).")
+            "setSecret: AWSPENDING secret is already set as password in \(driver.displayName) DB for secret arn \(context.secretId)."
+        )
         return true
     }
 
     /// `connect` or `connectProvingPassword`, with the failure as a value: for the credentials that are expected
     /// to fail now and then.
-    func attempt(_ secret: DatabaseSecret, label: String, provingPassword: Bool) -> Result<Driver.Session, DatabaseError> {
+    func attempt(_ secret: DatabaseSecret, label: String, provingPassword: Bool) -> Result<
+        Driver.Session, DatabaseError
+    > {
         do throws(DatabaseError) {
-            return .success(provingPassword
-                ? try connectProvingPassword(secret, label: label) : try connect(secret, label: label))
+            return .success(
+                provingPassword
+                    ? try connectProvingPassword(secret, label: label) : try connect(secret, label: label))
         } catch {
             return .failure(error)
         }
@@ -113,13 +132,15 @@ final class DatabaseConnector<Driver: DatabaseDriver> {
         let verifiedName = (secret.tlsServerName ?? secret.host).lowercased()
         if verifiedName.hasSuffix(".rds.amazonaws.com") || verifiedName.hasSuffix(".rds.amazonaws.com.cn") {
             // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html
-            message += "; RDS certificates chain to the Amazon RDS root CAs, which Lambda's system CA bundle does not "
+            message +=
+                "; RDS certificates chain to the Amazon RDS root CAs, which Lambda's system CA bundle does not "
                 + "always hold: download the RDS bundle (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem),"
                 + " package it with RDS_CA_BUNDLE=<file> make package and set the DbCaFile parameter "
                 + "(ROTATOR_DB_CA_FILE=/var/task/rds-ca-bundle.pem)"
         }
         if message.contains("does not match host name") && secret.tlsServerName == nil {
-            message += "; if host is another name (a CNAME) for the server the certificate names, set \"tls_server_name\" "
+            message +=
+                "; if host is another name (a CNAME) for the server the certificate names, set \"tls_server_name\" "
                 + "in the secret to that name"
         }
         return DatabaseError(.tls, message)
@@ -136,10 +157,14 @@ final class DatabaseConnector<Driver: DatabaseDriver> {
             let session = try driver.connect(
                 login, timeoutMilliseconds: configuration.connectTimeoutMilliseconds, deadline: context.deadline,
                 logger: context.logger)
-            context.logger.info("Successfully established \(kind) connection as user '\(secret.username.loggable)' with host: '\(secret.host.loggable)'")
+            context.logger.info(
+                "Successfully established \(kind) connection as user '\(secret.username.loggable)' with host: '\(secret.host.loggable)'"
+            )
             return session
         } catch {
-            context.logger.info("Login as user '\(secret.username.loggable)' (\(label)) with host '\(secret.host.loggable)' over \(kind) failed: \(error.description.loggable)")
+            context.logger.info(
+                "Login as user '\(secret.username.loggable)' (\(label)) with host '\(secret.host.loggable)' over \(kind) failed: \(error.description.loggable)"
+            )
             if error.category == .network { unreachable["\(secret.host):\(secret.port)"] = error }
             throw error
         }

@@ -67,8 +67,10 @@ public struct DatabaseLogin: Sendable, CustomStringConvertible {
     public var database: String?
     public var tls: TLS
 
-    public init(host: String, serverName: String? = nil, port: Int, user: String, password: String,
-                database: String?, tls: TLS) {
+    public init(
+        host: String, serverName: String? = nil, port: Int, user: String, password: String,
+        database: String?, tls: TLS
+    ) {
         self.host = host
         self.serverName = serverName
         self.port = port

@@ -40,8 +40,9 @@ public struct DatabaseSecret: Sendable {
     ///   `host key is missing from secret JSON`.
     public init(_ value: SecretValue, driver: some DatabaseDriver, validation: Validation) throws(DatabaseError) {
         guard case .json(let object) = value else {
-            throw .invalidSecret("Secret value is not a JSON object; a \(driver.displayName) secret needs engine, host, "
-                + "username and password keys")
+            throw .invalidSecret(
+                "Secret value is not a JSON object; a \(driver.displayName) secret needs engine, host, "
+                    + "username and password keys")
         }
         var required = ["host", "username", "password"]
         switch validation {
@@ -92,8 +93,9 @@ public struct DatabaseSecret: Sendable {
     private static func hostName(_ object: JSONObject, _ key: String) throws(DatabaseError) -> String {
         let text = try string(object, key)
         guard !text.hasPrefix("/"), !text.contains(","), !text.contains(where: { $0 == " " || $0.isNewline }) else {
-            throw .invalidSecret("\(key) in secret JSON must be one host name or IP address (no Unix-socket path, no "
-                + "comma-separated list, no spaces)")
+            throw .invalidSecret(
+                "\(key) in secret JSON must be one host name or IP address (no Unix-socket path, no "
+                    + "comma-separated list, no spaces)")
         }
         return text
     }
@@ -103,12 +105,14 @@ public struct DatabaseSecret: Sendable {
         let port: Int?
         switch value {
         case nil: return defaultPort
-        case .number(let literal)?: port = Int(literal) ?? Double(literal).flatMap { $0 == $0.rounded() ? Int(exactly: $0) : nil }
+        case .number(let literal)?:
+            port = Int(literal) ?? Double(literal).flatMap { $0 == $0.rounded() ? Int(exactly: $0) : nil }
         case .string(let text)?: port = Int(text.trimmingSpaces)
         default: port = nil
         }
         guard let port, (1...65_535).contains(port) else {
-            throw .invalidSecret("port in secret JSON must be a number from 1 to 65535 (a number or a string of digits)")
+            throw .invalidSecret(
+                "port in secret JSON must be a number from 1 to 65535 (a number or a string of digits)")
         }
         return port
     }

@@ -18,8 +18,10 @@ public struct DatabaseTarget<Driver: DatabaseDriver>: TargetService {
     /// - Throws: `ConfigurationError` for an unknown mode: reported at start-up.
     public init(driver: Driver, environment: [String: String]) throws(ConfigurationError) {
         do throws(DatabaseError) {
-            self.init(driver: driver, configuration: try DatabaseTargetConfiguration(
-                environment: environment, modeVariable: driver.modeVariable))
+            self.init(
+                driver: driver,
+                configuration: try DatabaseTargetConfiguration(
+                    environment: environment, modeVariable: driver.modeVariable))
         } catch {
             throw ConfigurationError(error.message)
         }
@@ -36,7 +38,9 @@ public struct DatabaseTarget<Driver: DatabaseDriver>: TargetService {
     public var name: String { driver.name }
     public var defaultExcludeCharacters: String { driver.defaultExcludeCharacters }
 
-    public func makePendingSecret(current: SecretValue, newPassword: String, context: RotationContext) throws -> SecretValue {
+    public func makePendingSecret(current: SecretValue, newPassword: String, context: RotationContext) throws
+        -> SecretValue
+    {
         try strategy(for: current).makePendingSecret(current: current, newPassword: newPassword, context: context)
     }
 

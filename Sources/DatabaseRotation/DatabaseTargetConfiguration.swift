@@ -1,9 +1,9 @@
 import Rotation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// How a database target behaves, read once from the environment at start-up and passed down as a value.
@@ -39,8 +39,10 @@ public struct DatabaseTargetConfiguration: Sendable, Equatable {
     /// The limit of one connection attempt (the templates' `connect_timeout=5`), name resolution included.
     public var connectTimeoutMilliseconds: Int64
 
-    public init(mode: Mode = .automatic, caFile: String?, allowTLSFallback: Bool = false,
-                connectTimeoutMilliseconds: Int64 = 5_000) {
+    public init(
+        mode: Mode = .automatic, caFile: String?, allowTLSFallback: Bool = false,
+        connectTimeoutMilliseconds: Int64 = 5_000
+    ) {
         self.mode = mode
         self.caFile = caFile
         self.allowTLSFallback = allowTLSFallback
@@ -53,15 +55,18 @@ public struct DatabaseTargetConfiguration: Sendable, Equatable {
     ///   - fileExists: checks the system bundle paths; tests pass their own.
     /// - Throws: `DatabaseError(.configuration)` for a mode it does not know, so that a typo stops the function
     ///   at start-up instead of rotating the wrong way.
-    public init(environment: [String: String], modeVariable: String,
-                fileExists: (String) -> Bool = { access($0, R_OK) == 0 }) throws(DatabaseError) {
+    public init(
+        environment: [String: String], modeVariable: String,
+        fileExists: (String) -> Bool = { access($0, R_OK) == 0 }
+    ) throws(DatabaseError) {
         let modeText = (environment[modeVariable] ?? "").lowercased()
         switch modeText {
         case "", "auto", "automatic": mode = .automatic
         case "single", "single-user", "singleuser": mode = .singleUser
         case "alternating", "alternating-users", "multi", "multi-user", "multiuser": mode = .alternatingUsers
         default:
-            throw DatabaseError(.configuration, "\(modeVariable) must be single, alternating or auto, not \"\(modeText)\"")
+            throw DatabaseError(
+                .configuration, "\(modeVariable) must be single, alternating or auto, not \"\(modeText)\"")
         }
         if let named = environment["ROTATOR_DB_CA_FILE"], !named.isEmpty {
             caFile = named

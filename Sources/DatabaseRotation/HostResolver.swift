@@ -1,9 +1,9 @@
 import Rotation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Host-name resolution with a time limit.
@@ -31,7 +31,8 @@ public enum HostResolver {
         case .failed(let reason):
             throw DatabaseError(.network, "could not translate host name \"\(host.loggable)\" to address: \(reason)")
         case .timedOut:
-            throw DatabaseError(limitedByDeadline ? .timeout : .network,
+            throw DatabaseError(
+                limitedByDeadline ? .timeout : .network,
                 "could not resolve host name \"\(host.loggable)\" within \(milliseconds) ms (no answer from DNS"
                     + (limitedByDeadline ? "; limited by the Lambda deadline)" : ")"))
         }
@@ -79,12 +80,14 @@ private final class Resolution: @unchecked Sendable {
     func start() -> Bool {
         let retained = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
-        let created = pthread_create(&thread, nil, { argument in
-            guard let argument else { return nil }
-            let resolution = Unmanaged<Resolution>.fromOpaque(argument).takeRetainedValue()
-            resolution.finish(with: resolution.resolve())
-            return nil
-        }, retained)
+        let created = pthread_create(
+            &thread, nil,
+            { argument in
+                guard let argument else { return nil }
+                let resolution = Unmanaged<Resolution>.fromOpaque(argument).takeRetainedValue()
+                resolution.finish(with: resolution.resolve())
+                return nil
+            }, retained)
         guard created == 0 else {
             Unmanaged<Resolution>.fromOpaque(retained).release()
             return false
@@ -125,9 +128,12 @@ private final class Resolution: @unchecked Sendable {
         var entry = list
         while let current = entry {
             var text = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            if getnameinfo(current.pointee.ai_addr, current.pointee.ai_addrlen, &text, socklen_t(text.count), nil, 0,
-                           NI_NUMERICHOST) == 0 {
-                let address = String(decoding: text.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if getnameinfo(
+                current.pointee.ai_addr, current.pointee.ai_addrlen, &text, socklen_t(text.count), nil, 0,
+                NI_NUMERICHOST) == 0
+            {
+                let address = String(
+                    decoding: text.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 if !addresses.contains(address) { addresses.append(address) }
             }
             entry = current.pointee.ai_next

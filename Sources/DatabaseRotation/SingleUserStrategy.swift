@@ -17,7 +17,9 @@ public struct SingleUserStrategy<Driver: DatabaseDriver>: TargetService {
     /// The current secret with a new `password`; every other key, value and the key order stay.
     /// - Throws: `RotationError.invalidSecret` with the template's message when the current secret lacks a key or
     ///   names another engine.
-    public func makePendingSecret(current: SecretValue, newPassword: String, context: RotationContext) throws -> SecretValue {
+    public func makePendingSecret(current: SecretValue, newPassword: String, context: RotationContext) throws
+        -> SecretValue
+    {
         try translatingDatabaseErrors {
             _ = try DatabaseSecret(current, driver: driver, validation: .singleUser)
             return try current.replacing("password", with: newPassword, secretId: context.secretId)
@@ -41,15 +43,21 @@ public struct SingleUserStrategy<Driver: DatabaseDriver>: TargetService {
 
             if connector.pendingAlreadyLogsIn(pending) { return }
             guard current.username == pending.username else {
-                throw DatabaseError.invalidSecret("Attempting to modify user \(pending.username.loggable) other than current user \(current.username.loggable)")
+                throw DatabaseError.invalidSecret(
+                    "Attempting to modify user \(pending.username.loggable) other than current user \(current.username.loggable)"
+                )
             }
             guard current.host == pending.host else {
-                throw DatabaseError.invalidSecret("Attempting to modify user for host \(pending.host.loggable) other than current host \(current.host.loggable)")
+                throw DatabaseError.invalidSecret(
+                    "Attempting to modify user for host \(pending.host.loggable) other than current host \(current.host.loggable)"
+                )
             }
             let session = try login(current: current, previous: previous, pending: pending, connector: connector)
             defer { session.close() }
             try session.changeOwnPassword(user: pending.username, to: pending.password)
-            context.logger.info("setSecret: Successfully set password for user \(pending.username.loggable) in \(driver.displayName) DB for secret arn \(arn).")
+            context.logger.info(
+                "setSecret: Successfully set password for user \(pending.username.loggable) in \(driver.displayName) DB for secret arn \(arn)."
+            )
         }
     }
 
@@ -70,7 +78,9 @@ public struct SingleUserStrategy<Driver: DatabaseDriver>: TargetService {
         do throws(DatabaseError) {
             return try DatabaseSecret(value, driver: driver, validation: .singleUser)
         } catch {
-            context.logger.info("setSecret: AWSPREVIOUS of secret arn \(context.secretId) is not usable (\(error.message)); ignoring it")
+            context.logger.info(
+                "setSecret: AWSPREVIOUS of secret arn \(context.secretId) is not usable (\(error.message)); ignoring it"
+            )
             return nil
         }
     }
@@ -78,9 +88,12 @@ public struct SingleUserStrategy<Driver: DatabaseDriver>: TargetService {
     /// The current credential's session, else the previous one's (with the current `ssl` setting, as the templates
     /// do since their fix for AWSPREVIOUS logins). Both must have had their password checked: a user the server lets
     /// in without one could never pass testSecret, so the rotation stops before anything changes.
-    private func login(current: DatabaseSecret, previous: DatabaseSecret?, pending: DatabaseSecret,
-                       connector: DatabaseConnector<Driver>) throws -> Driver.Session {
-        let template = "Unable to log into database with previous, current, or pending secret of secret arn \(connector.context.secretId)"
+    private func login(
+        current: DatabaseSecret, previous: DatabaseSecret?, pending: DatabaseSecret,
+        connector: DatabaseConnector<Driver>
+    ) throws -> Driver.Session {
+        let template =
+            "Unable to log into database with previous, current, or pending secret of secret arn \(connector.context.secretId)"
         let currentError: DatabaseError
         switch connector.attempt(current, label: "AWSCURRENT", provingPassword: true) {
         case .success(let session): return session
@@ -90,16 +103,21 @@ public struct SingleUserStrategy<Driver: DatabaseDriver>: TargetService {
         previous.ssl = current.ssl
         // Checked before logging in (the templates log in first, and leak that connection when the check fails).
         guard previous.username == pending.username else {
-            throw DatabaseError.invalidSecret("Attempting to modify user \(pending.username.loggable) other than previous valid user \(previous.username.loggable)")
+            throw DatabaseError.invalidSecret(
+                "Attempting to modify user \(pending.username.loggable) other than previous valid user \(previous.username.loggable)"
+            )
         }
         guard previous.host == pending.host else {
-            throw DatabaseError.invalidSecret("Attempting to modify user for host \(pending.host.loggable) other than current previous valid \(previous.host.loggable)")
+            throw DatabaseError.invalidSecret(
+                "Attempting to modify user for host \(pending.host.loggable) other than current previous valid \(previous.host.loggable)"
+            )
         }
         switch connector.attempt(previous, label: "AWSPREVIOUS", provingPassword: true) {
         case .success(let session):
             return session
         case .failure(let previousError):
-            throw RotationError.target(currentError.code,
+            throw RotationError.target(
+                currentError.code,
                 message: "\(template) (AWSCURRENT: \(currentError); AWSPREVIOUS: \(previousError))")
         }
     }
@@ -116,7 +134,9 @@ func testPendingLogin<Driver: DatabaseDriver>(
         defer { session.close() }
         try session.ping()
     } catch {
-        throw error.rotationError(templateMessage: "Unable to log into database with pending secret of secret ARN \(context.secretId)")
+        throw error.rotationError(
+            templateMessage: "Unable to log into database with pending secret of secret ARN \(context.secretId)")
     }
-    context.logger.info("testSecret: Successfully signed into \(driver.displayName) DB with AWSPENDING secret in \(context.secretId).")
+    context.logger.info(
+        "testSecret: Successfully signed into \(driver.displayName) DB with AWSPENDING secret in \(context.secretId).")
 }

@@ -83,7 +83,8 @@ public final class HTTPClient {
                     // POSTFIELDS with an explicit size: curl sends exactly these bytes with a Content-Length,
                     // never chunked. The pointer is only read during curl_easy_perform below.
                     let emptyBody: StaticString = ""
-                    let pointer = body.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) }
+                    let pointer =
+                        body.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) }
                         ?? UnsafeMutableRawPointer(mutating: emptyBody.utf8Start)
                     ccurl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
                     ccurl_setopt_pointer(handle, CURLOPT_POSTFIELDS, pointer)
@@ -96,7 +97,9 @@ public final class HTTPClient {
             if collector.exceededLimit {
                 throw HTTPClientError(
                     kind: .responseTooLarge, curlCode: Int(code.rawValue),
-                    message: "the response from \(hostDescription(request.url)) was larger than \(configuration.maxResponseBytes) bytes")
+                    message:
+                        "the response from \(hostDescription(request.url)) was larger than \(configuration.maxResponseBytes) bytes"
+                )
             }
             throw makeError(code, url: request.url)
         }

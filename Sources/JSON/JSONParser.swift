@@ -27,7 +27,8 @@ public struct JSONParsingOptions: Sendable, Equatable {
     public static let standard = JSONParsingOptions()
     /// What Python's `json.loads` reads (the language AWS's rotation templates are written in), minus duplicate
     /// keys: for documents that are rewritten, such as secrets and events.
-    public static let pythonCompatibleUnique = JSONParsingOptions(allowsNonFiniteNumbers: true, rejectsDuplicateKeys: true)
+    public static let pythonCompatibleUnique = JSONParsingOptions(
+        allowsNonFiniteNumbers: true, rejectsDuplicateKeys: true)
 }
 
 extension JSONValue {
@@ -81,10 +82,18 @@ struct JSONParser {
         case UInt8(ascii: "{"): return .object(try parseObject(depth: depth))
         case UInt8(ascii: "["): return .array(try parseArray(depth: depth))
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        case UInt8(ascii: "N") where options.allowsNonFiniteNumbers: try expectLiteral("NaN"); return .number("NaN")
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
+        case UInt8(ascii: "N") where options.allowsNonFiniteNumbers:
+            try expectLiteral("NaN")
+            return .number("NaN")
         case UInt8(ascii: "I") where options.allowsNonFiniteNumbers:
             try expectLiteral("Infinity")
             return .number("Infinity")
@@ -123,7 +132,9 @@ struct JSONParser {
             let key = try parseString()
             if options.rejectsDuplicateKeys, !seen.insert(key).inserted {
                 // Member names are not values: naming the key tells the user what to fix without showing a secret.
-                throw JSONParseError(offset: keyOffset, reason: "duplicate key \(JSONValue.quoted(key.count > 64 ? String(key.prefix(64)) + "…" : key))")
+                throw JSONParseError(
+                    offset: keyOffset,
+                    reason: "duplicate key \(JSONValue.quoted(key.count > 64 ? String(key.prefix(64)) + "…" : key))")
             }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
@@ -184,7 +195,9 @@ struct JSONParser {
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("expected a digit in the exponent") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }

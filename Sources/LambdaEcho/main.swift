@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import LambdaRuntime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 // A minimal function on the same runtime: the baseline for `make bench` and the process-level runtime tests.
 // It answers every event with its own bytes, except the event `_X_AMZN_TRACE_ID`, which it answers with that
@@ -14,7 +15,8 @@ struct EchoFailure: LambdaReportableError {
 
 let status = LambdaRuntime.run(environment: ProcessEnvironment.read()) { initContext in
     if initContext.environment["ECHO_INIT_FAIL"] == "1" {
-        throw ErrorReport(errorType: "Runtime.ConfigInvalid", errorMessage: "ECHO_INIT_FAIL=1 asks initialisation to fail")
+        throw ErrorReport(
+            errorType: "Runtime.ConfigInvalid", errorMessage: "ECHO_INIT_FAIL=1 asks initialisation to fail")
     }
     return ClosureHandler { event, _ in
         switch String(decoding: event, as: UTF8.self) {

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import HTTPClient
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Runs a Lambda function on the Runtime API.
 ///
@@ -30,7 +31,8 @@ public enum LambdaRuntime {
         signal(SIGPIPE, SIG_IGN)
         let configuration = LambdaConfiguration(environment: environment)
         let logger = Logger(label: "rotator") { _ in
-            LambdaLogHandler(format: configuration.logFormat, level: configuration.logLevel, fileDescriptor: logFileDescriptor)
+            LambdaLogHandler(
+                format: configuration.logFormat, level: configuration.logLevel, fileDescriptor: logFileDescriptor)
         }
         guard let runtimeAPI = configuration.runtimeAPI else {
             logger.critical("AWS_LAMBDA_RUNTIME_API is not set: this program runs inside AWS Lambda.")
@@ -46,10 +48,13 @@ public enum LambdaRuntime {
 
         let handler: any LambdaHandler
         do {
-            handler = try makeHandler(LambdaInitContext(configuration: configuration, environment: environment, logger: logger))
+            handler = try makeHandler(
+                LambdaInitContext(configuration: configuration, environment: environment, logger: logger))
         } catch {
             var report = ErrorReport(error, fallbackType: "Runtime.UnknownReason")
-            if !report.errorType.hasPrefix("Runtime.") { report.errorType = "Runtime." + report.errorType.replacingDots() }
+            if !report.errorType.hasPrefix("Runtime.") {
+                report.errorType = "Runtime." + report.errorType.replacingDots()
+            }
             logger.critical("Initialisation failed: \(report.errorType): \(report.errorMessage)")
             do {
                 let status = try client.postInitError(report: report)

@@ -27,7 +27,9 @@ final class RuntimeAPIClient {
 
     /// Posts a failed invocation; returns the API's status code.
     func postError(requestID: String, report: ErrorReport) throws(HTTPClientError) -> Int {
-        try post(path: "/invocation/\(Self.pathSegment(requestID))/error", body: report.body, errorType: report.headerSafeType)
+        try post(
+            path: "/invocation/\(Self.pathSegment(requestID))/error", body: report.body,
+            errorType: report.headerSafeType)
     }
 
     /// Posts a failed initialisation; returns the API's status code.
@@ -43,7 +45,8 @@ final class RuntimeAPIClient {
         var headers = HTTPHeaders(["Content-Type": "application/json"])
         if let errorType { headers.add(name: RuntimeHeader.functionErrorType, value: errorType) }
         let request = HTTPRequest(
-            method: .post, url: base + path, headers: headers, body: body, timeoutMilliseconds: Self.postTimeoutMilliseconds)
+            method: .post, url: base + path, headers: headers, body: body,
+            timeoutMilliseconds: Self.postTimeoutMilliseconds)
         return try http.send(request).status
     }
 

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import HTTPClient
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Why the loop stopped. The process then exits non-zero, and Lambda starts a new sandbox.
 public enum RuntimeExit: Sendable, Equatable {
@@ -82,7 +83,8 @@ struct RuntimeLoop {
             logger.critical("Runtime API unreachable after \(failures) attempts (\(reason)); exiting.")
             return .connectionLost(reason: reason)
         }
-        logger.warning("\(reason); reconnecting (attempt \(failures + 1) of \(RuntimeLoop.maxConsecutiveFailures + 1)).")
+        logger.warning(
+            "\(reason); reconnecting (attempt \(failures + 1) of \(RuntimeLoop.maxConsecutiveFailures + 1)).")
         usleep(UInt32(10_000 * failures))
         return nil
     }
@@ -99,7 +101,8 @@ struct RuntimeLoop {
                 return .unanswerable
             case .invalid(let requestID, let reason):
                 let report = ErrorReport(
-                    errorType: "Runtime.InvalidInvocation", errorMessage: "The Runtime API sent an invalid event: \(reason).")
+                    errorType: "Runtime.InvalidInvocation",
+                    errorMessage: "The Runtime API sent an invalid event: \(reason).")
                 return postError(requestID: requestID, report: report, logger: logger).map(Outcome.exit) ?? .served
             }
         }

@@ -25,10 +25,12 @@ final class NoticeSink {
 
     /// Makes this sink the connection's notice receiver; it must outlive the connection (its owner holds both).
     func install(on connection: OpaquePointer) {
-        _ = PQsetNoticeReceiver(connection, { argument, result in
-            guard let argument, let result else { return }
-            Unmanaged<NoticeSink>.fromOpaque(argument).takeUnretainedValue().receive(result)
-        }, Unmanaged.passUnretained(self).toOpaque())
+        _ = PQsetNoticeReceiver(
+            connection,
+            { argument, result in
+                guard let argument, let result else { return }
+                Unmanaged<NoticeSink>.fromOpaque(argument).takeUnretainedValue().receive(result)
+            }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     private func receive(_ result: OpaquePointer) {

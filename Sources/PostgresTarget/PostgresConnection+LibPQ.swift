@@ -3,9 +3,9 @@ import DatabaseRotation
 import Rotation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The libpq plumbing behind `PostgresConnection`: C string arrays, socket waits and result decoding.
@@ -36,8 +36,10 @@ extension PostgresConnection {
 
     /// Calls `body` with a C array of copies of `strings`. The copies are wiped before they are freed: one of
     /// them is a password.
-    static func withCStrings<Result>(_ strings: [String], nullTerminated: Bool = false,
-                                     _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> Result) -> Result {
+    static func withCStrings<Result>(
+        _ strings: [String], nullTerminated: Bool = false,
+        _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> Result
+    ) -> Result {
         let copies: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
         defer {
             for copy in copies {
@@ -73,7 +75,8 @@ extension PostgresConnection {
             guard Self.wait(for: Int16(POLLIN), on: PQsocket(connection), untilEpochMilliseconds: until) else {
                 // A statement that outlives the invocation would hold its locks while the Lambda is frozen.
                 close()
-                throw DatabaseError(.timeout, "a statement on \(endpointDescription) did not finish before the Lambda deadline")
+                throw DatabaseError(
+                    .timeout, "a statement on \(endpointDescription) did not finish before the Lambda deadline")
             }
             guard PQconsumeInput(connection) == 1 else { throw connectionFailure(connection) }
         }
@@ -90,7 +93,8 @@ extension PostgresConnection {
     /// with a position it quotes the statement (`LINE 1: ALTER ROLE … PASSWORD '…'`).
     static func resultError(_ result: OpaquePointer, sensitive: [String]) -> DatabaseError {
         let sqlState = field(result, "C") ?? ""
-        let primary = field(result, "M") ?? DatabaseErrorClassifier.oneLine(String(cString: PQresultErrorMessage(result)))
+        let primary =
+            field(result, "M") ?? DatabaseErrorClassifier.oneLine(String(cString: PQresultErrorMessage(result)))
         var message = DatabaseErrorClassifier.oneLine(primary) + (sqlState.isEmpty ? "" : " (SQLSTATE \(sqlState))")
         for secret in sensitive where !secret.isEmpty {
             message = message.replacing(secret, with: "<redacted>")

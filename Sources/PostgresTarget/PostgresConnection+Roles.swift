@@ -46,7 +46,8 @@ extension PostgresConnection {
         } catch {
             // Best effort: if the connection is gone the server has rolled back already.
             _ = try? execute("ROLLBACK")
-            throw DatabaseError(error.category,
+            throw DatabaseError(
+                error.category,
                 "could not create role \(role.loggable) as a member of \(template.loggable): \(error.message)")
         }
     }

@@ -4,9 +4,9 @@ import Logging
 import Rotation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// One libpq connection. Connecting and every query run on libpq's non-blocking API against a time limit, so a
@@ -31,15 +31,19 @@ public final class PostgresConnection: DatabaseSession {
     /// - Throws: `DatabaseError` with the category of the failure (`.network`, `.authentication`, `.tls`,
     ///   `.permission`, `.configuration`, `.timeout`); the caller decides whether another credential or plain
     ///   text is worth a try.
-    public init(login: DatabaseLogin, connectTimeoutMilliseconds: Int64 = 5_000,
-                deadline: Deadline, logger: Logger? = nil) throws(DatabaseError) {
+    public init(
+        login: DatabaseLogin, connectTimeoutMilliseconds: Int64 = 5_000,
+        deadline: Deadline, logger: Logger? = nil
+    ) throws(DatabaseError) {
         self.deadlineEpochMilliseconds = deadline.epochMilliseconds
         self.endpointDescription = login.endpointDescription
         self.notices = NoticeSink(logger: logger, password: login.password)
         let left = deadline.remainingMilliseconds - Self.deadlineMarginMilliseconds
         guard left >= Self.minimumAttemptMilliseconds else {
-            throw DatabaseError(.timeout, "not connecting to \(login.endpointDescription): only \(max(left, 0)) ms "
-                + "left before the Lambda deadline")
+            throw DatabaseError(
+                .timeout,
+                "not connecting to \(login.endpointDescription): only \(max(left, 0)) ms "
+                    + "left before the Lambda deadline")
         }
         let limitedByDeadline = left < connectTimeoutMilliseconds
         let attemptMilliseconds = min(connectTimeoutMilliseconds, left)
@@ -49,8 +53,9 @@ public final class PostgresConnection: DatabaseSession {
         let connection = try Self.start(login, addresses: addresses, notices: notices)
         handle = connection
         do {
-            try Self.poll(connection, until: started + attemptMilliseconds, attemptMilliseconds: attemptMilliseconds,
-                          limitedByDeadline: limitedByDeadline, endpoint: login.endpointDescription)
+            try Self.poll(
+                connection, until: started + attemptMilliseconds, attemptMilliseconds: attemptMilliseconds,
+                limitedByDeadline: limitedByDeadline, endpoint: login.endpointDescription)
         } catch {
             // Free the half-open connection now rather than trusting the failed initializer's deinit.
             close()
@@ -59,8 +64,10 @@ public final class PostgresConnection: DatabaseSession {
     }
 
     /// Drives `PQconnectPoll` until the connection is up, fails, or the clock passes `until` (epoch ms).
-    private static func poll(_ connection: OpaquePointer, until: Int64, attemptMilliseconds: Int64,
-                             limitedByDeadline: Bool, endpoint: String) throws(DatabaseError) {
+    private static func poll(
+        _ connection: OpaquePointer, until: Int64, attemptMilliseconds: Int64,
+        limitedByDeadline: Bool, endpoint: String
+    ) throws(DatabaseError) {
         var state = PGRES_POLLING_WRITING
         while state != PGRES_POLLING_OK {
             switch state {
@@ -70,9 +77,10 @@ public final class PostgresConnection: DatabaseSession {
             case PGRES_POLLING_READING, PGRES_POLLING_WRITING:
                 let events = state == PGRES_POLLING_READING ? Int16(POLLIN) : Int16(POLLOUT)
                 guard Self.wait(for: events, on: PQsocket(connection), untilEpochMilliseconds: until) else {
-                    throw DatabaseError(limitedByDeadline ? .timeout : .network,
+                    throw DatabaseError(
+                        limitedByDeadline ? .timeout : .network,
                         "timeout expired after \(attemptMilliseconds) ms connecting to \(endpoint)"
-                        + (limitedByDeadline ? " (limited by the Lambda deadline)" : ""))
+                            + (limitedByDeadline ? " (limited by the Lambda deadline)" : ""))
                 }
             default:
                 break
@@ -165,10 +173,13 @@ public final class PostgresConnection: DatabaseSession {
     /// - Throws: `DatabaseError(.configuration)` if libpq cannot compute it (the message never shows the password).
     public func scramVerifier(password: String, user: String) throws(DatabaseError) -> String {
         let connection = try open()
-        guard !password.utf8.contains(0), let verifier = PQencryptPasswordConn(connection, password, user, "scram-sha-256")
+        guard !password.utf8.contains(0),
+            let verifier = PQencryptPasswordConn(connection, password, user, "scram-sha-256")
         else {
-            throw DatabaseError(.configuration, "libpq could not compute a SCRAM-SHA-256 verifier: "
-                + Self.errorMessage(connection))
+            throw DatabaseError(
+                .configuration,
+                "libpq could not compute a SCRAM-SHA-256 verifier: "
+                    + Self.errorMessage(connection))
         }
         defer {
             memset(verifier, 0, strlen(verifier))

@@ -16,7 +16,9 @@ public struct PostgresDriver: DatabaseDriver {
     public var name: String { "postgres" }
     public var displayName: String { "PostgreSQL" }
     public var engines: [String] { ["postgres", "aurora-postgresql"] }
-    public var wrongEngineMessage: String { "Database engine must be set to 'postgres' in order to use this rotation lambda" }
+    public var wrongEngineMessage: String {
+        "Database engine must be set to 'postgres' in order to use this rotation lambda"
+    }
     public var defaultPort: Int { 5432 }
     public var defaultDatabase: String? { Self.database }
     /// NAMEDATALEN − 1 (https://www.postgresql.org/docs/15/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS).
@@ -29,8 +31,9 @@ public struct PostgresDriver: DatabaseDriver {
     public func connect(_ login: DatabaseLogin, timeoutMilliseconds: Int64, deadline: Deadline, logger: Logger)
         throws(DatabaseError) -> PostgresConnection
     {
-        try PostgresConnection(login: login, connectTimeoutMilliseconds: timeoutMilliseconds, deadline: deadline,
-                               logger: logger)
+        try PostgresConnection(
+            login: login, connectTimeoutMilliseconds: timeoutMilliseconds, deadline: deadline,
+            logger: logger)
     }
 
     public func serverOffersTLS(host: String, port: Int, within milliseconds: Int64) throws(DatabaseError) -> Bool {

@@ -29,19 +29,25 @@ enum DatabaseErrorClassifier {
         if has("is not permitted to log in", "permission denied for database", "must have connect privilege") {
             return .permission
         }
-        if has("root certificate file", "could not read certificate", "invalid sslmode", "invalid connection option",
-               "invalid port number", "invalid integer value") {
+        if has(
+            "root certificate file", "could not read certificate", "invalid sslmode", "invalid connection option",
+            "invalid port number", "invalid integer value")
+        {
             return .configuration
         }
         if has("database \"") && has("does not exist") { return .configuration }
-        if has("password authentication failed", "no pg_hba.conf entry", "pg_hba.conf rejects",
-               "authentication failed", "no password supplied", "role \"") {
+        if has(
+            "password authentication failed", "no pg_hba.conf entry", "pg_hba.conf rejects",
+            "authentication failed", "no password supplied", "role \"")
+        {
             return .authentication
         }
-        if has("ssl syscall error", "timeout expired", "could not connect", "connection refused",
-               "could not translate host name", "network is unreachable", "no route to host",
-               "server closed the connection", "could not send", "could not receive", "connection reset",
-               "the database system is", "too many clients", "remaining connection slots", "connection timed out") {
+        if has(
+            "ssl syscall error", "timeout expired", "could not connect", "connection refused",
+            "could not translate host name", "network is unreachable", "no route to host",
+            "server closed the connection", "could not send", "could not receive", "connection reset",
+            "the database system is", "too many clients", "remaining connection slots", "connection timed out")
+        {
             return .network
         }
         if has("ssl", "certificate", "tls") { return .tls }

@@ -2,9 +2,9 @@ import DatabaseRotation
 import Rotation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Asks a PostgreSQL server whether it offers TLS, without logging in: the protocol's SSLRequest message, to which
@@ -32,7 +32,9 @@ enum PostgresTLSProbe {
         throw DatabaseError(.network, "could not ask \(host.loggable):\(port) whether it offers TLS: \(lastFailure)")
     }
 
-    private static func ask(address: String, port: Int, untilEpochMilliseconds until: Int64) -> Result<Bool, ProbeFailure> {
+    private static func ask(address: String, port: Int, untilEpochMilliseconds until: Int64) -> Result<
+        Bool, ProbeFailure
+    > {
         var hints = addrinfo()
         hints.ai_flags = AI_NUMERICHOST
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -41,7 +43,8 @@ enum PostgresTLSProbe {
             return .failure(ProbeFailure("not an address"))
         }
         defer { freeaddrinfo(list) }
-        let socket = Glibc.socket(entry.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        let socket = Glibc.socket(
+            entry.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard socket >= 0 else { return .failure(ProbeFailure("socket: errno \(errno)")) }
         defer { close(socket) }
         if connect(socket, entry.pointee.ai_addr, entry.pointee.ai_addrlen) != 0 && errno != EINPROGRESS {
@@ -60,7 +63,9 @@ enum PostgresTLSProbe {
             return .failure(ProbeFailure("no answer in time"))
         }
         var answer: UInt8 = 0
-        guard recv(socket, &answer, 1, 0) == 1 else { return .failure(ProbeFailure("the server closed the connection")) }
+        guard recv(socket, &answer, 1, 0) == 1 else {
+            return .failure(ProbeFailure("the server closed the connection"))
+        }
         switch answer {
         case UInt8(ascii: "S"): return .success(true)
         case UInt8(ascii: "N"): return .success(false)

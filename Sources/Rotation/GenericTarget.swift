@@ -18,7 +18,9 @@ public struct GenericTarget: TargetService {
             return
         }
         guard !key.isEmpty else {
-            throw ConfigurationError("ROTATOR_PASSWORD_KEY is empty; unset it (the key is then \"password\") or name the JSON key to rotate.")
+            throw ConfigurationError(
+                "ROTATOR_PASSWORD_KEY is empty; unset it (the key is then \"password\") or name the JSON key to rotate."
+            )
         }
         self.init(passwordKey: key)
     }
@@ -39,7 +41,9 @@ public struct GenericTarget: TargetService {
         _ = try current.replacing(passwordKey, with: "", secretId: context.secretId)
     }
 
-    public func makePendingSecret(current: SecretValue, newPassword: String, context: RotationContext) throws -> SecretValue {
+    public func makePendingSecret(current: SecretValue, newPassword: String, context: RotationContext) throws
+        -> SecretValue
+    {
         try current.replacing(passwordKey, with: newPassword, secretId: context.secretId)
     }
 

@@ -33,7 +33,8 @@ public struct LocalRotation {
         let token: String
         if let stale = before.pendingElsewhere {
             if let requestedToken, requestedToken != stale {
-                throw RotationError.rotationInProgress(secretId: secretId, pendingVersion: stale, requestedToken: requestedToken)
+                throw RotationError.rotationInProgress(
+                    secretId: secretId, pendingVersion: stale, requestedToken: requestedToken)
             }
             logger.info("Resuming the unfinished rotation of version \(stale).")
             token = stale
@@ -53,14 +54,18 @@ public struct LocalRotation {
     public func status(secretId: String) throws -> SecretStatus {
         let deadline = Deadline.after(milliseconds: 60_000)
         let description = try handler.client.describeSecret(secretId: secretId, deadline: deadline)
-        let listed = (try? handler.client.listSecretVersionIds(secretId: secretId, includeDeprecated: false, deadline: deadline)) ?? []
+        let listed =
+            (try? handler.client.listSecretVersionIds(secretId: secretId, includeDeprecated: false, deadline: deadline))
+            ?? []
         let versions = description.versionIdsToStages.map { entry in
             SecretStatus.Version(
                 versionId: entry.versionId, stages: entry.stages,
                 createdDate: listed.first(where: { $0.versionId == entry.versionId })?.createdDate)
         }
         return SecretStatus(
-            secretId: secretId, arn: description.arn, name: description.name, rotationEnabled: description.rotationEnabled,
-            lastRotatedDate: description.lastRotatedDate, nextRotationDate: description.nextRotationDate, versions: versions)
+            secretId: secretId, arn: description.arn, name: description.name,
+            rotationEnabled: description.rotationEnabled,
+            lastRotatedDate: description.lastRotatedDate, nextRotationDate: description.nextRotationDate,
+            versions: versions)
     }
 }

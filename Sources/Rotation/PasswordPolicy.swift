@@ -19,7 +19,8 @@ public struct PasswordPolicy: Sendable, Equatable {
     public static let defaultExcludeCharacters = #"/@"'\"#
 
     public init(
-        length: Int = 32, excludeCharacters: String = PasswordPolicy.defaultExcludeCharacters, excludeNumbers: Bool = false,
+        length: Int = 32, excludeCharacters: String = PasswordPolicy.defaultExcludeCharacters,
+        excludeNumbers: Bool = false,
         excludePunctuation: Bool = false, excludeUppercase: Bool = false, excludeLowercase: Bool = false,
         requireEachIncludedType: Bool = true
     ) {
@@ -35,7 +36,9 @@ public struct PasswordPolicy: Sendable, Equatable {
     /// Reads `PASSWORD_LENGTH`, `EXCLUDE_CHARACTERS` and the `EXCLUDE_*` / `REQUIRE_EACH_INCLUDED_TYPE` switches.
     /// `defaultExcludeCharacters` applies when `EXCLUDE_CHARACTERS` is unset (an empty value excludes nothing).
     /// - Throws: `ConfigurationError` for a length that is not a number in 1…4096, or a policy no password can meet.
-    public init(environment: [String: String], defaultExcludeCharacters: String = PasswordPolicy.defaultExcludeCharacters)
+    public init(
+        environment: [String: String], defaultExcludeCharacters: String = PasswordPolicy.defaultExcludeCharacters
+    )
         throws(ConfigurationError)
     {
         let lengthText = environment["PASSWORD_LENGTH"] ?? "32"
@@ -72,7 +75,8 @@ public struct PasswordPolicy: Sendable, Equatable {
     /// - Throws: `ConfigurationError` when no password can satisfy the policy.
     public func validate() throws(ConfigurationError) {
         guard (1...4096).contains(length) else {
-            throw ConfigurationError("PASSWORD_LENGTH must be from 1 to 4096 (Secrets Manager's limit); it is \(length).")
+            throw ConfigurationError(
+                "PASSWORD_LENGTH must be from 1 to 4096 (Secrets Manager's limit); it is \(length).")
         }
         let classes = characterClasses
         guard !classes.isEmpty else {

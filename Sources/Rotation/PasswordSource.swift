@@ -13,7 +13,9 @@ struct PasswordSource {
 
     /// - Throws: `ConfigurationError` for an unknown `PASSWORD_SOURCE`, or a policy no password can meet (at
     ///   start-up, not at the first rotation).
-    init(environment: [String: String], client: SecretsManagerClient, targets: [any TargetService]) throws(ConfigurationError) {
+    init(environment: [String: String], client: SecretsManagerClient, targets: [any TargetService])
+        throws(ConfigurationError)
+    {
         let name = (environment["PASSWORD_SOURCE"] ?? "local").lowercased()
         guard let kind = Kind(rawValue: name) else {
             throw ConfigurationError("PASSWORD_SOURCE is \"\(name)\"; it must be local (the default) or api.")

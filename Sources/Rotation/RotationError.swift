@@ -87,22 +87,26 @@ extension RotationError: LambdaReportableError, CustomStringConvertible {
         case .notPending(let token, let secretId, let stale):
             var message = "Secret version \(token) not set as AWSPENDING for rotation of secret \(secretId)."
             if let stale {
-                message += " AWSPENDING is on version \(stale), left by a rotation that did not finish. "
+                message +=
+                    " AWSPENDING is on version \(stale), left by a rotation that did not finish. "
                     + RotationError.resumeAdvice(secretId: secretId, pendingVersion: stale)
             }
             return message
         case .missingVersion(let stage, let secretId):
             if stage == "AWSCURRENT" {
-                return "Secret \(secretId) has no AWSCURRENT value. Store one first (aws secretsmanager put-secret-value"
+                return
+                    "Secret \(secretId) has no AWSCURRENT value. Store one first (aws secretsmanager put-secret-value"
                     + " --secret-id \(secretId) --secret-string ...), then rotate."
             }
             if stage == "AWSPENDING" {
-                return "Secret \(secretId) has no AWSPENDING value for this rotation: createSecret must run first. Secrets "
+                return
+                    "Secret \(secretId) has no AWSPENDING value for this rotation: createSecret must run first. Secrets "
                     + "Manager retries a failed rotation from createSecret; locally, `rotator rotate --secret-id \(secretId)` resumes it."
             }
             return "Secret \(secretId) has no \(stage) value."
         case .rotationInProgress(let secretId, let pending, let requested):
-            return "A rotation of secret \(secretId) is unfinished on version \(pending); --token \(requested) would start "
+            return
+                "A rotation of secret \(secretId) is unfinished on version \(pending); --token \(requested) would start "
                 + "another. " + RotationError.resumeAdvice(secretId: secretId, pendingVersion: pending)
         case .binarySecret(let secretId):
             return "Secret \(secretId) holds SecretBinary, not SecretString; this function rotates string secrets only."

@@ -35,7 +35,8 @@ public struct RotationEvent: Sendable, Equatable {
             throw .invalidEvent("The event is not JSON (\(error.description)). " + RotationEvent.expectedShape)
         }
         guard case .object(let object) = document else {
-            throw .invalidEvent("The event is a JSON \(document.typeName), not an object. " + RotationEvent.expectedShape)
+            throw .invalidEvent(
+                "The event is a JSON \(document.typeName), not an object. " + RotationEvent.expectedShape)
         }
         let stepName = try RotationEvent.requiredString("Step", in: object)
         guard let step = RotationStep(rawValue: stepName) else {
@@ -58,7 +59,8 @@ public struct RotationEvent: Sendable, Equatable {
     /// The JSON Secrets Manager would send for this event.
     public var json: String {
         var object = JSONObject([
-            "Step": .string(step.rawValue), "SecretId": .string(secretId), "ClientRequestToken": .string(clientRequestToken),
+            "Step": .string(step.rawValue), "SecretId": .string(secretId),
+            "ClientRequestToken": .string(clientRequestToken),
         ])
         if let rotationToken { object["RotationToken"] = .string(rotationToken) }
         return object.serialized

@@ -25,7 +25,8 @@ public final class RotationHandler: LambdaHandler {
         let parsed = try RotationEvent(parsing: event)
         // Stop working a little before Lambda does, so a "deadline reached" error can still be posted and logged
         // instead of the sandbox being killed mid-call ("Task timed out" with no reason).
-        let deadline = Deadline(epochMilliseconds: context.deadline.epochMilliseconds - RotationHandler.reportingMarginMilliseconds)
+        let deadline = Deadline(
+            epochMilliseconds: context.deadline.epochMilliseconds - RotationHandler.reportingMarginMilliseconds)
         try run(parsed, deadline: deadline, logger: context.logger)
         return Array("null".utf8)
     }
@@ -39,7 +40,9 @@ public final class RotationHandler: LambdaHandler {
     /// Runs one step of `event`.
     /// - Parameter allowNewToken: `rotator rotate` creates the pending version itself in `createSecret`, where
     ///   Secrets Manager would have created an empty one first; only then may the token be unknown.
-    public func run(_ event: RotationEvent, deadline: Deadline, logger baseLogger: Logger, allowNewToken: Bool = false) throws {
+    public func run(_ event: RotationEvent, deadline: Deadline, logger baseLogger: Logger, allowNewToken: Bool = false)
+        throws
+    {
         var logger = baseLogger
         logger[metadataKey: "step"] = "\(event.step.rawValue)"
         let secretId = event.secretId
@@ -62,7 +65,9 @@ public final class RotationHandler: LambdaHandler {
                 return
             }
             guard stages.contains("AWSPENDING") else {
-                let stale = versions.first(where: { $0.stages.contains("AWSPENDING") && !$0.stages.contains("AWSCURRENT") })
+                let stale = versions.first(where: {
+                    $0.stages.contains("AWSPENDING") && !$0.stages.contains("AWSCURRENT")
+                })
                 let error = RotationError.notPending(token: token, secretId: secretId, stalePending: stale?.versionId)
                 logger.error("\(error.errorMessage)")
                 throw error
@@ -73,11 +78,13 @@ public final class RotationHandler: LambdaHandler {
             throw error
         }
 
-        let (target, context, current) = try prepare(event, description: description, deadline: deadline, logger: logger)
+        let (target, context, current) = try prepare(
+            event, description: description, deadline: deadline, logger: logger)
         logger = context.logger
         switch event.step {
         case .createSecret:
-            try createSecret(event, arn: description.arn, current: current, target: target, context: context, logger: logger)
+            try createSecret(
+                event, arn: description.arn, current: current, target: target, context: context, logger: logger)
         case .setSecret:
             try target.setSecret(context)
         case .testSecret:
@@ -88,7 +95,9 @@ public final class RotationHandler: LambdaHandler {
     }
 
     /// Reads the current value, picks the target for it and lets the target check it.
-    private func prepare(_ event: RotationEvent, description: SecretDescription, deadline: Deadline, logger stepLogger: Logger)
+    private func prepare(
+        _ event: RotationEvent, description: SecretDescription, deadline: Deadline, logger stepLogger: Logger
+    )
         throws -> (target: any TargetService, context: RotationContext, current: SecretValue)
     {
         var logger = stepLogger
@@ -113,8 +122,9 @@ public final class RotationHandler: LambdaHandler {
         }
 
         init(_ description: SecretDescription) {
-            self.init(current: description.versionId(withStage: "AWSCURRENT"),
-                      previous: description.versionId(withStage: "AWSPREVIOUS"))
+            self.init(
+                current: description.versionId(withStage: "AWSCURRENT"),
+                previous: description.versionId(withStage: "AWSPREVIOUS"))
         }
     }
 
@@ -127,7 +137,9 @@ public final class RotationHandler: LambdaHandler {
         let token = event.clientRequestToken
         return RotationContext(secretId: event.secretId, token: token, deadline: deadline, logger: logger) {
             [reader] secretId, stage, versionId in
-            guard ownIds.contains(secretId) else { return try reader.value(secretId: secretId, stage: stage, deadline: deadline) }
+            guard ownIds.contains(secretId) else {
+                return try reader.value(secretId: secretId, stage: stage, deadline: deadline)
+            }
             let id: String?
             switch stage {
             case "AWSPENDING": id = versionId ?? token
@@ -145,7 +157,9 @@ public final class RotationHandler: LambdaHandler {
         _ event: RotationEvent, arn: String, current: SecretValue, target: any TargetService, context: RotationContext,
         logger: Logger
     ) throws {
-        if try reader.value(arn: arn, versionId: event.clientRequestToken, stage: "AWSPENDING", deadline: context.deadline) != nil {
+        if try reader.value(
+            arn: arn, versionId: event.clientRequestToken, stage: "AWSPENDING", deadline: context.deadline) != nil
+        {
             logger.info("createSecret: Successfully retrieved secret for \(event.secretId).")
             return
         }
@@ -154,12 +168,15 @@ public final class RotationHandler: LambdaHandler {
             secretId: event.secretId, clientRequestToken: event.clientRequestToken, secretString: pending.secretString,
             versionStages: ["AWSPENDING"], rotationToken: event.rotationToken, deadline: context.deadline)
         reader.remember(pending, arn: arn, versionId: event.clientRequestToken)
-        logger.info("createSecret: Successfully put secret for ARN \(event.secretId) and version \(event.clientRequestToken).")
+        logger.info(
+            "createSecret: Successfully put secret for ARN \(event.secretId) and version \(event.clientRequestToken).")
     }
 
     /// The pending value, with a password drawn again while its stored form would not read back as the same
     /// value (a bare password starting with `{` or `[` looks like broken JSON, and would stop the next rotation).
-    private func makePending(current: SecretValue, target: any TargetService, context: RotationContext) throws -> SecretValue {
+    private func makePending(current: SecretValue, target: any TargetService, context: RotationContext) throws
+        -> SecretValue
+    {
         for _ in 0..<RotationHandler.maximumPasswordDraws {
             let password = try passwords.newPassword(for: target, deadline: context.deadline)
             let pending = try target.makePendingSecret(current: current, newPassword: password, context: context)
@@ -191,21 +208,28 @@ public final class RotationHandler: LambdaHandler {
             try client.updateSecretVersionStage(
                 secretId: event.secretId, versionStage: "AWSCURRENT", moveToVersionId: event.clientRequestToken,
                 removeFromVersionId: current, deadline: context.deadline)
-            logger.info("finishSecret: Successfully set AWSCURRENT stage to version \(event.clientRequestToken) for secret \(event.secretId).")
+            logger.info(
+                "finishSecret: Successfully set AWSCURRENT stage to version \(event.clientRequestToken) for secret \(event.secretId)."
+            )
         } catch {
             // The move may have happened with its response lost; the client's retry then names a version that no
             // longer holds AWSCURRENT and is refused. The labels, read again, say whether the rotation happened.
             guard labelIsOnToken(event, deadline: context.deadline) else { throw error }
-            logger.info("finishSecret: AWSCURRENT is on version \(event.clientRequestToken) of secret \(event.secretId) already (an earlier attempt's response was lost).")
+            logger.info(
+                "finishSecret: AWSCURRENT is on version \(event.clientRequestToken) of secret \(event.secretId) already (an earlier attempt's response was lost)."
+            )
         }
         // The labels as the move left them: AWSPREVIOUS is the version that was current.
         let moved = Labels(current: event.clientRequestToken, previous: current)
         try target.didFinishSecret(
-            self.context(event, arn: description.arn, labels: moved, deadline: context.deadline, logger: context.logger))
+            self.context(event, arn: description.arn, labels: moved, deadline: context.deadline, logger: context.logger)
+        )
     }
 
     private func labelIsOnToken(_ event: RotationEvent, deadline: Deadline) -> Bool {
-        guard let description = try? client.describeSecret(secretId: event.secretId, deadline: deadline) else { return false }
+        guard let description = try? client.describeSecret(secretId: event.secretId, deadline: deadline) else {
+            return false
+        }
         return description.stages(ofVersion: event.clientRequestToken)?.contains("AWSCURRENT") == true
     }
 }

@@ -12,7 +12,9 @@ import SecretsManager
 public enum RotationLambda {
     /// Runs the Runtime API loop with a `RotationHandler` for `targets` (the generic target is always there);
     /// returns the process exit status. Configuration errors are reported through `/runtime/init/error`.
-    public static func run(environment: [String: String] = ProcessEnvironment.read(), targets: [TargetChoice] = []) -> Int32 {
+    public static func run(environment: [String: String] = ProcessEnvironment.read(), targets: [TargetChoice] = [])
+        -> Int32
+    {
         LambdaRuntime.run(environment: environment) { initContext in
             try makeHandler(environment: initContext.environment, targets: targets, logger: initContext.logger)
         }
@@ -20,7 +22,9 @@ public enum RotationLambda {
 
     /// Builds a handler: the Secrets Manager client, the target selector and the password source.
     /// - Throws: `ConfigurationError` (or the client's configuration error) when the environment is unusable.
-    public static func makeHandler(environment: [String: String], targets: [TargetChoice], logger: Logger) throws -> RotationHandler {
+    public static func makeHandler(environment: [String: String], targets: [TargetChoice], logger: Logger) throws
+        -> RotationHandler
+    {
         let configuration: SecretsManagerConfiguration
         do {
             configuration = try SecretsManagerConfiguration(environment: environment)

@@ -54,8 +54,9 @@ final class SecretReader {
     {
         let response: SecretValueResponse
         do {
-            response = try client.getSecretValue(secretId: secretId, versionId: versionId, versionStage: stage, deadline: deadline)
-        } catch where error.code == .resourceNotFound {
+            response = try client.getSecretValue(
+                secretId: secretId, versionId: versionId, versionStage: stage, deadline: deadline)
+        } catch  where error.code == .resourceNotFound {
             return nil
         }
         guard let string = response.secretString else { throw RotationError.binarySecret(secretId: secretId) }

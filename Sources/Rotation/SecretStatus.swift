@@ -29,9 +29,10 @@ public struct SecretStatus: Sendable {
     public var report: [String] {
         var lines = ["Secret:    \(name)", "ARN:       \(arn)"]
         let enabled = rotationEnabled.map { $0 ? "yes" : "no" } ?? "not configured"
-        lines.append("Rotation:  enabled: \(enabled)"
-            + (lastRotatedDate.map { ", last rotated \(Self.date($0))" } ?? "")
-            + (nextRotationDate.map { ", next \(Self.date($0))" } ?? ""))
+        lines.append(
+            "Rotation:  enabled: \(enabled)"
+                + (lastRotatedDate.map { ", last rotated \(Self.date($0))" } ?? "")
+                + (nextRotationDate.map { ", next \(Self.date($0))" } ?? ""))
         lines.append("Versions:")
         let width = versions.map(\.versionId.count).max() ?? 0
         for version in versions {
@@ -40,13 +41,18 @@ public struct SecretStatus: Sendable {
             lines.append("  " + version.versionId.padding(to: width) + "  " + labels.padding(to: 26) + created)
         }
         if let stale = pendingElsewhere {
-            lines.append("State:     rotation in progress or stuck: AWSPENDING is on version \(stale), not on AWSCURRENT.")
-            lines.append("           Resume it first: `rotator rotate --secret-id \(secretId)` finishes it with its own token")
-            lines.append("           (Secrets Manager also retries it). Clear the label only if the AWSCURRENT credential still")
-            lines.append("           works where it is used: a single-user database rotation whose setSecret ran has already")
+            lines.append(
+                "State:     rotation in progress or stuck: AWSPENDING is on version \(stale), not on AWSCURRENT.")
+            lines.append(
+                "           Resume it first: `rotator rotate --secret-id \(secretId)` finishes it with its own token")
+            lines.append(
+                "           (Secrets Manager also retries it). Clear the label only if the AWSCURRENT credential still")
+            lines.append(
+                "           works where it is used: a single-user database rotation whose setSecret ran has already")
             lines.append("           given the database the AWSPENDING password. To clear it:")
-            lines.append("           aws secretsmanager update-secret-version-stage --secret-id \(secretId) "
-                + "--version-stage AWSPENDING --remove-from-version-id \(stale)")
+            lines.append(
+                "           aws secretsmanager update-secret-version-stage --secret-id \(secretId) "
+                    + "--version-stage AWSPENDING --remove-from-version-id \(stale)")
         } else if currentVersion == nil {
             lines.append("State:     no AWSCURRENT version: store a value before rotating.")
         } else {

@@ -32,7 +32,8 @@ public enum SecretValue: Sendable, Equatable, CustomStringConvertible, CustomDeb
             throw SecretFormatError("looks like JSON but is not valid JSON (\(error.description))")
         }
         guard case .object(let object) = value else {
-            throw SecretFormatError("is a JSON \(value.typeName), not an object; only JSON objects and plain text can be rotated")
+            throw SecretFormatError(
+                "is a JSON \(value.typeName), not an object; only JSON objects and plain text can be rotated")
         }
         self = .json(object)
     }

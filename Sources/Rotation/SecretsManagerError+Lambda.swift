@@ -2,7 +2,8 @@ import LambdaRuntime
 import SecretsManager
 
 /// Secrets Manager failures reach Lambda as `SecretsManager.<Code>` with the service's message and, for the
-/// failures users hit most (rotation-behaviour.md §6: networking, IAM, KMS), what to do about them.
+/// failures users hit most (networking, IAM, KMS: https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot_rotation.html),
+/// what to do about them.
 extension SecretsManagerError: LambdaReportableError {
     public var errorType: String { "SecretsManager.\(code.rawValue)" }
 

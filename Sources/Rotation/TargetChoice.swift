@@ -19,7 +19,9 @@ public struct TargetChoice: Sendable {
     }
 
     /// The built-in target for secrets that protect no external service.
-    public static let generic = TargetChoice(name: "generic") { environment in try GenericTarget(environment: environment) }
+    public static let generic = TargetChoice(name: "generic") { environment in
+        try GenericTarget(environment: environment)
+    }
 }
 
 /// Picks the target for a secret: the one `ROTATOR_TARGET` names, or (when it is `auto` or unset) the one whose
@@ -59,7 +61,8 @@ struct TargetSelector {
         guard let engine = current.object?["engine"] else { return generic }
         guard let name = engine.stringValue, let match = byEngine.first(where: { $0.engines.contains(name) }) else {
             let known = byEngine.flatMap(\.engines).joined(separator: ", ")
-            let shown = engine.stringValue.map { JSONValue.quoted($0.count > 40 ? String($0.prefix(40)) + "…" : $0) }
+            let shown =
+                engine.stringValue.map { JSONValue.quoted($0.count > 40 ? String($0.prefix(40)) + "…" : $0) }
                 ?? "that is a JSON \(engine.typeName)"
             throw .noTarget(
                 "Secret \(secretId) has engine \(shown), which this function does not rotate"

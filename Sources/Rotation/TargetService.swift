@@ -48,7 +48,9 @@ public protocol TargetService {
 extension TargetService {
     public func checkCurrent(_ current: SecretValue, context: RotationContext) throws {}
 
-    public func makePendingSecret(current: SecretValue, newPassword: String, context: RotationContext) throws -> SecretValue {
+    public func makePendingSecret(current: SecretValue, newPassword: String, context: RotationContext) throws
+        -> SecretValue
+    {
         try current.replacing("password", with: newPassword, secretId: context.secretId)
     }
 
@@ -76,7 +78,8 @@ extension SecretValue {
                         + "or set ROTATOR_PASSWORD_KEY to the key that holds the credential.")
             }
             guard existing.stringValue != nil else {
-                throw .invalidSecret("The \"\(key)\" key of secret \(secretId) is a JSON \(existing.typeName), not a string.")
+                throw .invalidSecret(
+                    "The \"\(key)\" key of secret \(secretId) is a JSON \(existing.typeName), not a string.")
             }
             object[key] = .string(newValue)
             return .json(object)

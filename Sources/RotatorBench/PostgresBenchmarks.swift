@@ -45,26 +45,30 @@ func benchmarkPostgresSetAndTest() throws -> String {
         }
         password = newPassword
         if run >= warmUps {
-            milliseconds.append(Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15)
+            milliseconds.append(
+                Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15)
         }
     }
     milliseconds.sort()
     let median = milliseconds[milliseconds.count / 2]
     return "postgres setSecret+testSecret (single user, TLS verify-full, SCRAM, local PostgreSQL 15): median "
-        + String(format: "%.1f ms over %d runs (min %.1f, max %.1f)",
-                 median, milliseconds.count, milliseconds.first ?? 0, milliseconds.last ?? 0)
+        + String(
+            format: "%.1f ms over %d runs (min %.1f, max %.1f)",
+            median, milliseconds.count, milliseconds.first ?? 0, milliseconds.last ?? 0)
 }
 
 func benchmarkSecret(port: Int, user: String, password: String) -> SecretValue {
-    .json(JSONObject([
-        "engine": .string("postgres"), "host": .string("127.0.0.1"), "username": .string(user),
-        "password": .string(password), "dbname": .string("postgres"), "port": .integer(port), "ssl": .bool(true),
-    ]))
+    .json(
+        JSONObject([
+            "engine": .string("postgres"), "host": .string("127.0.0.1"), "username": .string(user),
+            "password": .string(password), "dbname": .string("postgres"), "port": .integer(port), "ssl": .bool(true),
+        ]))
 }
 
 /// 32 characters from GetRandomPassword's default alphabet, punctuation included.
 func benchmarkPassword() -> String {
-    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+    let alphabet = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
     var generator = SystemRandomNumberGenerator()
     return String((0..<32).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
 }
@@ -78,5 +82,7 @@ func createBenchmarkRole(_ server: PostgresServer, user: String, password: Strin
         deadline: .after(milliseconds: 30_000))
     defer { connection.close() }
     let verifier = try connection.scramVerifier(password: password, user: user)
-    try connection.execute("CREATE ROLE \(try connection.quoteIdentifier(user)) LOGIN \(options) PASSWORD \(try connection.quoteLiteral(verifier))")
+    try connection.execute(
+        "CREATE ROLE \(try connection.quoteIdentifier(user)) LOGIN \(options) PASSWORD \(try connection.quoteLiteral(verifier))"
+    )
 }

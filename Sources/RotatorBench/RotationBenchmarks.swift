@@ -62,18 +62,23 @@ enum CallCountBenchmarks {
     /// usually runs them), and each step in a new process (a new sandbox per step, the worst case).
     /// - Parameter secretString: makes the secret to rotate (and anything it needs, such as a database user), once
     ///   for each of the two runs.
-    static func callsPerRotation(binary: String, moto: MotoServer, name: String, environment extra: [String: String] = [:],
-                                 secretString: () throws -> String) throws -> String {
+    static func callsPerRotation(
+        binary: String, moto: MotoServer, name: String, environment extra: [String: String] = [:],
+        secretString: () throws -> String
+    ) throws -> String {
         var lines: [String] = []
         for perStep in [false, true] {
             let proxy = try ForwardingProxy(upstreamPort: moto.port) { _, _ in .none }
             defer { proxy.stop() }
-            let arn = try moto.createSecret(name: "calls-\(UUID().uuidString.prefix(8))", secretString: try secretString())
+            let arn = try moto.createSecret(
+                name: "calls-\(UUID().uuidString.prefix(8))", secretString: try secretString())
             let token = try moto.startRotation(secretId: arn)
             let events = ["createSecret", "setSecret", "testSecret", "finishSecret"].map { step in
-                FakeRuntimeAPI.Next.event(.init(json: JSONObject([
-                    "Step": .string(step), "SecretId": .string(arn), "ClientRequestToken": .string(token),
-                ]).serialized))
+                FakeRuntimeAPI.Next.event(
+                    .init(
+                        json: JSONObject([
+                            "Step": .string(step), "SecretId": .string(arn), "ClientRequestToken": .string(token),
+                        ]).serialized))
             }
             for script in perStep ? events.map({ [$0] }) : [events] {
                 let fake = try FakeRuntimeAPI(script: script)
@@ -84,13 +89,16 @@ enum CallCountBenchmarks {
                 environment.merge(extra) { _, new in new }
                 _ = Spawn.wait(try Spawn.start(binary, environment: environment))
                 let errors = fake.posts.filter { $0.kind != .response }.map(\.bodyText)
-                guard errors.isEmpty else { throw ServerError("call count, \(name): \(errors.joined(separator: "; "))") }
+                guard errors.isEmpty else {
+                    throw ServerError("call count, \(name): \(errors.joined(separator: "; "))")
+                }
             }
             var byOperation: [String: Int] = [:]
             for exchange in proxy.log { byOperation[exchange.operation, default: 0] += 1 }
             let detail = byOperation.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            lines.append("\(name): \(proxy.log.count) Secrets Manager calls per rotation "
-                + (perStep ? "with a new sandbox for every step" : "in one warm sandbox") + " (\(detail))")
+            lines.append(
+                "\(name): \(proxy.log.count) Secrets Manager calls per rotation "
+                    + (perStep ? "with a new sandbox for every step" : "in one warm sandbox") + " (\(detail))")
         }
         return lines.joined(separator: "\n")
     }

@@ -58,10 +58,12 @@ enum RuntimeBenchmarks {
         }
         // The first invocation includes first-use work; it is reported by the cold start, not here.
         let warm = Array(samples.dropFirst())
-        let roundTrip = "warm invocation round trip (event sent → response received): median "
+        let roundTrip =
+            "warm invocation round trip (event sent → response received): median "
             + "\(Statistics.format(Statistics.median(warm))) ms, p99 \(Statistics.format(Statistics.percentile(warm, 0.99))) ms "
             + "over \(warm.count) invocations"
-        let memory = "peak RSS after \(samples.count) invocations: \(Statistics.format(Double(peakKilobytes.withLock { $0 }) / 1024, decimals: 2)) MB (VmHWM)"
+        let memory =
+            "peak RSS after \(samples.count) invocations: \(Statistics.format(Double(peakKilobytes.withLock { $0 }) / 1024, decimals: 2)) MB (VmHWM)"
         return (roundTrip, memory)
     }
 }

@@ -17,7 +17,9 @@ func benchmarkSigning() -> String {
     let body = JSONObject([
         "SecretId": .string("arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db/main-AbCdEf"),
         "ClientRequestToken": .string("8d4a7c2e-1f3b-4e5a-9c6d-0b1a2c3d4e5f"),
-        "SecretString": .string(#"{"engine":"postgres","host":"db.internal","username":"app","password":"Zx9!q2#Lm4$Tp7&Rv1*Wb6^","dbname":"main","port":5432}"#),
+        "SecretString": .string(
+            #"{"engine":"postgres","host":"db.internal","username":"app","password":"Zx9!q2#Lm4$Tp7&Rv1*Wb6^","dbname":"main","port":5432}"#
+        ),
         "VersionStages": .array([.string("AWSPENDING")]),
         "RotationToken": .string("0b7e3c1a-6d2f-4a8b-9e5c-1f2a3b4c5d6e"),
     ]).serialized.utf8.map { $0 }

@@ -14,10 +14,19 @@ do {
     ]
     // The zip's binary (static minimal libcurl and libpq, `make package`) is what Lambda runs; the plain release
     // build links Debian's shared libcurl, whose dependencies (GnuTLS, Kerberos, LDAP, …) cost RSS and start-up.
-    var subjects = [("LambdaEcho", binaries + "/LambdaEcho", [String: String]()), ("rotator", binaries + "/rotator", rotatorEnvironment)]
+    var subjects = [
+        ("LambdaEcho", binaries + "/LambdaEcho", [String: String]()),
+        ("rotator", binaries + "/rotator", rotatorEnvironment),
+    ]
     for (name, path, environment) in [
-        ("LambdaEcho packaged like the zip (dist/echo-lambda/bootstrap)", "dist/echo-lambda/bootstrap", [String: String]()),
-        ("RotatorLambda, the Lambda zip's binary (dist/rotator-lambda/bootstrap)", "dist/rotator-lambda/bootstrap", rotatorEnvironment),
+        (
+            "LambdaEcho packaged like the zip (dist/echo-lambda/bootstrap)", "dist/echo-lambda/bootstrap",
+            [String: String]()
+        ),
+        (
+            "RotatorLambda, the Lambda zip's binary (dist/rotator-lambda/bootstrap)", "dist/rotator-lambda/bootstrap",
+            rotatorEnvironment
+        ),
     ] {
         if FileManager.default.isExecutableFile(atPath: path) {
             subjects.append((name, path, environment))
@@ -29,13 +38,15 @@ do {
         section("Lambda runtime: \(name), release build, fake Runtime API on loopback")
         print(try RuntimeBenchmarks.coldStart(binary: binary, environment: environment))
         if environment.isEmpty {
-            let warm = try RuntimeBenchmarks.warmRoundTrip(binary: binary, environment: environment, event: #"{"Step":"createSecret"}"#)
+            let warm = try RuntimeBenchmarks.warmRoundTrip(
+                binary: binary, environment: environment, event: #"{"Step":"createSecret"}"#)
             print(warm.roundTrip)
             print(warm.memory)
         } else {
             // Every event is a malformed rotation event: the full handler path up to event validation,
             // with the error posted back, and no network call.
-            let warm = try RuntimeBenchmarks.warmRoundTrip(binary: binary, environment: environment, event: #"{"Step":"bench"}"#)
+            let warm = try RuntimeBenchmarks.warmRoundTrip(
+                binary: binary, environment: environment, event: #"{"Step":"bench"}"#)
             print(warm.roundTrip.replacingOccurrences(of: "warm invocation", with: "warm invocation (rejected event)"))
             print(warm.memory)
         }
@@ -54,28 +65,37 @@ do {
         print(try RotationBenchmarks.wholeRotation(rotator: "dist/rotator-lambda/bootstrap", moto: moto))
     }
 
-    section("Secrets Manager calls per whole rotation (AWS's generic template makes 9 with local passwords, 10 with GetRandomPassword)")
+    section(
+        "Secrets Manager calls per whole rotation (AWS's generic template makes 9 with local passwords, 10 with GetRandomPassword)"
+    )
     // The zip's binary when `make bench` packaged it; RotatorLambda from the given build folder otherwise.
-    let callBinary = FileManager.default.isExecutableFile(atPath: binaries + "/RotatorLambda")
+    let callBinary =
+        FileManager.default.isExecutableFile(atPath: binaries + "/RotatorLambda")
         ? binaries + "/RotatorLambda" : "dist/rotator-lambda/bootstrap"
-    print(try CallCountBenchmarks.callsPerRotation(binary: callBinary, moto: moto, name: "generic") {
-        #"{"username":"bench","password":"initial-bench-Pw1!"}"#
-    })
+    print(
+        try CallCountBenchmarks.callsPerRotation(binary: callBinary, moto: moto, name: "generic") {
+            #"{"username":"bench","password":"initial-bench-Pw1!"}"#
+        })
     let callServer = try PostgresServer()
     defer { callServer.stop() }
     for alternating in [false, true] {
         let environment = ["ROTATOR_DB_CA_FILE": callServer.caFile, "EXCLUDE_CHARACTERS": ""]
         let name = alternating ? "postgres alternating users" : "postgres single user"
-        print(try CallCountBenchmarks.callsPerRotation(binary: callBinary, moto: moto, name: name, environment: environment) {
-            let user = "calls_\(UUID().uuidString.prefix(8).lowercased())"
-            let password = benchmarkPassword()
-            // For alternating users the master is the user itself (it may create roles): the calls are what is measured.
-            try createBenchmarkRole(callServer, user: user, password: password, options: alternating ? "CREATEROLE" : "")
-            let secret = benchmarkSecret(port: callServer.port, user: user, password: password)
-            guard alternating, case .json(var object) = secret else { return secret.secretString }
-            object["masterarn"] = .string(try moto.createSecret(name: "calls-master-\(user)", secretString: secret.secretString))
-            return object.serialized
-        })
+        print(
+            try CallCountBenchmarks.callsPerRotation(
+                binary: callBinary, moto: moto, name: name, environment: environment
+            ) {
+                let user = "calls_\(UUID().uuidString.prefix(8).lowercased())"
+                let password = benchmarkPassword()
+                // For alternating users the master is the user itself (it may create roles): the calls are what is measured.
+                try createBenchmarkRole(
+                    callServer, user: user, password: password, options: alternating ? "CREATEROLE" : "")
+                let secret = benchmarkSecret(port: callServer.port, user: user, password: password)
+                guard alternating, case .json(var object) = secret else { return secret.secretString }
+                object["masterarn"] = .string(
+                    try moto.createSecret(name: "calls-master-\(user)", secretString: secret.secretString))
+                return object.serialized
+            })
     }
 
     section("PostgreSQL target")

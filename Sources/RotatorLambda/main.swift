@@ -2,7 +2,7 @@ import BuiltInTargets
 import Rotation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // The binary in the Lambda zip: the rotation function and nothing else. It is the same library as `rotator`'s

@@ -1,6 +1,7 @@
 /// Standard base64 (RFC 4648 §4), for SecretBinary; Foundation is not linked into the Lambda.
 enum Base64 {
-    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    private static let alphabet: [UInt8] = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     private static let values: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)

@@ -24,7 +24,8 @@ enum CredentialResolver {
 
         let profile = environment.nonEmpty("AWS_PROFILE") ?? environment.nonEmpty("AWS_DEFAULT_PROFILE") ?? "default"
         let home = environment.nonEmpty("HOME")
-        let credentialsPath = expand(environment.nonEmpty("AWS_SHARED_CREDENTIALS_FILE") ?? "~/.aws/credentials", home: home)
+        let credentialsPath = expand(
+            environment.nonEmpty("AWS_SHARED_CREDENTIALS_FILE") ?? "~/.aws/credentials", home: home)
         let configPath = expand(environment.nonEmpty("AWS_CONFIG_FILE") ?? "~/.aws/config", home: home)
         let fromCredentials = credentialsPath.flatMap(files.read).map(SharedConfigFile.init(text:))?
             .credentialsProfile(profile)
@@ -47,7 +48,8 @@ enum CredentialResolver {
             return credentials
         }
 
-        var message = "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), "
+        var message =
+            "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), "
             + "or put static keys for profile \"\(profile)\" in \(credentialsPath ?? "~/.aws/credentials (HOME is not set)")"
         if sections.isEmpty && environment["AWS_PROFILE"] != nil {
             message += "; profile \"\(profile)\" was not found"

@@ -1,4 +1,5 @@
-/// Chooses the Secrets Manager endpoint as the AWS SDKs do (rotation-behaviour.md §4.2; the values were
+/// Chooses the Secrets Manager endpoint as the AWS SDKs do (https://docs.aws.amazon.com/general/latest/gr/asm.html,
+/// https://docs.aws.amazon.com/sdkref/latest/guide/feature-endpoints.html; the values were
 /// checked against botocore's endpoint rule set for secretsmanager).
 enum EndpointResolver {
     /// Variables naming a custom endpoint, first match wins. `SECRETS_MANAGER_ENDPOINT` is the rotation
@@ -18,11 +19,13 @@ enum EndpointResolver {
             guard let value = environment.nonEmpty(variable) else { continue }
             if useFIPS {
                 throw SecretsManagerConfigurationError(
-                    "Invalid Configuration: FIPS and custom endpoint are not supported (\(variable) is set and AWS_USE_FIPS_ENDPOINT=true)")
+                    "Invalid Configuration: FIPS and custom endpoint are not supported (\(variable) is set and AWS_USE_FIPS_ENDPOINT=true)"
+                )
             }
             if useDualStack {
                 throw SecretsManagerConfigurationError(
-                    "Invalid Configuration: Dualstack and custom endpoint are not supported (\(variable) is set and AWS_USE_DUALSTACK_ENDPOINT=true)")
+                    "Invalid Configuration: Dualstack and custom endpoint are not supported (\(variable) is set and AWS_USE_DUALSTACK_ENDPOINT=true)"
+                )
             }
             return try ServiceEndpoint(parsing: value, source: variable)
         }
@@ -42,13 +45,16 @@ enum EndpointResolver {
             // The standard hosts of these partitions already answer over IPv6.
             suffix = partition.servesDualStackOnStandardHost ? partition.dnsSuffix : partition.dualStackDNSSuffix
         case (true, true):
-            suffix = partition.name == "aws" || partition.name == "aws-us-gov" ? "amazonaws.com" : partition.dualStackDNSSuffix
+            suffix =
+                partition.name == "aws" || partition.name == "aws-us-gov"
+                ? "amazonaws.com" : partition.dualStackDNSSuffix
         }
         return "https://\(prefix).\(region).\(suffix)"
     }
 
     /// Reads an SDK boolean variable: `true` or `false` in any case; unset or empty is `false`.
-    static func flag(_ name: String, in environment: [String: String]) throws(SecretsManagerConfigurationError) -> Bool {
+    static func flag(_ name: String, in environment: [String: String]) throws(SecretsManagerConfigurationError) -> Bool
+    {
         guard let value = environment.nonEmpty(name) else { return false }
         switch value.lowercased() {
         case "true": return true
@@ -70,13 +76,25 @@ struct Partition: Sendable {
 
     /// Region prefixes in the order that keeps `us-iso-`, `us-isob-`, `us-isof-` and `us-gov-` ahead of `us-`.
     private static let byPrefix: [(prefix: String, partition: Partition)] = [
-        ("cn-", Partition(name: "aws-cn", dnsSuffix: "amazonaws.com.cn", dualStackDNSSuffix: "api.amazonwebservices.com.cn")),
+        (
+            "cn-",
+            Partition(name: "aws-cn", dnsSuffix: "amazonaws.com.cn", dualStackDNSSuffix: "api.amazonwebservices.com.cn")
+        ),
         ("us-gov-", Partition(name: "aws-us-gov", dnsSuffix: "amazonaws.com", dualStackDNSSuffix: "api.aws")),
         ("us-isob-", Partition(name: "aws-iso-b", dnsSuffix: "sc2s.sgov.gov", dualStackDNSSuffix: "api.aws.scloud")),
-        ("us-isof-", Partition(name: "aws-iso-f", dnsSuffix: "csp.hci.ic.gov", dualStackDNSSuffix: "api.aws.hci.ic.gov")),
+        (
+            "us-isof-",
+            Partition(name: "aws-iso-f", dnsSuffix: "csp.hci.ic.gov", dualStackDNSSuffix: "api.aws.hci.ic.gov")
+        ),
         ("us-iso-", Partition(name: "aws-iso", dnsSuffix: "c2s.ic.gov", dualStackDNSSuffix: "api.aws.ic.gov")),
-        ("eu-isoe-", Partition(name: "aws-iso-e", dnsSuffix: "cloud.adc-e.uk", dualStackDNSSuffix: "api.cloud-aws.adc-e.uk")),
-        ("eusc-", Partition(name: "aws-eusc", dnsSuffix: "amazonaws.eu", dualStackDNSSuffix: "api.amazonwebservices.eu")),
+        (
+            "eu-isoe-",
+            Partition(name: "aws-iso-e", dnsSuffix: "cloud.adc-e.uk", dualStackDNSSuffix: "api.cloud-aws.adc-e.uk")
+        ),
+        (
+            "eusc-",
+            Partition(name: "aws-eusc", dnsSuffix: "amazonaws.eu", dualStackDNSSuffix: "api.amazonwebservices.eu")
+        ),
     ]
 
     /// The partition of `region`; unknown regions belong to `aws`, as in the SDKs.

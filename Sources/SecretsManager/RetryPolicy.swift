@@ -1,4 +1,5 @@
-/// The SDKs' "standard" retry mode (rotation-behaviour.md §4.5): which failures to retry, how long to wait,
+/// The SDKs' "standard" retry mode (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html):
+/// which failures to retry, how long to wait,
 /// and the retry quota that stops a client from retrying a failing service forever.
 struct RetryPolicy: Sendable {
     /// Why a failure may be retried; `nil` means it must not be.

@@ -30,7 +30,9 @@ public struct SecretValueResponse: Sendable, CustomStringConvertible, CustomDebu
     }
 
     public var description: String {
-        let value = secretString != nil ? "secretString: <redacted>" : secretBinary != nil ? "secretBinary: <redacted>" : "no value"
+        let value =
+            secretString != nil
+            ? "secretString: <redacted>" : secretBinary != nil ? "secretBinary: <redacted>" : "no value"
         return "SecretValueResponse(name: \(name), versionId: \(versionId), stages: \(versionStages), \(value))"
     }
 
@@ -45,7 +47,8 @@ public struct SecretValueResponse: Sendable, CustomStringConvertible, CustomDebu
         if let encoded = response.string("SecretBinary") {
             guard let decoded = Base64.decode(encoded) else {
                 throw SecretsManagerError(
-                    code: .invalidResponse, message: "\(response.operation) response has SecretBinary that is not base64")
+                    code: .invalidResponse,
+                    message: "\(response.operation) response has SecretBinary that is not base64")
             }
             binary = decoded
         }

@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import HTTPClient
 import JSON
 import Logging
 import SigV4
 import Timekeeping
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// A synchronous Secrets Manager client: JSON 1.1 over one reused libcurl connection, SigV4-signed, with the
 /// SDKs' standard retries bounded by a per-call deadline.
@@ -50,12 +51,15 @@ public final class SecretsManagerClient {
             throw SecretsManagerError(code: .network, message: "cannot create the HTTP client: \(error.message)")
         }
         self.configuration = configuration
-        self.signer = SigV4Signer(credentials: configuration.credentials, region: configuration.region, service: "secretsmanager")
+        self.signer = SigV4Signer(
+            credentials: configuration.credentials, region: configuration.region, service: "secretsmanager")
         self.logger = logger
         self.randomUnit = randomUnit
         self.clock = SecretsManagerClient.secondsSinceEpoch
         if endpoint.scheme == "http" && !endpoint.isLoopback {
-            logger.warning("Secrets Manager endpoint \(endpoint.url) is plain http:// (ROTATOR_ALLOW_INSECURE_ENDPOINT): secret values cross the network unencrypted.")
+            logger.warning(
+                "Secrets Manager endpoint \(endpoint.url) is plain http:// (ROTATOR_ALLOW_INSECURE_ENDPOINT): secret values cross the network unencrypted."
+            )
         }
     }
 
@@ -74,7 +78,8 @@ public final class SecretsManagerClient {
             attempt += 1
             let remaining = deadline.remainingMilliseconds
             guard remaining > 0 else {
-                throw deadlineError(operation, attempt: attempt - 1, lastFailure: lastFailure, when: "before attempt \(attempt)")
+                throw deadlineError(
+                    operation, attempt: attempt - 1, lastFailure: lastFailure, when: "before attempt \(attempt)")
             }
             let cappedByDeadline = remaining <= attemptTimeoutMilliseconds
             let timeout = min(remaining, attemptTimeoutMilliseconds)
@@ -85,7 +90,8 @@ public final class SecretsManagerClient {
             case .success(let response):
                 let elapsed = MonotonicClock.milliseconds() - started
                 logger.debug(
-                    "Secrets Manager \(operation) attempt \(attempt)/\(configuration.maxAttempts): HTTP \(response.status) in \(elapsed) ms")
+                    "Secrets Manager \(operation) attempt \(attempt)/\(configuration.maxAttempts): HTTP \(response.status) in \(elapsed) ms"
+                )
                 if (200..<300).contains(response.status) {
                     quota.recordSuccess(spent: spent)
                     return try ResponseObject(operation: operation, body: response.body)
@@ -95,17 +101,20 @@ public final class SecretsManagerClient {
             case .failure(let error):
                 let elapsed = MonotonicClock.milliseconds() - started
                 logger.debug(
-                    "Secrets Manager \(operation) attempt \(attempt)/\(configuration.maxAttempts): no response (\(error.kind)) in \(elapsed) ms")
+                    "Secrets Manager \(operation) attempt \(attempt)/\(configuration.maxAttempts): no response (\(error.kind)) in \(elapsed) ms"
+                )
                 if error.kind == .timeout && cappedByDeadline {
                     throw deadlineError(
-                        operation, attempt: attempt, lastFailure: Self.networkError(error), when: "during attempt \(attempt)")
+                        operation, attempt: attempt, lastFailure: Self.networkError(error),
+                        when: "during attempt \(attempt)")
                 }
                 (failure, reason) = (Self.networkError(error), Self.retryReason(error))
             }
             lastFailure = failure
             guard let reason, attempt < configuration.maxAttempts else { throw failure }
             guard let cost = quota.acquire(for: reason) else {
-                logger.warning("Secrets Manager \(operation) failed (\(failure.code)); retry quota exhausted, not retrying")
+                logger.warning(
+                    "Secrets Manager \(operation) failed (\(failure.code)); retry quota exhausted, not retrying")
                 throw failure
             }
             spent += cost
@@ -117,7 +126,8 @@ public final class SecretsManagerClient {
                     when: "before retry \(attempt) (backoff \(Self.format(delay)) s)")
             }
             logger.warning(
-                "Secrets Manager \(operation) attempt \(attempt)/\(configuration.maxAttempts) failed (\(failure.code)\(failure.httpStatus.map { ", HTTP \($0)" } ?? "")); retrying in \(Self.format(delay)) s")
+                "Secrets Manager \(operation) attempt \(attempt)/\(configuration.maxAttempts) failed (\(failure.code)\(failure.httpStatus.map { ", HTTP \($0)" } ?? "")); retrying in \(Self.format(delay)) s"
+            )
             Pause.sleep(milliseconds: delayMilliseconds)
         }
     }

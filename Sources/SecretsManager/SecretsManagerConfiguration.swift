@@ -42,13 +42,16 @@ public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, Cu
         }
         guard Self.isValidRegion(region) else {
             throw SecretsManagerConfigurationError(
-                "AWS_REGION must be a region name such as us-east-1 (lowercase letters, digits and '-'), got \"\(region)\"")
+                "AWS_REGION must be a region name such as us-east-1 (lowercase letters, digits and '-'), got \"\(region)\""
+            )
         }
         self.region = region
         let endpoint = try EndpointResolver.resolve(environment: environment, region: region)
         // Plain HTTP carries every secret value in clear: only to this machine, or when the user says the path is safe.
         if endpoint.scheme == "http" && !endpoint.isLoopback {
-            guard ["true", "1", "yes", "y"].contains((environment["ROTATOR_ALLOW_INSECURE_ENDPOINT"] ?? "").lowercased()) else {
+            guard
+                ["true", "1", "yes", "y"].contains((environment["ROTATOR_ALLOW_INSECURE_ENDPOINT"] ?? "").lowercased())
+            else {
                 throw SecretsManagerConfigurationError(
                     "the Secrets Manager endpoint \(endpoint.url) is plain http://, so secret values would cross the network "
                         + "unencrypted: use https://, or set ROTATOR_ALLOW_INSECURE_ENDPOINT=true if that network path is "
@@ -75,7 +78,8 @@ public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, Cu
     private static func maxAttempts(_ environment: [String: String]) throws(SecretsManagerConfigurationError) -> Int {
         guard let text = environment.nonEmpty("AWS_MAX_ATTEMPTS") else { return 3 }
         guard let value = Int(text), value >= 1, value <= 100 else {
-            throw SecretsManagerConfigurationError("AWS_MAX_ATTEMPTS must be a whole number from 1 to 100 (got \"\(text)\")")
+            throw SecretsManagerConfigurationError(
+                "AWS_MAX_ATTEMPTS must be a whole number from 1 to 100 (got \"\(text)\")")
         }
         return value
     }
@@ -96,7 +100,8 @@ public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, Cu
     private static func isValidRegion(_ region: String) -> Bool {
         region.utf8.count <= 63 && !region.hasPrefix("-") && !region.hasSuffix("-")
             && region.utf8.allSatisfy { byte in
-                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                     || byte == UInt8(ascii: "-")
             }
     }

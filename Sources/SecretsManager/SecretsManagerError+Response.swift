@@ -11,7 +11,8 @@ extension SecretsManagerError {
         let status = response.status
         let requestId = response.headers["x-amzn-RequestId"] ?? response.headers["x-amz-request-id"]
         if let json = try? JSONValue(parsing: response.body), let object = json.objectValue {
-            let type = object["__type"]?.stringValue ?? object["code"]?.stringValue ?? response.headers["x-amzn-ErrorType"]
+            let type =
+                object["__type"]?.stringValue ?? object["code"]?.stringValue ?? response.headers["x-amzn-ErrorType"]
             let message = object["message"]?.stringValue ?? object["Message"]?.stringValue ?? ""
             self.init(
                 code: Code(type.map(Self.normalisedCode) ?? "HTTP\(status)"), message: Self.clipped(message),
@@ -25,7 +26,8 @@ extension SecretsManagerError {
             let kind = response.headers["Content-Type"].map { " (\($0))" } ?? ""
             self.init(
                 code: Code("HTTP\(status)"),
-                message: Self.clipped("HTTP \(status) with a body that is neither JSON nor an AWS XML error\(kind)\(title)"),
+                message: Self.clipped(
+                    "HTTP \(status) with a body that is neither JSON nor an AWS XML error\(kind)\(title)"),
                 httpStatus: status)
         }
         if let requestId, !requestId.isEmpty { self.requestId = requestId }
@@ -46,7 +48,8 @@ extension SecretsManagerError {
         var message = message
         for marker in ["The Canonical String", "The String-to-Sign", "The canonical string", "The string-to-sign"] {
             if let range = message.firstRange(of: marker) {
-                message = String(message[..<range.lowerBound]).trimmingSpaces()
+                message =
+                    String(message[..<range.lowerBound]).trimmingSpaces()
                     + " (the service's expected canonical request is left out: it contains the signed headers)"
             }
         }

@@ -36,7 +36,8 @@ public struct ServiceEndpoint: Sendable, Equatable, CustomStringConvertible {
         // A URL with user information may carry a password: never repeat it.
         let shown = text.contains("@") ? "a URL with user information, not shown" : "\"\(text)\""
         let invalid = SecretsManagerConfigurationError(
-            "\(source) must be an http:// or https:// URL with a host, without user information or query (got \(shown))")
+            "\(source) must be an http:// or https:// URL with a host, without user information or query (got \(shown))"
+        )
         let lowered = text.lowercased()
         let scheme: String
         if lowered.hasPrefix("https://") {
@@ -67,7 +68,8 @@ public struct ServiceEndpoint: Sendable, Equatable, CustomStringConvertible {
         }
         if let separator = portSeparator {
             host = authority[..<separator]
-            guard let number = Int(authority[authority.index(after: separator)...]), (1...65_535).contains(number) else {
+            guard let number = Int(authority[authority.index(after: separator)...]), (1...65_535).contains(number)
+            else {
                 throw invalid
             }
             port = number

@@ -6,7 +6,9 @@ struct SharedConfigFile: Sendable {
 
     init(text: String) {
         var current: String?
-        for rawLine in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+        for rawLine in text.split(
+            omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        {
             if let first = rawLine.first, first == " " || first == "\t" { continue }
             let line = Self.trimmed(rawLine)
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
@@ -16,7 +18,9 @@ struct SharedConfigFile: Sendable {
                 if sections[name] == nil { sections[name] = [:] }
                 continue
             }
-            guard let section = current, let separator = line.firstIndex(where: { $0 == "=" || $0 == ":" }) else { continue }
+            guard let section = current, let separator = line.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
+                continue
+            }
             let key = Self.trimmed(line[..<separator]).lowercased()
             let value = Self.trimmed(line[line.index(after: separator)...])
             sections[section]?[key] = value
@@ -36,7 +40,8 @@ struct SharedConfigFile: Sendable {
 
     private static func trimmed(_ text: Substring) -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else {
+        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) })
+        else {
             return ""
         }
         return String(text[first...last])

@@ -58,7 +58,10 @@ public struct CanonicalRequest: Sendable, Equatable {
                 value = ""
             }
             pairs.append(
-                (URIEncoding.encode(bytes: URIEncoding.decode(name)), URIEncoding.encode(bytes: URIEncoding.decode(value))))
+                (
+                    URIEncoding.encode(bytes: URIEncoding.decode(name)),
+                    URIEncoding.encode(bytes: URIEncoding.decode(value))
+                ))
         }
         // Sort pairs, not joined "k=v" strings ("a-b" sorts before "a"+"=" otherwise), and compare bytes:
         // String comparison applies Unicode equivalence, which is not what the server does.

@@ -77,7 +77,8 @@ public final class SigV4Signer: CustomStringConvertible {
     /// The signing key for `date`'s day, derived once per day.
     func signingKey(for date: SigningDate) -> [UInt8] {
         if let cachedKey, cachedKey.dateStamp == date.dateStamp { return cachedKey.key }
-        let key = Self.signingKey(secretAccessKey: credentials.secretAccessKey, date: date, region: region, service: service)
+        let key = Self.signingKey(
+            secretAccessKey: credentials.secretAccessKey, date: date, region: region, service: service)
         cachedKey = (date.dateStamp, key)
         return key
     }

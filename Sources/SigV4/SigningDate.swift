@@ -18,7 +18,8 @@ public struct SigningDate: Sendable, Equatable, CustomStringConvertible {
         let (year, month, day) = Self.civilDate(daysSinceEpoch: days)
         let stamp = Self.pad(year, 4) + Self.pad(month, 2) + Self.pad(day, 2)
         self.dateStamp = stamp
-        self.amzDate = stamp + "T" + Self.pad(secondOfDay / 3_600, 2) + Self.pad(secondOfDay % 3_600 / 60, 2)
+        self.amzDate =
+            stamp + "T" + Self.pad(secondOfDay / 3_600, 2) + Self.pad(secondOfDay % 3_600 / 60, 2)
             + Self.pad(secondOfDay % 60, 2) + "Z"
     }
 

@@ -10,7 +10,9 @@ public enum BuiltProducts {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var folder = bundle.deletingLastPathComponent()
         // On Linux the test binary is `<config>/rotatorPackageTests.xctest`.
-        while folder.path != "/" && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("LambdaEcho").path) {
+        while folder.path != "/"
+            && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("LambdaEcho").path)
+        {
             folder.deleteLastPathComponent()
         }
         return folder.path == "/" ? bundle.deletingLastPathComponent() : folder
@@ -20,6 +22,7 @@ public enum BuiltProducts {
 
     /// The package's root folder (holds Package.swift), from this source file's location.
     public static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 }

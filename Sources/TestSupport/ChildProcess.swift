@@ -9,7 +9,9 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Starts `executable` with exactly `environment` (nothing inherited) and `arguments`; with `names`, under
     /// a hosts file and DNS server of the test's own (see `IsolatedNames`).
-    public convenience init(executable: URL, arguments: [String] = [], environment: [String: String], names: IsolatedNames)
+    public convenience init(
+        executable: URL, arguments: [String] = [], environment: [String: String], names: IsolatedNames
+    )
         throws
     {
         let (unshare, wrapped, files) = try names.command(executable: executable, arguments: arguments)
@@ -19,7 +21,8 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Starts `executable` with exactly `environment` (nothing inherited) and `arguments`.
     public init(executable: URL, arguments: [String] = [], environment: [String: String], stdin: Data? = nil) throws {
-        outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("rotator-child-\(UUID().uuidString).log")
+        outputURL = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "rotator-child-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         let output = try FileHandle(forWritingTo: outputURL)
         process.executableURL = executable

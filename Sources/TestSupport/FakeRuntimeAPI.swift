@@ -4,8 +4,10 @@ import Timekeeping
 /// A fake Lambda Runtime API: a real HTTP/1.1 server on a loopback port that hands out scripted events and
 /// records every response, error and init error the runtime posts.
 ///
-/// When the script runs out, `GET next` is answered with 500, which makes a correct runtime exit: every test
-/// therefore ends by itself.
+/// It answers as Lambda's Runtime API does (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html): a
+/// response or error for a request id it never handed out gets 400, a second answer for one gets 403. When the
+/// script runs out, `GET next` is answered with 500, which makes a correct runtime exit: every test therefore ends
+/// by itself.
 public final class FakeRuntimeAPI: @unchecked Sendable {
     /// One scripted answer to `GET /runtime/invocation/next`.
     public enum Next: Sendable {
@@ -23,20 +25,25 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
 
         /// An event with the required headers (request id, deadline `deadlineSeconds` ahead when it is served,
         /// function ARN) plus `extra`.
-        public init(requestID: String = UUID().uuidString.lowercased(), body: [UInt8], extra: [(String, String)] = [],
-                    deadlineSeconds: Double? = nil) {
+        public init(
+            requestID: String = UUID().uuidString.lowercased(), body: [UInt8], extra: [(String, String)] = [],
+            deadlineSeconds: Double? = nil
+        ) {
             self.body = body
             self.deadlineSeconds = deadlineSeconds
-            self.headers = [
-                ("Lambda-Runtime-Aws-Request-Id", requestID),
-                ("Lambda-Runtime-Deadline-Ms", String(Int64(Date().timeIntervalSince1970 * 1000) + 60_000)),
-                ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:rotator"),
-                ("Content-Type", "application/json"),
-            ] + extra
+            self.headers =
+                [
+                    ("Lambda-Runtime-Aws-Request-Id", requestID),
+                    ("Lambda-Runtime-Deadline-Ms", String(Int64(Date().timeIntervalSince1970 * 1000) + 60_000)),
+                    ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:rotator"),
+                    ("Content-Type", "application/json"),
+                ] + extra
         }
 
-        public init(requestID: String = UUID().uuidString.lowercased(), json: String, extra: [(String, String)] = [],
-                    deadlineSeconds: Double? = nil) {
+        public init(
+            requestID: String = UUID().uuidString.lowercased(), json: String, extra: [(String, String)] = [],
+            deadlineSeconds: Double? = nil
+        ) {
             self.init(requestID: requestID, body: Array(json.utf8), extra: extra, deadlineSeconds: deadlineSeconds)
         }
 
@@ -68,6 +75,8 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
         public var kind: Kind
         public var requestID: String?
         public var request: RecordedRequest
+        /// What the fake answered: 202, 400 (unknown request id), 403 (answered already) or a scripted status.
+        public var status: Int = 0
         public var errorTypeHeader: String? { request.header("Lambda-Runtime-Function-Error-Type") }
         public var bodyText: String { request.bodyText }
     }
@@ -79,6 +88,16 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
         var nextCount = 0
         /// Request id and CLOCK_MONOTONIC time of each event handed out.
         var served: [(String, UInt64)] = []
+        var answered: Set<String> = []
+
+        /// Lambda's answer to a POST for `post.requestID`: unknown ids and second answers are refused.
+        mutating func status(for post: Post) -> Int {
+            if let id = post.requestID {
+                guard served.contains(where: { $0.0 == id }) else { return 400 }
+                guard answered.insert(id).inserted else { return 403 }
+            }
+            return postStatuses.isEmpty ? 202 : postStatuses.removeFirst()
+        }
     }
 
     public let server: LoopbackHTTPServer
@@ -91,9 +110,10 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
     ///     freeze-and-thaw would, so the runtime must reconnect for the next `GET next`.
     ///   - onPost: called on the server thread after each POST with the count so far (for sampling a process).
     ///   - stalledPosts: the first this many POSTs get no answer: the connection stays silent for 60 s, then closes.
+    ///   - journal: called with every `GET next` (as a `Post` of kind `nil`) and POST, with the status answered.
     public init(
         script: [Next], postStatuses: [Int] = [], closeAfterPost: Bool = false, stalledPosts: Int = 0,
-        onPost: (@Sendable (Int) -> Void)? = nil
+        onPost: (@Sendable (Int) -> Void)? = nil, journal: (@Sendable (Journal) -> Void)? = nil
     ) throws {
         let state = Locked(State(script: script, postStatuses: postStatuses))
         self.state = state
@@ -106,21 +126,25 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
                 switch next {
                 case .event(let event):
                     state.withLock { $0.served.append((event.requestID ?? "", MonotonicClock.nanoseconds())) }
+                    journal?(.next(status: 200, requestID: event.requestID))
                     return .respond(status: 200, headers: event.headersServedNow(), body: event.body)
                 case .status(let status):
-                    return .respond(status: status, headers: [("Content-Type", "application/json")],
+                    journal?(.next(status: status, requestID: nil))
+                    return .respond(
+                        status: status, headers: [("Content-Type", "application/json")],
                         body: Array(#"{"errorMessage":"scripted","errorType":"Scripted"}"#.utf8))
                 case .drop: return .close
                 }
             }
-            guard request.method == "POST", let post = FakeRuntimeAPI.classify(request) else {
+            guard request.method == "POST", var post = FakeRuntimeAPI.classify(request) else {
                 return .respond(status: 404)
             }
             let (status, count) = state.withLock { state -> (Int, Int) in
+                post.status = state.status(for: post)
                 state.posts.append(post)
-                let status = state.postStatuses.isEmpty ? 202 : state.postStatuses.removeFirst()
-                return (status, state.posts.count)
+                return (post.status, state.posts.count)
             }
+            journal?(.post(post))
             onPost?(count)
             if count <= stalledPosts {
                 sleep(60)
@@ -129,6 +153,12 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
             let body = Array(#"{"status":"OK"}"#.utf8)
             return closeAfterPost ? .respondThenClose(status: status, body: body) : .respond(status: status, body: body)
         }
+    }
+
+    /// One call, for `journal`.
+    public enum Journal: Sendable {
+        case next(status: Int, requestID: String?)
+        case post(Post)
     }
 
     private static func classify(_ request: RecordedRequest) -> Post? {

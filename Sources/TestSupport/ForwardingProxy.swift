@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An HTTP/1.1 proxy on a loopback port in front of a real server (moto), which forwards each request unchanged
@@ -47,20 +47,23 @@ public final class ForwardingProxy: @unchecked Sendable {
                 defer { value += 1 }
                 return value
             }
-            let operation = request.header("X-Amz-Target").map { String($0.split(separator: ".").last ?? "") } ?? request.target
+            let operation =
+                request.header("X-Amz-Target").map { String($0.split(separator: ".").last ?? "") } ?? request.target
             let fault = decide(index, operation)
             exchanges.withLock { $0.append(Exchange(index: index, operation: operation, fault: fault)) }
             switch fault {
             case .reset:
                 return .reset
             case .respond(let status, let body):
-                return .respond(status: status, headers: [("Content-Type", "application/x-amz-json-1.1")], body: Array(body.utf8))
+                return .respond(
+                    status: status, headers: [("Content-Type", "application/x-amz-json-1.1")], body: Array(body.utf8))
             case .delay(let milliseconds):
                 usleep(UInt32(milliseconds) * 1_000)
                 fallthrough
             case .none, .dropResponse:
                 guard let answer = ForwardingProxy.forward(request, to: upstreamPort) else { return .close }
-                return fault == .dropResponse ? .close : .respond(status: answer.status, headers: answer.headers, body: answer.body)
+                return fault == .dropResponse
+                    ? .close : .respond(status: answer.status, headers: answer.headers, body: answer.body)
             }
         }
     }
@@ -74,7 +77,9 @@ public final class ForwardingProxy: @unchecked Sendable {
     public func stop() { server.stop() }
 
     /// Sends `request` to 127.0.0.1:`port` on a new connection and reads the whole answer.
-    static func forward(_ request: RecordedRequest, to port: Int) -> (status: Int, headers: [(String, String)], body: [UInt8])? {
+    static func forward(_ request: RecordedRequest, to port: Int) -> (
+        status: Int, headers: [(String, String)], body: [UInt8]
+    )? {
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socketFD >= 0 else { return nil }
         defer { close(socketFD) }
@@ -83,7 +88,9 @@ public final class ForwardingProxy: @unchecked Sendable {
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { return nil }
         var head = "\(request.method) \(request.target) HTTP/1.1\r\n"
@@ -94,7 +101,9 @@ public final class ForwardingProxy: @unchecked Sendable {
         let bytes = Array(head.utf8) + request.body
         var sent = 0
         while sent < bytes.count {
-            let result = bytes[sent...].withUnsafeBytes { send(socketFD, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let result = bytes[sent...].withUnsafeBytes {
+                send(socketFD, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard result > 0 else { return nil }
             sent += result
         }
@@ -110,7 +119,8 @@ public final class ForwardingProxy: @unchecked Sendable {
 
     private static func parse(_ response: [UInt8]) -> (status: Int, headers: [(String, String)], body: [UInt8])? {
         let marker: [UInt8] = [13, 10, 13, 10]
-        guard let end = (0..<max(response.count - 3, 0)).first(where: { response[$0..<$0 + 4].elementsEqual(marker) }) else {
+        guard let end = (0..<max(response.count - 3, 0)).first(where: { response[$0..<$0 + 4].elementsEqual(marker) })
+        else {
             return nil
         }
         var lines = String(decoding: response[..<end], as: UTF8.self).components(separatedBy: "\r\n")

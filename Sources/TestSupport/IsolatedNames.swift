@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Name resolution of the test's own making for a child process: its own `/etc/hosts` (extra names for
@@ -58,7 +58,9 @@ public final class SilentDNSServer: @unchecked Sendable {
         bindAddress.sin_port = UInt16(53).bigEndian
         bindAddress.sin_addr.s_addr = inet_addr(address)
         let bound = withUnsafePointer(to: &bindAddress) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0 else {
             close(socketFD)

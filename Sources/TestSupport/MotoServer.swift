@@ -2,7 +2,7 @@ import Foundation
 import JSON
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// moto as a local Secrets Manager with IAM signature checking, for tests, benchmarks and `make demo`.
@@ -28,6 +28,7 @@ public final class MotoServer: @unchecked Sendable {
     /// credentials (ASIA key + session token). Every later request is signature-checked.
     /// - Throws: `ServerError` with the end of moto's log when it does not start or provisioning fails.
     public static func start(iamAuth: Bool = true) throws -> MotoServer {
+        try TestLane.allowServer("moto")
         var lastError: Error = ServerError("moto did not start")
         // The free port may be taken between finding it and moto binding it: try a few.
         for _ in 0..<3 {

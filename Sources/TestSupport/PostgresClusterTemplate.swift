@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The PostgreSQL cluster and test certificates, made once per process and copied by each `PostgresServer`.
@@ -45,11 +45,13 @@ struct PostgresClusterTemplate: Sendable {
         try (superuserPassword + "\n").write(toFile: passwordFile, atomically: false, encoding: .utf8)
         try changeOwner(directory, recursive: true)
         chmod(serverKeyFile, 0o600)
-        try runTool("/usr/bin/setpriv", [
-            "--reuid=\(nobodyID)", "--regid=\(nogroupID)", "--clear-groups", "--",
-            PostgresServer.binDirectory + "/initdb", "-D", dataDirectory, "-U", superuser,
-            "--pwfile=\(passwordFile)", "-E", "UTF8", "--locale=C", "-A", "scram-sha-256", "--no-sync",
-        ], environment: ["PATH": "/usr/bin:/bin", "LANG": "C"], currentDirectory: directory)
+        try runTool(
+            "/usr/bin/setpriv",
+            [
+                "--reuid=\(nobodyID)", "--regid=\(nogroupID)", "--clear-groups", "--",
+                PostgresServer.binDirectory + "/initdb", "-D", dataDirectory, "-U", superuser,
+                "--pwfile=\(passwordFile)", "-E", "UTF8", "--locale=C", "-A", "scram-sha-256", "--no-sync",
+            ], environment: ["PATH": "/usr/bin:/bin", "LANG": "C"], currentDirectory: directory)
         try? FileManager.default.removeItem(atPath: passwordFile)
         // SCRAM for every TCP login, TLS or not; no Unix-socket logins (the servers open no socket file).
         let hba = """
@@ -65,34 +67,44 @@ struct PostgresClusterTemplate: Sendable {
     private static func makeCertificates(in folder: String) throws {
         let config = folder + "/openssl.cnf"
         try """
-            [req]
-            distinguished_name = dn
-            prompt = no
-            [dn]
-            CN = placeholder
-            [ca_ext]
-            basicConstraints = critical,CA:TRUE
-            keyUsage = critical,keyCertSign,cRLSign
-            subjectKeyIdentifier = hash
-            [server_ext]
-            basicConstraints = CA:FALSE
-            keyUsage = critical,digitalSignature,keyEncipherment
-            extendedKeyUsage = serverAuth
-            subjectAltName = DNS:localhost,IP:127.0.0.1
-            authorityKeyIdentifier = keyid
+        [req]
+        distinguished_name = dn
+        prompt = no
+        [dn]
+        CN = placeholder
+        [ca_ext]
+        basicConstraints = critical,CA:TRUE
+        keyUsage = critical,keyCertSign,cRLSign
+        subjectKeyIdentifier = hash
+        [server_ext]
+        basicConstraints = CA:FALSE
+        keyUsage = critical,digitalSignature,keyEncipherment
+        extendedKeyUsage = serverAuth
+        subjectAltName = DNS:localhost,IP:127.0.0.1
+        authorityKeyIdentifier = keyid
 
-            """.write(toFile: config, atomically: false, encoding: .utf8)
+        """.write(toFile: config, atomically: false, encoding: .utf8)
         let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         for (name, subject) in [("ca", "/CN=Rotator Test CA"), ("untrusted-ca", "/CN=Rotator Untrusted CA")] {
-            try runTool("/usr/bin/openssl", ["req", "-x509", "-config", config, "-extensions", "ca_ext"] + key
-                + ["-keyout", "\(folder)/\(name).key", "-out", "\(folder)/\(name).crt", "-days", "7", "-subj", subject])
+            try runTool(
+                "/usr/bin/openssl",
+                ["req", "-x509", "-config", config, "-extensions", "ca_ext"] + key
+                    + [
+                        "-keyout", "\(folder)/\(name).key", "-out", "\(folder)/\(name).crt", "-days", "7", "-subj",
+                        subject,
+                    ])
         }
-        try runTool("/usr/bin/openssl", ["req", "-new", "-config", config] + key
-            + ["-keyout", "\(folder)/server.key", "-out", "\(folder)/server.csr", "-subj", "/CN=localhost"])
-        try runTool("/usr/bin/openssl", [
-            "x509", "-req", "-in", "\(folder)/server.csr", "-CA", "\(folder)/ca.crt", "-CAkey", "\(folder)/ca.key",
-            "-CAcreateserial", "-out", "\(folder)/server.crt", "-days", "7", "-extfile", config, "-extensions", "server_ext",
-        ])
+        try runTool(
+            "/usr/bin/openssl",
+            ["req", "-new", "-config", config] + key
+                + ["-keyout", "\(folder)/server.key", "-out", "\(folder)/server.csr", "-subj", "/CN=localhost"])
+        try runTool(
+            "/usr/bin/openssl",
+            [
+                "x509", "-req", "-in", "\(folder)/server.csr", "-CA", "\(folder)/ca.crt", "-CAkey", "\(folder)/ca.key",
+                "-CAcreateserial", "-out", "\(folder)/server.crt", "-days", "7", "-extfile", config, "-extensions",
+                "server_ext",
+            ])
     }
 }
 
@@ -152,8 +164,10 @@ struct ToolResult {
 
 /// Runs a program to completion. With `check`, a non-zero exit throws with its error output.
 @discardableResult
-func runTool(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
-             currentDirectory: String? = nil, check: Bool = true) throws -> ToolResult {
+func runTool(
+    _ path: String, _ arguments: [String], environment: [String: String]? = nil,
+    currentDirectory: String? = nil, check: Bool = true
+) throws -> ToolResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
@@ -170,11 +184,13 @@ func runTool(_ path: String, _ arguments: [String], environment: [String: String
     let outputData = output.fileHandleForReading.readDataToEndOfFile()
     let errorData = errorCollector.wait()
     process.waitUntilExit()
-    let result = ToolResult(status: process.terminationStatus,
-                            output: String(decoding: outputData, as: UTF8.self),
-                            errorOutput: String(decoding: errorData, as: UTF8.self))
+    let result = ToolResult(
+        status: process.terminationStatus,
+        output: String(decoding: outputData, as: UTF8.self),
+        errorOutput: String(decoding: errorData, as: UTF8.self))
     if check && result.status != 0 {
-        throw PostgresServerError("\((path as NSString).lastPathComponent) exited with \(result.status): \(result.errorOutput)")
+        throw PostgresServerError(
+            "\((path as NSString).lastPathComponent) exited with \(result.status): \(result.errorOutput)")
     }
     return result
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A real PostgreSQL 15 server for tests and benchmarks: Debian's binaries, run as the unprivileged user `nobody`
@@ -42,6 +42,7 @@ public final class PostgresServer: @unchecked Sendable {
     ///   - tls: `false` starts a server with `ssl = off`, for the tests of what happens without TLS.
     ///   - hbaLines: pg_hba.conf in place of `defaultHBALines` (a `trust` rule, `hostnossl`, …).
     public init(tls: Bool = true, hbaLines: [String] = PostgresServer.defaultHBALines) throws {
+        try TestLane.allowServer("PostgreSQL")
         let template = try PostgresClusterTemplate.shared.get()
         tlsEnabled = tls
         superuser = template.superuser
@@ -55,7 +56,8 @@ public final class PostgresServer: @unchecked Sendable {
         logPath = directory + "/server.log"
         port = 0
         try runTool("/bin/cp", ["-a", template.dataDirectory, dataDirectory])
-        try (hbaLines.joined(separator: "\n") + "\n").write(toFile: dataDirectory + "/pg_hba.conf", atomically: false, encoding: .utf8)
+        try (hbaLines.joined(separator: "\n") + "\n").write(
+            toFile: dataDirectory + "/pg_hba.conf", atomically: false, encoding: .utf8)
         try changeOwner(directory, recursive: true)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         try start()
@@ -111,8 +113,10 @@ public final class PostgresServer: @unchecked Sendable {
     /// Don't put passwords in `sql`: the server logs every statement. The password travels in `PGPASSWORD`.
     /// - Throws: `PostgresServerError` with psql's error output when psql fails (a refused login included).
     @discardableResult
-    public func execute(_ sql: String, user: String? = nil, password: String? = nil,
-                        database: String = "postgres") throws -> String {
+    public func execute(
+        _ sql: String, user: String? = nil, password: String? = nil,
+        database: String = "postgres"
+    ) throws -> String {
         var environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
         environment["PGHOST"] = host
         environment["PGPORT"] = String(port)
@@ -123,9 +127,10 @@ public final class PostgresServer: @unchecked Sendable {
         environment["PGSSLMODE"] = tlsEnabled ? "verify-full" : "disable"
         environment["PGSSLROOTCERT"] = caFile
         environment["PGGSSENCMODE"] = "disable"
-        let result = try runTool(Self.binDirectory + "/psql",
-                                 ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                                 environment: environment, check: false)
+        let result = try runTool(
+            Self.binDirectory + "/psql",
+            ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            environment: environment, check: false)
         guard result.status == 0 else {
             throw PostgresServerError("psql failed (\(result.status)): \(result.errorOutput)")
         }
@@ -144,16 +149,20 @@ public final class PostgresServer: @unchecked Sendable {
 
     private func launch() throws -> Process {
         let readyBefore = log().components(separatedBy: "ready to accept connections").count
-        var arguments = ["--reuid=\(nobodyID)", "--regid=\(nogroupID)", "--clear-groups", "--",
-                         Self.binDirectory + "/postgres", "-D", dataDirectory]
-        let settings = [
-            "listen_addresses=\(host)", "port=\(port)", "unix_socket_directories=",
-            "log_statement=all", "log_connections=on", "password_encryption=scram-sha-256",
-            "fsync=off", "synchronous_commit=off", "full_page_writes=off", "shared_buffers=16MB",
-            "max_connections=40", "logging_collector=off", "log_destination=stderr",
-        ] + (tlsEnabled
-            ? ["ssl=on", "ssl_cert_file=\(serverCertificateFile)", "ssl_key_file=\(serverKeyFile)"]
-            : ["ssl=off"])
+        var arguments = [
+            "--reuid=\(nobodyID)", "--regid=\(nogroupID)", "--clear-groups", "--",
+            Self.binDirectory + "/postgres", "-D", dataDirectory,
+        ]
+        let settings =
+            [
+                "listen_addresses=\(host)", "port=\(port)", "unix_socket_directories=",
+                "log_statement=all", "log_connections=on", "password_encryption=scram-sha-256",
+                "fsync=off", "synchronous_commit=off", "full_page_writes=off", "shared_buffers=16MB",
+                "max_connections=40", "logging_collector=off", "log_destination=stderr",
+            ]
+            + (tlsEnabled
+                ? ["ssl=on", "ssl_cert_file=\(serverCertificateFile)", "ssl_key_file=\(serverKeyFile)"]
+                : ["ssl=off"])
         for setting in settings { arguments += ["-c", setting] }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")

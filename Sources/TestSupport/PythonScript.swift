@@ -49,7 +49,8 @@ public enum PythonScript {
         let text = String(decoding: output, as: UTF8.self)
         guard process.terminationStatus == 0 else {
             throw ServerError(
-                "python3 \(script) \(arguments.first ?? "") exited with \(process.terminationStatus): \(text)\(errorText.suffix(2_000))")
+                "python3 \(script) \(arguments.first ?? "") exited with \(process.terminationStatus): \(text)\(errorText.suffix(2_000))"
+            )
         }
         return text
     }

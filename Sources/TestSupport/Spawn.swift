@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Starts programs with posix_spawn, the cheapest way to start a process, so benchmarks time the program

@@ -1,11 +1,11 @@
 import ArgumentParser
+import BuiltInTargets
 import LambdaRuntime
 import Logging
-import BuiltInTargets
 import Rotation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct RotatorCommand: ParsableCommand {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Rotation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct Invoke: ParsableCommand {
@@ -18,7 +18,9 @@ struct Invoke: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        guard (1...900).contains(timeout) else { throw ValidationError("--timeout must be 1 to 900 seconds (Lambda's limit).") }
+        guard (1...900).contains(timeout) else {
+            throw ValidationError("--timeout must be 1 to 900 seconds (Lambda's limit).")
+        }
     }
 
     func run() throws {

@@ -1,9 +1,9 @@
-import LambdaRuntime
 import BuiltInTargets
+import LambdaRuntime
 import Rotation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // Lambda mode when the Runtime API is there; otherwise the command-line tool.

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite("HTTP client on one libcurl handle")
 struct HTTPClientTests {
@@ -9,13 +9,18 @@ struct HTTPClientTests {
         try LoopbackHTTPServer(handler: handler)
     }
 
-    @Test("a POST carries exactly its bytes with a Content-Length, no Expect and no chunking; headers read back trimmed")
+    @Test(
+        "a POST carries exactly its bytes with a Content-Length, no Expect and no chunking; headers read back trimmed")
     func postBody() throws {
-        let server = try server { _ in .respond(status: 201, headers: [("X-Answer", "  spaced value  ")], body: Array("ok".utf8)) }
+        let server = try server { _ in
+            .respond(status: 201, headers: [("X-Answer", "  spaced value  ")], body: Array("ok".utf8))
+        }
         let client = try HTTPClient()
         let body = Array("é\u{0}{\"a\":1}".utf8)
         let response = try client.send(
-            HTTPRequest(method: .post, url: server.baseURL + "/p", headers: HTTPHeaders(["Content-Type": "application/json"]), body: body))
+            HTTPRequest(
+                method: .post, url: server.baseURL + "/p", headers: HTTPHeaders(["Content-Type": "application/json"]),
+                body: body))
         #expect(response.status == 201)
         #expect(response.body == Array("ok".utf8))
         #expect(response.headers["x-answer"] == "spaced value")
@@ -42,7 +47,9 @@ struct HTTPClientTests {
         #expect(server.connectionCount == 2)
     }
 
-    @Test("errors are classified: refused → connect, dropped → connectionLost, slow → timeout, too big → responseTooLarge")
+    @Test(
+        "errors are classified: refused → connect, dropped → connectionLost, slow → timeout, too big → responseTooLarge"
+    )
     func classification() throws {
         let client = try HTTPClient(configuration: HTTPClientConfiguration(maxResponseBytes: 1_000))
         func kind(_ request: HTTPRequest) -> HTTPClientError.Kind? {

@@ -5,7 +5,8 @@ import Testing
 struct JSONTests {
     @Test("member order, number literals and types survive a round trip")
     func roundTrip() throws {
-        let text = #"{"engine":"postgres","port":"5432","n":5432,"f":1.50,"e":-2E+10,"ok":true,"none":null,"a":[1,{"z":0}],"u":"ሴ é"}"#
+        let text =
+            #"{"engine":"postgres","port":"5432","n":5432,"f":1.50,"e":-2E+10,"ok":true,"none":null,"a":[1,{"z":0}],"u":"ሴ é"}"#
         let value = try JSONValue(parsing: text)
         #expect(value.serialized == text)
         #expect(value.objectValue?.keys == ["engine", "port", "n", "f", "e", "ok", "none", "a", "u"])
@@ -25,20 +26,24 @@ struct JSONTests {
         #expect(object.serialized == #"{"username":"u","password":"new","host":"h","extra":false}"#)
     }
 
-    @Test("escapes decode and re-encode", arguments: [
-        (#""a\"b\\c\/d\n\t\u0001""#, "a\"b\\c/d\n\t\u{01}"),
-        (#""\ud83d\ude00""#, "😀"),
-        (#""\u00e9""#, "é"),
-    ])
+    @Test(
+        "escapes decode and re-encode",
+        arguments: [
+            (#""a\"b\\c\/d\n\t\u0001""#, "a\"b\\c/d\n\t\u{01}"),
+            (#""\ud83d\ude00""#, "😀"),
+            (#""\u00e9""#, "é"),
+        ])
     func escapes(literal: String, expected: String) throws {
         #expect(try JSONValue(parsing: literal).stringValue == expected)
         #expect(try JSONValue(parsing: JSONValue.quoted(expected)).stringValue == expected)
     }
 
-    @Test("invalid documents are rejected with an offset, never with their content", arguments: [
-        "", "{", #"{"a":}"#, "[1,]", "01", "1.", "-", "tru", #""\ud800""#, #""\x""#, "{} x", "\"a\u{01}\"",
-        #"{"a" 1}"#, "[1 2]", "nul", "1e", #""\u12G4""#,
-    ])
+    @Test(
+        "invalid documents are rejected with an offset, never with their content",
+        arguments: [
+            "", "{", #"{"a":}"#, "[1,]", "01", "1.", "-", "tru", #""\ud800""#, #""\x""#, "{} x", "\"a\u{01}\"",
+            #"{"a" 1}"#, "[1 2]", "nul", "1e", #""\u12G4""#,
+        ])
     func invalid(text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: text) }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import LambdaRuntime
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Invocation metadata")
 struct InvocationTests {
@@ -71,7 +71,9 @@ struct InvocationTests {
 
     @Test("empty, binary and non-JSON bodies reach the handler unchanged")
     func bodiesReachHandlerUnchanged() throws {
-        let bodies: [[UInt8]] = [[], Array("not json at all".utf8), [0xFF, 0x00, 0xFE, 0x0A, 0x7B], Array("{\"a\":".utf8)]
+        let bodies: [[UInt8]] = [
+            [], Array("not json at all".utf8), [0xFF, 0x00, 0xFE, 0x0A, 0x7B], Array("{\"a\":".utf8),
+        ]
         let fake = try FakeRuntimeAPI(script: bodies.map { .event(.init(body: $0)) })
         let seen = Locked<[[UInt8]]>([])
         _ = runInProcess(fake) { _ in
@@ -89,7 +91,9 @@ struct InvocationTests {
         let noID = FakeRuntimeAPI.Event(rawHeaders: [("Lambda-Runtime-Deadline-Ms", "4102444800000")], body: [])
         let badDeadline = FakeRuntimeAPI.Event(
             rawHeaders: [("Lambda-Runtime-Aws-Request-Id", "d"), ("Lambda-Runtime-Deadline-Ms", "tomorrow")], body: [])
-        let fake = try FakeRuntimeAPI(script: [.event(noID), .event(badDeadline), .event(.init(requestID: "fine", body: []))])
+        let fake = try FakeRuntimeAPI(script: [
+            .event(noID), .event(badDeadline), .event(.init(requestID: "fine", body: [])),
+        ])
         let (_, log) = runInProcess(fake) { _ in echo }
         let posts = fake.posts
         #expect(posts.map(\.kind) == [.error, .response])
@@ -98,7 +102,8 @@ struct InvocationTests {
         #expect(log.contains("without Lambda-Runtime-Aws-Request-Id"))
     }
 
-    @Test("GET next answering 200 without a request id, again and again: the loop backs off and exits, it does not spin")
+    @Test(
+        "GET next answering 200 without a request id, again and again: the loop backs off and exits, it does not spin")
     func missingRequestIDBacksOff() throws {
         let noID = FakeRuntimeAPI.Event(rawHeaders: [("Lambda-Runtime-Deadline-Ms", "4102444800000")], body: [])
         let fake = try FakeRuntimeAPI(script: Array(repeating: .event(noID), count: 50))
@@ -106,7 +111,8 @@ struct InvocationTests {
         #expect(status == 1)
         // 4 attempts, as for a dropped connection, then the loop gives up; the other 46 events are never fetched.
         #expect(fake.nextCount == 4)
-        #expect(log.contains("GET next answered 200 without Lambda-Runtime-Aws-Request-Id; reconnecting (attempt 2 of 4)"))
+        #expect(
+            log.contains("GET next answered 200 without Lambda-Runtime-Aws-Request-Id; reconnecting (attempt 2 of 4)"))
         #expect(log.contains("Runtime API unreachable after 4 attempts"))
         let gets = fake.server.requests.filter { $0.method == "GET" }.map(\.receivedAtNanoseconds)
         // Each retry waits longer than the one before (10, 20, 30 ms).
@@ -115,12 +121,16 @@ struct InvocationTests {
 
     @Test("a POST the Runtime API never answers times out and is retried, instead of hanging the function")
     func stalledPostTimesOut() throws {
-        let fake = try FakeRuntimeAPI(script: [.event(.init(requestID: "slow", body: Array("x".utf8))),
-                                               .event(.init(requestID: "next", body: Array("y".utf8)))],
-                                      stalledPosts: 1)
+        let fake = try FakeRuntimeAPI(
+            script: [
+                .event(.init(requestID: "slow", body: Array("x".utf8))),
+                .event(.init(requestID: "next", body: Array("y".utf8))),
+            ],
+            stalledPosts: 1)
         let (_, log) = runInProcess(fake) { _ in echo }
         let posts = fake.posts
         #expect(posts.map(\.requestID) == ["slow", "slow", "next"])
+        #expect(posts.map(\.status) == [202, 403, 202])  // the retry answers an id already answered
         let times = posts.map(\.request.receivedAtNanoseconds)
         // The retry follows the client's 5 s timeout, long before the stalled connection's 60 s.
         #expect(times.count == 3 && times[1] - times[0] < 15_000_000_000)
@@ -140,7 +150,9 @@ struct InvocationTests {
 
     @Test("a response over 6,291,556 bytes becomes a clear error instead of being sent")
     func oversizedResponse() throws {
-        let fake = try FakeRuntimeAPI(script: [.event(.init(requestID: "big", body: [])), .event(.init(requestID: "ok", body: []))])
+        let fake = try FakeRuntimeAPI(script: [
+            .event(.init(requestID: "big", body: [])), .event(.init(requestID: "ok", body: [])),
+        ])
         _ = runInProcess(fake) { _ in
             ClosureHandler { _, context in
                 context.requestID == "big" ? [UInt8](repeating: 0x61, count: 6_291_557) : [0x61]

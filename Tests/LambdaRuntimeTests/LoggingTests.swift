@@ -1,8 +1,8 @@
 import Foundation
 import LambdaRuntime
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Lambda log format")
 struct LoggingTests {
@@ -33,12 +33,15 @@ struct LoggingTests {
         #expect(info["requestId"] as? String == "log-req")
         #expect(info["secretId"] as? String == "arn:aws:secretsmanager:x")
         let timestamp = try #require(info["timestamp"] as? String)
-        #expect(timestamp.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"#, options: .regularExpression) != nil)
+        #expect(
+            timestamp.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"#, options: .regularExpression) != nil)
         #expect(records.contains { $0["message"] as? String == "error line\ninjected fake record" })
         #expect(!records.contains { $0["message"] as? String == "debug line" })
     }
 
-    @Test("AWS_LAMBDA_LOG_LEVEL filters records", arguments: [("ERROR", false, true), ("DEBUG", true, true), ("TRACE", true, true)])
+    @Test(
+        "AWS_LAMBDA_LOG_LEVEL filters records",
+        arguments: [("ERROR", false, true), ("DEBUG", true, true), ("TRACE", true, true)])
     func levelFilter(level: String, expectDebug: Bool, expectError: Bool) throws {
         let lines = try logLines(format: "JSON", level: level)
         #expect(lines.contains { $0.contains(#""message":"debug line""#) } == expectDebug)

@@ -1,7 +1,7 @@
 import Foundation
 import LambdaRuntime
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Runtime API loop")
 struct RuntimeLoopTests {
@@ -22,7 +22,9 @@ struct RuntimeLoopTests {
         #expect(request.header("Content-Type") == "application/json")
     }
 
-    @Test("a thrown error posts /error with errorType, errorMessage, stackTrace and the error-type header; the loop goes on")
+    @Test(
+        "a thrown error posts /error with errorType, errorMessage, stackTrace and the error-type header; the loop goes on"
+    )
     func handlerErrorIsReported() throws {
         struct Refused: LambdaReportableError {
             var errorType: String { "Test.Refused" }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Tests that run the real `LambdaEcho` executable, built on the same runtime as `rotator`.
 @Suite("Runtime in a real process")
@@ -41,7 +41,11 @@ struct RuntimeProcessTests {
         let fake = try FakeRuntimeAPI(script: [.event(.init(requestID: "p", json: "{}"))])
         // A proxy that does not exist: if the runtime used it, no event would ever arrive.
         let child = try startEcho(
-            fake, extra: ["http_proxy": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "ALL_PROXY": "http://127.0.0.1:9"])
+            fake,
+            extra: [
+                "http_proxy": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+                "ALL_PROXY": "http://127.0.0.1:9",
+            ])
         #expect(child.wait() == 1)
         #expect(fake.posts.map(\.requestID) == ["p"])
     }
@@ -59,12 +63,17 @@ struct RuntimeProcessTests {
         let samples = Locked<[Int: (fds: Int, rssKB: Int)]>([:])
         let pid = Locked<Int32>(0)
         let events = (0..<total).map { index in
-            FakeRuntimeAPI.Next.event(.init(requestID: "n\(index)", body: index % 10 == 0 ? Array("fail".utf8) : Array("{\"i\":\(index)}".utf8)))
+            FakeRuntimeAPI.Next.event(
+                .init(
+                    requestID: "n\(index)", body: index % 10 == 0 ? Array("fail".utf8) : Array("{\"i\":\(index)}".utf8))
+            )
         }
         let fake = try FakeRuntimeAPI(script: events) { count in
             guard count == 100 || count == total else { return }
             let process = pid.withLock { $0 }
-            let sample = (ProcFS.openFileDescriptors(pid: process), ProcFS.statusKilobytes(pid: process, field: "VmRSS"))
+            let sample = (
+                ProcFS.openFileDescriptors(pid: process), ProcFS.statusKilobytes(pid: process, field: "VmRSS")
+            )
             samples.withLock { $0[count] = sample }
         }
         let child = try startEcho(fake)

@@ -2,10 +2,11 @@ import DatabaseRotation
 import Foundation
 import JSON
 import Logging
-@testable import PostgresTarget
 import Rotation
 import TestSupport
 import Testing
+
+@testable import PostgresTarget
 
 /// Secret versions in memory, read through a `RotationContext` as the handler would read Secrets Manager.
 final class SecretVersions: @unchecked Sendable {
@@ -42,16 +43,19 @@ final class SecretVersions: @unchecked Sendable {
     }
 
     func context(logger: Logger, deadline: Deadline = .after(milliseconds: 30_000)) -> RotationContext {
-        RotationContext(secretId: Self.arn, token: Self.token, deadline: deadline, logger: logger) { [self] secretId, stage, _ in
+        RotationContext(secretId: Self.arn, token: Self.token, deadline: deadline, logger: logger) {
+            [self] secretId, stage, _ in
             lock.withLock { secretId == Self.arn ? stages[stage] : (stage == "AWSCURRENT" ? others[secretId] : nil) }
         }
     }
 }
 
 /// A PostgreSQL secret as AWS's console writes it.
-func postgresSecret(host: String = "127.0.0.1", port: Int, username: String, password: String,
-                    dbname: String? = "postgres", ssl: JSONValue? = .bool(true), masterARN: String? = nil,
-                    engine: String = "postgres") -> SecretValue {
+func postgresSecret(
+    host: String = "127.0.0.1", port: Int, username: String, password: String,
+    dbname: String? = "postgres", ssl: JSONValue? = .bool(true), masterARN: String? = nil,
+    engine: String = "postgres"
+) -> SecretValue {
     var object = JSONObject()
     object["engine"] = .string(engine)
     object["host"] = .string(host)
@@ -85,8 +89,10 @@ let everyPunctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
 extension PostgresServer {
     /// The test configuration: this server's CA, single or alternating as asked.
-    func configuration(mode: DatabaseTargetConfiguration.Mode = .automatic, caFile: String? = nil,
-                       allowTLSFallback: Bool = false) -> DatabaseTargetConfiguration {
+    func configuration(
+        mode: DatabaseTargetConfiguration.Mode = .automatic, caFile: String? = nil,
+        allowTLSFallback: Bool = false
+    ) -> DatabaseTargetConfiguration {
         DatabaseTargetConfiguration(mode: mode, caFile: caFile ?? self.caFile, allowTLSFallback: allowTLSFallback)
     }
 
@@ -106,7 +112,9 @@ extension PostgresServer {
     func createRole(_ name: String, password: String, options: String = "") throws {
         try asSuperuser { connection in
             let verifier = try connection.scramVerifier(password: password, user: name)
-            try connection.execute("CREATE ROLE \(try connection.quoteIdentifier(name)) WITH LOGIN \(options) PASSWORD \(try connection.quoteLiteral(verifier))")
+            try connection.execute(
+                "CREATE ROLE \(try connection.quoteIdentifier(name)) WITH LOGIN \(options) PASSWORD \(try connection.quoteLiteral(verifier))"
+            )
         }
     }
 
@@ -114,7 +122,8 @@ extension PostgresServer {
     func setPassword(_ name: String, password: String) throws {
         try asSuperuser { connection in
             let verifier = try connection.scramVerifier(password: password, user: name)
-            try connection.execute("ALTER ROLE \(try connection.quoteIdentifier(name)) PASSWORD \(try connection.quoteLiteral(verifier))")
+            try connection.execute(
+                "ALTER ROLE \(try connection.quoteIdentifier(name)) PASSWORD \(try connection.quoteLiteral(verifier))")
         }
     }
 
@@ -131,7 +140,9 @@ extension PostgresServer {
 
 /// The Lambda `errorType` (`Target.LoginFailed`, `Rotation.InvalidSecret`, …) and message of the
 /// `RotationError` that `body` throws, or `nil` (recorded as an issue) when it throws nothing or something else.
-func targetError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> (type: String, message: String)? {
+func targetError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> (
+    type: String, message: String
+)? {
     do {
         try body()
         Issue.record("expected a RotationError, but nothing was thrown", sourceLocation: sourceLocation)
@@ -144,7 +155,9 @@ func targetError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_s
 }
 
 /// Records an issue for each secret found in `text`.
-func expectNoSecrets(_ secrets: [String], in text: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectNoSecrets(
+    _ secrets: [String], in text: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation
+) {
     for secret in secrets where text.contains(secret) {
         Issue.record("\(what) contains a test password (length \(secret.count))", sourceLocation: sourceLocation)
     }
@@ -170,13 +183,17 @@ struct PostgresLambda {
     }
 
     /// Runs `steps` with one token; with `names`, under a hosts file or DNS server of the test's own.
-    func run(arn: String, token: String, steps: [RotationStep], environment extra: [String: String] = [:],
-             names: IsolatedNames? = nil, deadlineSeconds: Double? = nil) throws
+    func run(
+        arn: String, token: String, steps: [RotationStep], environment extra: [String: String] = [:],
+        names: IsolatedNames? = nil, deadlineSeconds: Double? = nil
+    ) throws
         -> (posts: [FakeRuntimeAPI.Post], output: String, fake: FakeRuntimeAPI)
     {
         let script = steps.map { step in
-            FakeRuntimeAPI.Next.event(.init(json: RotationEvent(step: step, secretId: arn, clientRequestToken: token).json,
-                                            deadlineSeconds: deadlineSeconds))
+            FakeRuntimeAPI.Next.event(
+                .init(
+                    json: RotationEvent(step: step, secretId: arn, clientRequestToken: token).json,
+                    deadlineSeconds: deadlineSeconds))
         }
         let fake = try FakeRuntimeAPI(script: script)
         defer { fake.stop() }
@@ -187,7 +204,8 @@ struct PostgresLambda {
         environment["EXCLUDE_CHARACTERS"] = ""
         environment.merge(extra) { _, new in new }
         let binary = BuiltProducts.executable("RotatorLambda")
-        let child = try names.map { try ChildProcess(executable: binary, environment: environment, names: $0) }
+        let child =
+            try names.map { try ChildProcess(executable: binary, environment: environment, names: $0) }
             ?? ChildProcess(executable: binary, environment: environment)
         child.wait(timeout: 120)
         return (fake.posts, child.output, fake)

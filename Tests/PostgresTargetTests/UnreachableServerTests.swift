@@ -1,16 +1,17 @@
 import DatabaseRotation
 import Foundation
 import JSON
-@testable import PostgresTarget
 import Rotation
-import Testing
 import TestSupport
+import Testing
+
+@testable import PostgresTarget
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
-@Suite("Server down, unreachable or out of time: a clear error, nothing changed")
+@Suite("Server down, unreachable or out of time: a clear error, nothing changed", .tags(.server))
 struct UnreachableServerTests {
     @Test("server stopped: a network error naming the cause, AWSPENDING untouched, password unchanged after restart")
     func serverDown() throws {
@@ -28,11 +29,17 @@ struct UnreachableServerTests {
         let started = Date()
         let error = targetError { try target.setSecret(versions.context(logger: logs.logger)) }
         #expect(error?.type == "Target.Network")
-        #expect(error?.message.hasPrefix("Unable to log into database with previous, current, or pending secret of secret arn \(SecretVersions.arn) (network: ") == true)
+        #expect(
+            error?.message.hasPrefix(
+                "Unable to log into database with previous, current, or pending secret of secret arn \(SecretVersions.arn) (network: "
+            ) == true)
         #expect(error?.message.contains("Connection refused") == true)
         #expect(Date().timeIntervalSince(started) < 3)
         // One attempt reached the network: the current credential was not tried against a host known to be down.
-        #expect(logs.contains(.info, "Not logging in as user 'app_user' (AWSCURRENT) on host '127.0.0.1': unreachable earlier in this step"))
+        #expect(
+            logs.contains(
+                .info,
+                "Not logging in as user 'app_user' (AWSCURRENT) on host '127.0.0.1': unreachable earlier in this step"))
         #expect(versions["AWSPENDING"] == pending)
 
         try server.start()
@@ -53,7 +60,9 @@ struct UnreachableServerTests {
         let error = targetError { try target.testSecret(versions.context(logger: LogRecorder().logger)) }
         let elapsed = Date().timeIntervalSince(started)
         #expect(error?.type == "Target.Network")
-        #expect(error?.message.contains("timeout expired after 1500 ms connecting to app_user@127.0.0.1:\(listener.port)/postgres") == true)
+        #expect(
+            error?.message.contains(
+                "timeout expired after 1500 ms connecting to app_user@127.0.0.1:\(listener.port)/postgres") == true)
         #expect(elapsed >= 1.4 && elapsed < 3)
     }
 
@@ -62,18 +71,27 @@ struct UnreachableServerTests {
         let listener = try SilentListener()
         let current = postgresSecret(port: listener.port, username: "app_user", password: randomPassword())
         let versions = SecretVersions(current: current, pending: current.with("password", .string(randomPassword())))
-        let target = SingleUserStrategy(driver: PostgresDriver(), configuration: DatabaseTargetConfiguration(caFile: "/unused.pem"))
+        let target = SingleUserStrategy(
+            driver: PostgresDriver(), configuration: DatabaseTargetConfiguration(caFile: "/unused.pem"))
         let logs = LogRecorder()
 
         let started = Date()
-        let error = targetError { try target.setSecret(versions.context(logger: logs.logger, deadline: .after(milliseconds: 2_500))) }
+        let error = targetError {
+            try target.setSecret(versions.context(logger: logs.logger, deadline: .after(milliseconds: 2_500)))
+        }
         let elapsed = Date().timeIntervalSince(started)
         #expect(error?.type == "Target.Timeout")
         #expect(elapsed >= 1.9 && elapsed < 2.5)
         // The pending attempt used the time; the current one did not start.
-        #expect(logs.contains(.info, "(AWSCURRENT) with host '127.0.0.1' over SSL/TLS failed: timeout: not connecting to app_user@127.0.0.1"))
+        #expect(
+            logs.contains(
+                .info,
+                "(AWSCURRENT) with host '127.0.0.1' over SSL/TLS failed: timeout: not connecting to app_user@127.0.0.1")
+        )
 
-        let late = targetError { try target.testSecret(versions.context(logger: logs.logger, deadline: .after(milliseconds: 1_200))) }
+        let late = targetError {
+            try target.testSecret(versions.context(logger: logs.logger, deadline: .after(milliseconds: 1_200)))
+        }
         #expect(late?.type == "Target.Timeout")
         #expect(late?.message.contains("left before the Lambda deadline") == true)
         #expect(listener.connectionsAccepted() == 1)

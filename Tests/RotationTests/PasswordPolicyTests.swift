@@ -9,10 +9,12 @@ struct PasswordPolicyTests {
         #expect(policy == PasswordPolicy(length: 32, excludeCharacters: #"/@"'\"#, requireEachIncludedType: true))
     }
 
-    @Test("switches are true only for true, 1, y, yes (any case)", arguments: [
-        ("true", true), ("TRUE", true), ("1", true), ("y", true), ("Yes", true),
-        ("on", false), ("enabled", false), ("0", false), ("false", false), ("", false),
-    ])
+    @Test(
+        "switches are true only for true, 1, y, yes (any case)",
+        arguments: [
+            ("true", true), ("TRUE", true), ("1", true), ("y", true), ("Yes", true),
+            ("on", false), ("enabled", false), ("0", false), ("false", false), ("", false),
+        ])
     func flags(value: String, expected: Bool) throws {
         let policy = try PasswordPolicy(environment: ["EXCLUDE_NUMBERS": value])
         #expect(policy.excludeNumbers == expected)
@@ -24,17 +26,23 @@ struct PasswordPolicyTests {
         #expect(try PasswordPolicy(environment: [:], defaultExcludeCharacters: ":/").excludeCharacters == ":/")
     }
 
-    @Test("impossible policies are configuration errors", arguments: [
-        ["PASSWORD_LENGTH": ""], ["PASSWORD_LENGTH": "abc"], ["PASSWORD_LENGTH": "0"], ["PASSWORD_LENGTH": "4097"],
-        ["EXCLUDE_NUMBERS": "1", "EXCLUDE_PUNCTUATION": "1", "EXCLUDE_UPPERCASE": "1", "EXCLUDE_LOWERCASE": "1"],
-        ["EXCLUDE_NUMBERS": "1", "EXCLUDE_PUNCTUATION": "1", "EXCLUDE_UPPERCASE": "1", "EXCLUDE_CHARACTERS": "abcdefghijklmnopqrstuvwxyz"],
-        ["PASSWORD_LENGTH": "3"],
-    ])
+    @Test(
+        "impossible policies are configuration errors",
+        arguments: [
+            ["PASSWORD_LENGTH": ""], ["PASSWORD_LENGTH": "abc"], ["PASSWORD_LENGTH": "0"], ["PASSWORD_LENGTH": "4097"],
+            ["EXCLUDE_NUMBERS": "1", "EXCLUDE_PUNCTUATION": "1", "EXCLUDE_UPPERCASE": "1", "EXCLUDE_LOWERCASE": "1"],
+            [
+                "EXCLUDE_NUMBERS": "1", "EXCLUDE_PUNCTUATION": "1", "EXCLUDE_UPPERCASE": "1",
+                "EXCLUDE_CHARACTERS": "abcdefghijklmnopqrstuvwxyz",
+            ],
+            ["PASSWORD_LENGTH": "3"],
+        ])
     func impossible(environment: [String: String]) {
         #expect(throws: ConfigurationError.self) { try PasswordPolicy(environment: environment) }
     }
 
-    @Test("1,000 passwords per policy: exact length, nothing excluded, every required type, every allowed character reachable",
+    @Test(
+        "1,000 passwords per policy: exact length, nothing excluded, every required type, every allowed character reachable",
         arguments: [
             [String: String](),
             ["EXCLUDE_CHARACTERS": ""],

@@ -10,21 +10,38 @@ struct RotationEventTests {
 
     @Test("a complete event parses; unknown fields are ignored")
     func valid() throws {
-        let event = try parse(#"{"Step":"setSecret","SecretId":"arn:x","ClientRequestToken":"t-1","RotationToken":"r-1","New":1}"#)
-        #expect(event == RotationEvent(step: .setSecret, secretId: "arn:x", clientRequestToken: "t-1", rotationToken: "r-1"))
+        let event = try parse(
+            #"{"Step":"setSecret","SecretId":"arn:x","ClientRequestToken":"t-1","RotationToken":"r-1","New":1}"#)
+        #expect(
+            event == RotationEvent(step: .setSecret, secretId: "arn:x", clientRequestToken: "t-1", rotationToken: "r-1")
+        )
         #expect(try parse(#"{"Step":"createSecret","SecretId":"a","ClientRequestToken":"t"}"#).rotationToken == nil)
     }
 
-    @Test("a missing or wrongly typed field gives an error that names it", arguments: [
-        (#"{"SecretId":"a","ClientRequestToken":"t"}"#, "\"Step\""),
-        (#"{"Step":"setSecret","ClientRequestToken":"t"}"#, "\"SecretId\""),
-        (#"{"Step":"setSecret","SecretId":"a"}"#, "\"ClientRequestToken\""),
-        (#"{"Step":"setSecret","SecretId":5,"ClientRequestToken":"t"}"#, "\"SecretId\" field must be a string, not a number"),
-        (#"{"Step":["setSecret"],"SecretId":"a","ClientRequestToken":"t"}"#, "\"Step\" field must be a string, not a array"),
-        (#"{"Step":"setSecret","SecretId":"a","ClientRequestToken":null}"#, "\"ClientRequestToken\" field must be a string, not a null"),
-        (#"{"Step":"setSecret","SecretId":"a","ClientRequestToken":"t","RotationToken":7}"#, "\"RotationToken\" field must be a string"),
-        (#"{"Step":"setSecret","SecretId":"","ClientRequestToken":"t"}"#, "\"SecretId\" field is empty"),
-    ])
+    @Test(
+        "a missing or wrongly typed field gives an error that names it",
+        arguments: [
+            (#"{"SecretId":"a","ClientRequestToken":"t"}"#, "\"Step\""),
+            (#"{"Step":"setSecret","ClientRequestToken":"t"}"#, "\"SecretId\""),
+            (#"{"Step":"setSecret","SecretId":"a"}"#, "\"ClientRequestToken\""),
+            (
+                #"{"Step":"setSecret","SecretId":5,"ClientRequestToken":"t"}"#,
+                "\"SecretId\" field must be a string, not a number"
+            ),
+            (
+                #"{"Step":["setSecret"],"SecretId":"a","ClientRequestToken":"t"}"#,
+                "\"Step\" field must be a string, not a array"
+            ),
+            (
+                #"{"Step":"setSecret","SecretId":"a","ClientRequestToken":null}"#,
+                "\"ClientRequestToken\" field must be a string, not a null"
+            ),
+            (
+                #"{"Step":"setSecret","SecretId":"a","ClientRequestToken":"t","RotationToken":7}"#,
+                "\"RotationToken\" field must be a string"
+            ),
+            (#"{"Step":"setSecret","SecretId":"","ClientRequestToken":"t"}"#, "\"SecretId\" field is empty"),
+        ])
     func fieldErrors(text: String, expected: String) {
         do {
             _ = try parse(text)
@@ -35,12 +52,18 @@ struct RotationEventTests {
         }
     }
 
-    @Test("Step must be one of the four names, exactly", arguments: ["CreateSecret", "create_secret", "createsecret", " setSecret", ""])
+    @Test(
+        "Step must be one of the four names, exactly",
+        arguments: ["CreateSecret", "create_secret", "createsecret", " setSecret", ""])
     func stepSpelling(step: String) {
-        #expect(throws: RotationError.self) { try parse(#"{"Step":"\#(step)","SecretId":"a","ClientRequestToken":"t"}"#) }
+        #expect(throws: RotationError.self) {
+            try parse(#"{"Step":"\#(step)","SecretId":"a","ClientRequestToken":"t"}"#)
+        }
     }
 
-    @Test("bodies that are not a JSON object are rejected with a clear message", arguments: ["", "null", "[]", "\"x\"", "{", "\u{FF}"])
+    @Test(
+        "bodies that are not a JSON object are rejected with a clear message",
+        arguments: ["", "null", "[]", "\"x\"", "{", "\u{FF}"])
     func notAnObject(text: String) {
         do {
             _ = try parse(text)

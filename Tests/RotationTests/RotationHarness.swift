@@ -1,8 +1,8 @@
 import Foundation
 import JSON
 import Rotation
-import Testing
 import TestSupport
+import Testing
 
 /// One moto (IAM authentication on, temporary role credentials) shared by the rotation tests; each test makes
 /// its own secrets, named uniquely, so tests do not see each other.
@@ -76,7 +76,9 @@ struct RotationFixture {
 
     /// Version id → stages, from DescribeSecret.
     func versions() -> [String: [String]] {
-        guard let description = try? moto.describe(secretId: arn), let map = description["VersionIdsToStages"]?.objectValue else {
+        guard let description = try? moto.describe(secretId: arn),
+            let map = description["VersionIdsToStages"]?.objectValue
+        else {
             return [:]
         }
         var result: [String: [String]] = [:]
@@ -89,7 +91,9 @@ struct RotationFixture {
     func value(stage: String) throws -> String? { try moto.secretString(secretId: arn, stage: stage) }
 
     /// A whole rotation as Secrets Manager drives it: an empty AWSPENDING version, then the four steps.
-    func rotate(environment: [String: String] = [:]) throws -> (posts: [FakeRuntimeAPI.Post], output: String, status: Int32?) {
+    func rotate(environment: [String: String] = [:]) throws -> (
+        posts: [FakeRuntimeAPI.Post], output: String, status: Int32?
+    ) {
         let token = try startRotation()
         return try runLambda(RotationStep.allCases.map { event($0, token) }, environment: environment)
     }

@@ -6,16 +6,21 @@ import Testing
 @Suite("Targets and secret values")
 struct TargetTests {
     private func context(_ versions: [String: String] = [:]) -> RotationContext {
-        RotationContext(secretId: "s", token: "t", deadline: .distantFuture, logger: Logger(label: "test")) { _, stage, _ in
+        RotationContext(secretId: "s", token: "t", deadline: .distantFuture, logger: Logger(label: "test")) {
+            _, stage, _ in
             try versions[stage].map { try SecretValue(secretString: $0) }
         }
     }
 
     @Test("a JSON secret keeps every key, value, type and position; only the password changes")
     func jsonPendingSecret() throws {
-        let current = try SecretValue(secretString: #"{"port":"5432","n":1.50,"password":"old","ssl":true,"extra":{"a":[1]},"r":NaN,"i":-Infinity}"#)
+        let current = try SecretValue(
+            secretString:
+                #"{"port":"5432","n":1.50,"password":"old","ssl":true,"extra":{"a":[1]},"r":NaN,"i":-Infinity}"#)
         let pending = try GenericTarget().makePendingSecret(current: current, newPassword: "new-pw", context: context())
-        #expect(pending.secretString == #"{"port":"5432","n":1.50,"password":"new-pw","ssl":true,"extra":{"a":[1]},"r":NaN,"i":-Infinity}"#)
+        #expect(
+            pending.secretString
+                == #"{"port":"5432","n":1.50,"password":"new-pw","ssl":true,"extra":{"a":[1]},"r":NaN,"i":-Infinity}"#)
     }
 
     @Test("a plain secret is replaced by the bare new password; text that does not start with { or [ is plain")
@@ -23,18 +28,22 @@ struct TargetTests {
         for text in ["hunter2", "\"quoted\"", "42", "x{\"a\":1}"] {
             let value = try SecretValue(secretString: text)
             #expect(value == .plain(text))
-            #expect(try GenericTarget().makePendingSecret(current: value, newPassword: "pw", context: context()).secretString == "pw")
+            #expect(
+                try GenericTarget().makePendingSecret(current: value, newPassword: "pw", context: context())
+                    .secretString == "pw")
         }
     }
 
-    @Test("text that looks like JSON but is not a JSON object Python reads the same way is refused", arguments: [
-        (#"{"username":"u","password":"p""#, "not valid JSON (invalid JSON at byte 30"),
-        ("\u{FEFF}{\"password\":\"p\"}", "byte-order mark"),
-        (#"{"password":"a","password":"b"}"#, #"duplicate key "password""#),
-        (#"  [{"password":"p"}]"#, "is a JSON array, not an object"),
-        (#"{"a":{"k":1,"k":2},"password":"p"}"#, #"duplicate key "k""#),
-        (#"{"password":"p","x":nan}"#, "not valid JSON"),
-    ])
+    @Test(
+        "text that looks like JSON but is not a JSON object Python reads the same way is refused",
+        arguments: [
+            (#"{"username":"u","password":"p""#, "not valid JSON (invalid JSON at byte 30"),
+            ("\u{FEFF}{\"password\":\"p\"}", "byte-order mark"),
+            (#"{"password":"a","password":"b"}"#, #"duplicate key "password""#),
+            (#"  [{"password":"p"}]"#, "is a JSON array, not an object"),
+            (#"{"a":{"k":1,"k":2},"password":"p"}"#, #"duplicate key "k""#),
+            (#"{"password":"p","x":nan}"#, "not valid JSON"),
+        ])
     func refusedShapes(text: String, reason: String) {
         #expect {
             _ = try SecretValue(secretString: text)
@@ -53,7 +62,10 @@ struct TargetTests {
 
     @Test("the generic target refuses a database-looking secret, whatever selected it")
     func genericRefusesDatabaseSecrets() {
-        for text in [#"{"engine":"postgres","host":"db","password":"p"}"#, #"{"host":"db","password":"p"}"#, #"{"engine":"none","password":"p"}"#] {
+        for text in [
+            #"{"engine":"postgres","host":"db","password":"p"}"#, #"{"host":"db","password":"p"}"#,
+            #"{"engine":"none","password":"p"}"#,
+        ] {
             #expect(throws: RotationError.self) {
                 try GenericTarget().checkCurrent(try SecretValue(secretString: text), context: context())
             }
@@ -66,8 +78,9 @@ struct TargetTests {
         #expect(throws: RotationError.self) { try GenericTarget().checkCurrent(apiKey, context: context()) }
         let target = try GenericTarget(environment: ["ROTATOR_PASSWORD_KEY": "api_key"])
         try target.checkCurrent(apiKey, context: context())
-        #expect(try target.makePendingSecret(current: apiKey, newPassword: "new", context: context()).secretString
-            == #"{"api_key":"new","note":"n"}"#)
+        #expect(
+            try target.makePendingSecret(current: apiKey, newPassword: "new", context: context()).secretString
+                == #"{"api_key":"new","note":"n"}"#)
         #expect(throws: ConfigurationError.self) { try GenericTarget(environment: ["ROTATOR_PASSWORD_KEY": ""]) }
         let notString = try SecretValue(secretString: #"{"password":12}"#)
         #expect(throws: RotationError.self) { try GenericTarget().checkCurrent(notString, context: context()) }

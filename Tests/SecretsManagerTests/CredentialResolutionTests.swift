@@ -11,7 +11,8 @@ import Testing
         LocalFiles(read: { files[$0] }, exists: { files[$0] != nil })
     }
 
-    static func resolve(_ environment: [String: String], _ files: [String: String] = [:]) throws(SecretsManagerConfigurationError)
+    static func resolve(_ environment: [String: String], _ files: [String: String] = [:])
+        throws(SecretsManagerConfigurationError)
         -> Credentials
     {
         try CredentialResolver.resolve(environment: environment, files: Self.files(files))
@@ -23,8 +24,13 @@ import Testing
                 "AWS_ACCESS_KEY_ID": "ASIAENV", "AWS_SECRET_ACCESS_KEY": "env-secret", "AWS_SESSION_TOKEN": "env-token",
                 "HOME": "/home/u",
             ],
-            ["/home/u/.aws/credentials": "[default]\naws_access_key_id = AKIAFILE\naws_secret_access_key = file-secret\n"])
-        #expect(credentials == Credentials(accessKeyId: "ASIAENV", secretAccessKey: "env-secret", sessionToken: "env-token"))
+            [
+                "/home/u/.aws/credentials":
+                    "[default]\naws_access_key_id = AKIAFILE\naws_secret_access_key = file-secret\n"
+            ])
+        #expect(
+            credentials == Credentials(accessKeyId: "ASIAENV", secretAccessKey: "env-secret", sessionToken: "env-token")
+        )
         #expect(throws: SecretsManagerConfigurationError.self) { try Self.resolve(["AWS_ACCESS_KEY_ID": "AKIA"]) }
     }
 
@@ -40,7 +46,9 @@ import Testing
             aws_secret_access_key = other-secret
             """
         let credentials = try Self.resolve(["HOME": "/home/u"], ["/home/u/.aws/credentials": text])
-        #expect(credentials == Credentials(accessKeyId: "AKIADEFAULT", secretAccessKey: "default/secret+key", sessionToken: "tok"))
+        #expect(
+            credentials
+                == Credentials(accessKeyId: "AKIADEFAULT", secretAccessKey: "default/secret+key", sessionToken: "tok"))
         let other = try Self.resolve(
             ["HOME": "/home/u", "AWS_PROFILE": "other"], ["/home/u/.aws/credentials": text])
         #expect(other == Credentials(accessKeyId: "AKIAOTHER", secretAccessKey: "other-secret"))
@@ -54,7 +62,10 @@ import Testing
         // Static keys in ~/.aws/config under [profile name].
         let fromConfig = try Self.resolve(
             ["HOME": "/h", "AWS_PROFILE": "dev"],
-            ["/h/.aws/config": "[profile dev]\nregion = eu-west-1\naws_access_key_id = AKIADEV\naws_secret_access_key = dev-secret\n"])
+            [
+                "/h/.aws/config":
+                    "[profile dev]\nregion = eu-west-1\naws_access_key_id = AKIADEV\naws_secret_access_key = dev-secret\n"
+            ])
         #expect(fromConfig == Credentials(accessKeyId: "AKIADEV", secretAccessKey: "dev-secret"))
     }
 
@@ -75,7 +86,9 @@ import Testing
 
     @Test func roleInCredentialsFileIsRefusedToo() {
         #expect(throws: SecretsManagerConfigurationError.self) {
-            try Self.resolve(["HOME": "/h"], ["/h/.aws/credentials": "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = x\n"])
+            try Self.resolve(
+                ["HOME": "/h"],
+                ["/h/.aws/credentials": "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = x\n"])
         }
     }
 
@@ -92,7 +105,9 @@ import Testing
 
     @Test func missingCredentialsSayWhereItLooked() {
         let error = #expect(throws: SecretsManagerConfigurationError.self) {
-            try Self.resolve(["HOME": "/h", "AWS_PROFILE": "nope"], ["/h/.aws/credentials": "[default]\naws_access_key_id=A\naws_secret_access_key=B\n"])
+            try Self.resolve(
+                ["HOME": "/h", "AWS_PROFILE": "nope"],
+                ["/h/.aws/credentials": "[default]\naws_access_key_id=A\naws_secret_access_key=B\n"])
         }
         #expect(error?.message.contains("AWS_ACCESS_KEY_ID") == true)
         #expect(error?.message.contains("/h/.aws/credentials") == true)
@@ -109,7 +124,8 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("credentials")
-        try "[default]\r\naws_access_key_id = AKIAREAL\r\naws_secret_access_key = real-file-secret\r\n".write(to: file, atomically: true, encoding: .utf8)
+        try "[default]\r\naws_access_key_id = AKIAREAL\r\naws_secret_access_key = real-file-secret\r\n".write(
+            to: file, atomically: true, encoding: .utf8)
         let configuration = try SecretsManagerConfiguration(environment: [
             "AWS_REGION": "us-east-1", "AWS_SHARED_CREDENTIALS_FILE": file.path, "HOME": directory.path,
         ])

@@ -63,27 +63,38 @@ import Testing
 
     @Test(arguments: ["http://127.0.0.1:4566", "http://127.9.8.7", "http://localhost:5000", "http://[::1]:8080"])
     func plainHTTPToThisMachineIsAllowed(url: String) throws {
-        #expect(try Self.configuration(["AWS_REGION": "us-east-1", "SECRETS_MANAGER_ENDPOINT": url]).endpoint.url == url)
+        #expect(
+            try Self.configuration(["AWS_REGION": "us-east-1", "SECRETS_MANAGER_ENDPOINT": url]).endpoint.url == url)
     }
 
-    @Test(arguments: ["http://secretsmanager.example.com", "http://10.0.0.5:4566", "http://127.0.0.1.example.com", "http://localhost.example"])
+    @Test(arguments: [
+        "http://secretsmanager.example.com", "http://10.0.0.5:4566", "http://127.0.0.1.example.com",
+        "http://localhost.example",
+    ])
     func plainHTTPElsewhereNeedsAnExplicitYes(url: String) throws {
         #expect {
             try Self.configuration(["AWS_REGION": "us-east-1", "SECRETS_MANAGER_ENDPOINT": url])
         } throws: { error in
-            (error as? SecretsManagerConfigurationError)?.message.contains("ROTATOR_ALLOW_INSECURE_ENDPOINT=true") == true
+            (error as? SecretsManagerConfigurationError)?.message.contains("ROTATOR_ALLOW_INSECURE_ENDPOINT=true")
+                == true
         }
-        let allowed = try Self.configuration(["AWS_REGION": "us-east-1", "SECRETS_MANAGER_ENDPOINT": url,
-                                              "ROTATOR_ALLOW_INSECURE_ENDPOINT": "true"])
+        let allowed = try Self.configuration([
+            "AWS_REGION": "us-east-1", "SECRETS_MANAGER_ENDPOINT": url,
+            "ROTATOR_ALLOW_INSECURE_ENDPOINT": "true",
+        ])
         #expect(allowed.endpoint.url == url)
     }
 
     @Test func regionFallsBackToDefaultRegionAndIsRequired() throws {
         #expect(try Self.configuration(["AWS_DEFAULT_REGION": "ap-south-1"]).region == "ap-south-1")
-        #expect(try Self.configuration(["AWS_REGION": "eu-north-1", "AWS_DEFAULT_REGION": "ap-south-1"]).region == "eu-north-1")
+        #expect(
+            try Self.configuration(["AWS_REGION": "eu-north-1", "AWS_DEFAULT_REGION": "ap-south-1"]).region
+                == "eu-north-1")
         let error = #expect(throws: SecretsManagerConfigurationError.self) { try Self.configuration([:]) }
         #expect(error?.message.contains("AWS_REGION") == true)
-        #expect(throws: SecretsManagerConfigurationError.self) { try Self.configuration(["AWS_REGION": "us-east-1.evil.com/"]) }
+        #expect(throws: SecretsManagerConfigurationError.self) {
+            try Self.configuration(["AWS_REGION": "us-east-1.evil.com/"])
+        }
     }
 
     @Test func customEndpointWithFIPSOrDualStackIsAConfigurationError() {
@@ -105,7 +116,9 @@ import Testing
         }
     }
 
-    @Test(arguments: ["ftp://x", "http://", "https://h:0", "https://h:99999", "https://user@h", "h.example.com", "https://h/?q=1"])
+    @Test(arguments: [
+        "ftp://x", "http://", "https://h:0", "https://h:99999", "https://user@h", "h.example.com", "https://h/?q=1",
+    ])
     func malformedEndpointsAreRejected(url: String) {
         #expect(throws: SecretsManagerConfigurationError.self) {
             try Self.configuration(["AWS_REGION": "us-east-1", "SECRETS_MANAGER_ENDPOINT": url])
@@ -135,10 +148,15 @@ import Testing
         }
         let environment = Self.keys.merging(["AWS_REGION": "us-east-1"]) { _, new in new }
         // The first bundle that exists, in the documented order: Amazon Linux, then Debian, then others.
-        let debianOnly = LocalFiles(read: { _ in nil }, exists: { $0 == "/etc/ssl/certs/ca-certificates.crt" || $0 == "/etc/ssl/cert.pem" })
-        #expect(try SecretsManagerConfiguration(environment: environment, files: debianOnly).caBundlePath == "/etc/ssl/certs/ca-certificates.crt")
+        let debianOnly = LocalFiles(
+            read: { _ in nil }, exists: { $0 == "/etc/ssl/certs/ca-certificates.crt" || $0 == "/etc/ssl/cert.pem" })
+        #expect(
+            try SecretsManagerConfiguration(environment: environment, files: debianOnly).caBundlePath
+                == "/etc/ssl/certs/ca-certificates.crt")
         let all = LocalFiles(read: { _ in nil }, exists: { _ in true })
-        #expect(try SecretsManagerConfiguration(environment: environment, files: all).caBundlePath == "/etc/pki/tls/certs/ca-bundle.crt")
+        #expect(
+            try SecretsManagerConfiguration(environment: environment, files: all).caBundlePath
+                == "/etc/pki/tls/certs/ca-bundle.crt")
         var custom = environment
         custom["AWS_CA_BUNDLE"] = "/opt/corp/ca.pem"
         #expect(try SecretsManagerConfiguration(environment: custom, files: all).caBundlePath == "/opt/corp/ca.pem")

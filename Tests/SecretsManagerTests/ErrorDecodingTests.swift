@@ -12,18 +12,25 @@ import Testing
 
     @Test func awsJSONWithMessageCapitalised() {
         let error = Self.decode(
-            400, #"{"__type":"ResourceNotFoundException","Message":"Secrets Manager can't find the specified secret."}"#,
+            400,
+            #"{"__type":"ResourceNotFoundException","Message":"Secrets Manager can't find the specified secret."}"#,
             headers: HTTPHeaders(["x-amzn-RequestId": "req-123"]))
         #expect(error.code == .resourceNotFound)
         #expect(error.message == "Secrets Manager can't find the specified secret.")
         #expect(error.httpStatus == 400)
         #expect(error.requestId == "req-123")
-        #expect("\(error)" == "ResourceNotFoundException: Secrets Manager can't find the specified secret. (HTTP 400, request id req-123)")
+        #expect(
+            "\(error)"
+                == "ResourceNotFoundException: Secrets Manager can't find the specified secret. (HTTP 400, request id req-123)"
+        )
     }
 
     @Test(arguments: [
         ("com.amazonaws.secretsmanager#InvalidRequestException", "InvalidRequestException"),
-        ("InvalidRequestException:http://internal.amazon.com/coral/com.amazon.coral.validate/", "InvalidRequestException"),
+        (
+            "InvalidRequestException:http://internal.amazon.com/coral/com.amazon.coral.validate/",
+            "InvalidRequestException"
+        ),
         ("aws.protocoltests#FooError:http://internal.amazon.com/", "FooError"),
         (" ThrottlingException ", "ThrottlingException"),
     ])
@@ -32,7 +39,10 @@ import Testing
     }
 
     @Test func motoJSONWithLowercaseMessage() {
-        let error = Self.decode(404, #"{"__type": "ResourceNotFoundException", "message": "Secrets Manager can't find the specified secret value for staging label: AWSPENDING"}"#)
+        let error = Self.decode(
+            404,
+            #"{"__type": "ResourceNotFoundException", "message": "Secrets Manager can't find the specified secret value for staging label: AWSPENDING"}"#
+        )
         #expect(error.code == .resourceNotFound)
         #expect(error.message.hasSuffix("staging label: AWSPENDING"))
     }
@@ -45,13 +55,18 @@ import Testing
         let error = Self.decode(403, body)
         #expect(error.code == .signatureDoesNotMatch)
         #expect(error.code.isAuthenticationFailure)
-        #expect(error.message == "The request signature we calculated does not match the signature you provided. Check & retry.")
-        #expect(Self.decode(403, "<ErrorResponse><Error><Code>InvalidClientTokenId</Code></Error></ErrorResponse>").code == .invalidClientTokenId)
+        #expect(
+            error.message
+                == "The request signature we calculated does not match the signature you provided. Check & retry.")
+        #expect(
+            Self.decode(403, "<ErrorResponse><Error><Code>InvalidClientTokenId</Code></Error></ErrorResponse>").code
+                == .invalidClientTokenId)
     }
 
     @Test func htmlAndEmptyBodiesStillGiveACodeAndAMessage() {
         let html = Self.decode(
-            500, "<!doctype html><html><head><title>500 Internal Server Error</title></head><body>Traceback...</body></html>",
+            500,
+            "<!doctype html><html><head><title>500 Internal Server Error</title></head><body>Traceback...</body></html>",
             headers: HTTPHeaders(["Content-Type": "text/html; charset=utf-8"]))
         #expect(html.code.rawValue == "HTTP500")
         #expect(html.message.contains("500 Internal Server Error"))
@@ -61,7 +76,9 @@ import Testing
         #expect(empty.code.rawValue == "HTTP502")
         #expect(empty.httpStatus == 502)
         // JSON without __type: the error-type header, else the status.
-        #expect(Self.decode(400, "{}", headers: HTTPHeaders(["x-amzn-ErrorType": "ValidationException:http://x"])).code.rawValue == "ValidationException")
+        #expect(
+            Self.decode(400, "{}", headers: HTTPHeaders(["x-amzn-ErrorType": "ValidationException:http://x"])).code
+                .rawValue == "ValidationException")
         #expect(Self.decode(418, #"{"message":"teapot"}"#).code.rawValue == "HTTP418")
     }
 

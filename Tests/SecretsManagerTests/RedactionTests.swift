@@ -31,7 +31,8 @@ import Testing
 
     @Test func secretValueResponseIsRedacted() {
         let response = SecretValueResponse(
-            arn: "arn", name: "n", versionId: "v", secretString: Self.secretValue, secretBinary: Array(Self.secretValue.utf8),
+            arn: "arn", name: "n", versionId: "v", secretString: Self.secretValue,
+            secretBinary: Array(Self.secretValue.utf8),
             versionStages: ["AWSCURRENT"], createdDate: nil)
         for text in Self.renderings(response) + Self.renderings([response]) {
             #expect(!text.contains(Self.secretValue))
@@ -58,7 +59,9 @@ import Testing
     @Test func configurationErrorsNeverShowKeys() {
         let errors: [SecretsManagerConfigurationError] = [
             #expect(throws: SecretsManagerConfigurationError.self) {
-                try SecretsManagerConfiguration(environment: ["AWS_SECRET_ACCESS_KEY": Self.secretKey, "AWS_SESSION_TOKEN": Self.token])
+                try SecretsManagerConfiguration(environment: [
+                    "AWS_SECRET_ACCESS_KEY": Self.secretKey, "AWS_SESSION_TOKEN": Self.token,
+                ])
             },
             #expect(throws: SecretsManagerConfigurationError.self) {
                 try SecretsManagerConfiguration(environment: [

@@ -20,7 +20,9 @@ import Testing
     static let vectors: [Vector] = {
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Vectors/secretsmanager-sigv4.json")
-        guard let data = try? Data(contentsOf: file), let document = try? JSONValue(parsing: Array(data)) else { return [] }
+        guard let data = try? Data(contentsOf: file), let document = try? JSONValue(parsing: Array(data)) else {
+            return []
+        }
         return (document["vectors"]?.arrayValue ?? []).map(Vector.init(json:))
     }()
 
@@ -32,14 +34,16 @@ import Testing
     func clientSignsLikeBotocore(_ vector: Vector) throws {
         var environment = [
             "AWS_REGION": vector.string("region"), "AWS_ACCESS_KEY_ID": vector.string("accessKeyId"),
-            "AWS_SECRET_ACCESS_KEY": vector.string("secretAccessKey"), "SECRETS_MANAGER_ENDPOINT": vector.string("endpoint"),
+            "AWS_SECRET_ACCESS_KEY": vector.string("secretAccessKey"),
+            "SECRETS_MANAGER_ENDPOINT": vector.string("endpoint"),
         ]
         if let token = vector.json["sessionToken"]?.stringValue { environment["AWS_SESSION_TOKEN"] = token }
         let client = try SecretsManagerClient(
             configuration: try SecretsManagerConfiguration(environment: environment), logger: Logger(label: "test"))
         let seconds = Int64(vector.json["epochSeconds"]?.intValue ?? 0)
         client.clock = { seconds }
-        let request = client.request(vector.string("operation"), Array(vector.string("body").utf8), timeoutMilliseconds: 1_000)
+        let request = client.request(
+            vector.string("operation"), Array(vector.string("body").utf8), timeoutMilliseconds: 1_000)
         #expect(request.headers["Host"] == vector.expected("host"))
         #expect(request.headers["X-Amz-Date"] == vector.expected("amzDate"))
         #expect(request.headers["X-Amz-Security-Token"] == vector.json["sessionToken"]?.stringValue)
@@ -47,7 +51,8 @@ import Testing
         #expect(request.headers["x-amz-content-sha256"] == nil)
         #expect(request.url.hasSuffix("/"))
         // Signing twice reuses the cached key and gives the same result.
-        let again = client.request(vector.string("operation"), Array(vector.string("body").utf8), timeoutMilliseconds: 1_000)
+        let again = client.request(
+            vector.string("operation"), Array(vector.string("body").utf8), timeoutMilliseconds: 1_000)
         #expect(again.headers["Authorization"] == vector.expected("authorization"))
     }
 }

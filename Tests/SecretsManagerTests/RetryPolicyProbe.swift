@@ -1,3 +1,5 @@
+import Testing
+
 @testable import SecretsManager
 
 /// Access to the internal retry arithmetic for tests.
@@ -6,8 +8,6 @@ enum RetryPolicyProbe {
         RetryPolicy.backoffSeconds(afterAttempt: attempt, random: random)
     }
 }
-
-import Testing
 
 @Suite struct RetryQuotaTests {
     /// Standard mode: 500 tokens, 5 per retry (10 after a timeout), refunds on success.

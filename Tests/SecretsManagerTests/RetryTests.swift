@@ -1,9 +1,9 @@
 import Foundation
 import HTTPClient
 import SecretsManager
+import TestSupport
 import Testing
 import Timekeeping
-import TestSupport
 
 /// Retries, deadlines and connection handling against a fault-injecting loopback server.
 @Suite struct RetryTests {
@@ -14,12 +14,18 @@ import TestSupport
     }
 
     static let retryableFaults: [Fault] = [
-        Fault(name: "HTTP 500 HTML", action: .respond(status: 500, headers: [("Content-Type", "text/html")], body: Array("<html><title>Internal Server Error</title></html>".utf8))),
+        Fault(
+            name: "HTTP 500 HTML",
+            action: .respond(
+                status: 500, headers: [("Content-Type", "text/html")],
+                body: Array("<html><title>Internal Server Error</title></html>".utf8))),
         Fault(name: "HTTP 503 JSON", action: Fixtures.error(503, "ServiceUnavailableException")),
         Fault(name: "HTTP 502 empty", action: .respond(status: 502)),
         Fault(name: "HTTP 504 empty", action: .respond(status: 504)),
         Fault(name: "ThrottlingException (400)", action: Fixtures.error(400, "ThrottlingException", "Rate exceeded")),
-        Fault(name: "prefixed Throttling", action: Fixtures.error(400, "com.amazonaws.secretsmanager#ThrottlingException:http://x")),
+        Fault(
+            name: "prefixed Throttling",
+            action: Fixtures.error(400, "com.amazonaws.secretsmanager#ThrottlingException:http://x")),
         Fault(name: "TooManyRequestsException (429)", action: Fixtures.error(429, "TooManyRequestsException")),
         Fault(name: "InternalServiceError (400)", action: Fixtures.error(400, "InternalServiceError")),
         Fault(name: "RequestTimeout", action: Fixtures.error(400, "RequestTimeout")),
@@ -121,7 +127,8 @@ import TestSupport
         // A port bound but not listening refuses connections, and no other test can take it meanwhile.
         let reserved = try BoundPort()
         let configuration = try SecretsManagerConfiguration(
-            environment: Fixtures.environment(endpoint: "http://127.0.0.1:\(reserved.port)", extra: ["AWS_MAX_ATTEMPTS": "2"]))
+            environment: Fixtures.environment(
+                endpoint: "http://127.0.0.1:\(reserved.port)", extra: ["AWS_MAX_ATTEMPTS": "2"]))
         let logs = LogRecorder()
         let client = try SecretsManagerClient(configuration: configuration, logger: logs.logger, randomUnit: { 0 })
         let error = #expect(throws: SecretsManagerError.self) {

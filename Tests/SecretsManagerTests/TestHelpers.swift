@@ -1,12 +1,13 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import HTTPClient
 import Logging
 import SecretsManager
 import Synchronization
 import TestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Fake credentials for loopback tests; the redaction tests look for these strings in output.
 enum TestKeys {
@@ -29,7 +30,6 @@ final class ScriptedResponses: Sendable {
         script.withLock { script in script.isEmpty ? then : script.removeFirst() }
     }
 }
-
 
 enum Fixtures {
     /// A loopback server that is deliberately never stopped. `LoopbackHTTPServer.stop()` closes its listening
@@ -57,7 +57,8 @@ enum Fixtures {
     }
 
     static func json(_ status: Int, _ body: String, headers: [(String, String)] = []) -> ServerAction {
-        .respond(status: status, headers: [("Content-Type", "application/x-amz-json-1.1")] + headers, body: Array(body.utf8))
+        .respond(
+            status: status, headers: [("Content-Type", "application/x-amz-json-1.1")] + headers, body: Array(body.utf8))
     }
 
     static func error(_ status: Int, _ type: String, _ message: String = "message text") -> ServerAction {

@@ -41,7 +41,8 @@ import Testing
         #expect(!signature.headersToAdd.contains { $0.name.lowercased() == "x-amz-content-sha256" })
         let addedNames = signature.headersToAdd.map(\.name)
         #expect(
-            addedNames == (vector.sessionToken == nil
-                ? ["X-Amz-Date", "Authorization"] : ["X-Amz-Date", "X-Amz-Security-Token", "Authorization"]))
+            addedNames
+                == (vector.sessionToken == nil
+                    ? ["X-Amz-Date", "Authorization"] : ["X-Amz-Date", "X-Amz-Security-Token", "Authorization"]))
     }
 }

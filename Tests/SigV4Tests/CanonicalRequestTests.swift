@@ -53,7 +53,8 @@ import Testing
         ])
         #expect(
             result.canonical
-                == "host:Example.com:8443\nmy-header:a b c,\"x y\"\nmy-header-2:z\nx-amz-target:secretsmanager.PutSecretValue\n")
+                == "host:Example.com:8443\nmy-header:a b c,\"x y\"\nmy-header-2:z\nx-amz-target:secretsmanager.PutSecretValue\n"
+        )
         #expect(result.signedHeaders == "host;my-header;my-header-2;x-amz-target")
     }
 
@@ -86,7 +87,9 @@ import Testing
         let tomorrow = SigningDate(secondsSinceEpoch: 1_700_000_000 + 86_400)
         let request = SignableRequest(method: "POST", headers: [("Host", "h")], body: Array("{}".utf8))
         func fresh(_ date: SigningDate) -> String {
-            SigV4Signer(credentials: credentials, region: "eu-west-1", service: "secretsmanager").sign(request, at: date).authorization
+            SigV4Signer(credentials: credentials, region: "eu-west-1", service: "secretsmanager").sign(
+                request, at: date
+            ).authorization
         }
         #expect(signer.sign(request, at: today).authorization == fresh(today))
         #expect(signer.sign(request, at: today).authorization == fresh(today))  // from the cache

@@ -13,7 +13,8 @@ import Testing
     }
 
     @Test func descriptionsNeverShowSecretKeyOrToken() {
-        let credentials = Credentials(accessKeyId: "ASIAEXAMPLE", secretAccessKey: Self.secret, sessionToken: Self.token)
+        let credentials = Credentials(
+            accessKeyId: "ASIAEXAMPLE", secretAccessKey: Self.secret, sessionToken: Self.token)
         let signer = SigV4Signer(credentials: credentials, region: "us-east-1", service: "secretsmanager")
         for text in Self.renderings(credentials) + Self.renderings(signer) + Self.renderings([credentials]) {
             #expect(!text.contains(Self.secret))

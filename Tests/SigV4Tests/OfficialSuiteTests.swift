@@ -28,7 +28,8 @@ import Testing
 
     @Test(arguments: SuiteCase.classicCases + SuiteCase.newerCases)
     func stringToSign(_ suiteCase: SuiteCase) {
-        let scope = SigV4Signer.credentialScope(date: suiteCase.date, region: suiteCase.region, service: suiteCase.service)
+        let scope = SigV4Signer.credentialScope(
+            date: suiteCase.date, region: suiteCase.region, service: suiteCase.service)
         let stringToSign = SigV4Signer.stringToSign(
             canonicalRequest: suiteCase.expectedCanonicalRequest, date: suiteCase.date, scope: scope)
         #expect(stringToSign == suiteCase.expectedStringToSign, "string to sign")

@@ -23,7 +23,8 @@ struct RawRequest {
         var lines = head.split(separator: "\n", omittingEmptySubsequences: false)
         guard !lines.isEmpty else { throw SuiteError("empty request") }
         let requestLine = lines.removeFirst()
-        guard let firstSpace = requestLine.firstIndex(of: " "), let versionRange = requestLine.range(of: " HTTP/", options: .backwards)
+        guard let firstSpace = requestLine.firstIndex(of: " "),
+            let versionRange = requestLine.range(of: " HTTP/", options: .backwards)
         else { throw SuiteError("bad request line \(requestLine)") }
         method = String(requestLine[..<firstSpace])
         let target = requestLine[requestLine.index(after: firstSpace)..<versionRange.lowerBound]

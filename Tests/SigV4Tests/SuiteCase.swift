@@ -33,7 +33,8 @@ struct SuiteCase: Sendable, CustomTestStringConvertible {
 
     static var suiteIsPresent: Bool {
         FileManager.default.fileExists(atPath: suiteRoot.appendingPathComponent("aws-sig-v4-test-suite").path)
-            && FileManager.default.fileExists(atPath: suiteRoot.appendingPathComponent("aws-signing-test-suite-v4").path)
+            && FileManager.default.fileExists(
+                atPath: suiteRoot.appendingPathComponent("aws-signing-test-suite-v4").path)
     }
 
     // The fixed parameters of both suites (sigv4/README.md §1a).
@@ -104,7 +105,8 @@ struct SuiteCase: Sendable, CustomTestStringConvertible {
         // omit_session_token: the token is added after signing, so it is not part of the signature.
         let token = context["omit_session_token"]?.boolValue == true ? nil : credentials?["token"]?.stringValue
         let signedRequest = try read("header-signed-request.txt")
-        let authorization = signedRequest.split(separator: "\n")
+        let authorization =
+            signedRequest.split(separator: "\n")
             .first(where: { $0.lowercased().hasPrefix("authorization:") })
             .map { $0.dropFirst("authorization:".count).trimmingCharacters(in: .whitespaces) } ?? ""
         return SuiteCase(
@@ -132,7 +134,9 @@ struct SuiteCase: Sendable, CustomTestStringConvertible {
     }
 
     static func epochSeconds(iso8601: String) throws -> Int64 {
-        guard let date = ISO8601DateFormatter().date(from: iso8601) else { throw SuiteError("bad timestamp \(iso8601)") }
+        guard let date = ISO8601DateFormatter().date(from: iso8601) else {
+            throw SuiteError("bad timestamp \(iso8601)")
+        }
         return Int64(date.timeIntervalSince1970)
     }
 }

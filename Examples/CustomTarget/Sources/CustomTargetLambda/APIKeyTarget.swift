@@ -32,6 +32,7 @@ struct APIKeyTarget: TargetService {
     /// AWSCURRENT holds the new key now; retire only the key AWSPREVIOUS holds (never the current one).
     func didFinishSecret(_ context: RotationContext) throws {
         guard let previous = try context.previous(), previous.string("apiKey") != nil else { return }
-        context.logger.info("finishSecret: would retire the previous key at \(endpoint) (idempotent: already retired is fine)")
+        context.logger.info(
+            "finishSecret: would retire the previous key at \(endpoint) (idempotent: already retired is fine)")
     }
 }

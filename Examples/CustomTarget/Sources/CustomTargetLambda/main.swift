@@ -1,7 +1,7 @@
 import Rotation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // Everything else (the Runtime API loop, Secrets Manager, the preamble checks, createSecret and moving

@@ -2,9 +2,9 @@ import Foundation
 import HTTPClient
 import JSON
 import SecretsManager
+import TestSupport
 import Testing
 import Timekeeping
-import TestSupport
 
 /// One moto for this test process, with IAM auth on: every request below is signature-checked by moto
 /// (botocore recomputes the signature server-side). moto exits by itself when the test process ends.
@@ -34,7 +34,7 @@ enum SharedMoto {
     static func uniqueName(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8))" }
 }
 
-@Suite struct MotoIntegrationTests {
+@Suite(.tags(.server)) struct MotoServerTests {
     static func deadline() -> Deadline { .after(milliseconds: 20_000) }
 
     @Test func everyOperationWithAssumedRoleCredentials() throws {
@@ -56,7 +56,8 @@ enum SharedMoto {
         let byStage = try client.getSecretValue(secretId: arn, versionStage: "AWSCURRENT", deadline: Self.deadline())
         #expect(byStage.secretString == current)
         #expect(byStage.versionId == currentVersion)
-        let byId = try client.getSecretValue(secretId: name, versionId: currentVersion, versionStage: nil, deadline: Self.deadline())
+        let byId = try client.getSecretValue(
+            secretId: name, versionId: currentVersion, versionStage: nil, deadline: Self.deadline())
         #expect(byId.secretString == current)
         #expect(byId.versionStages == ["AWSCURRENT"])
 
@@ -80,7 +81,8 @@ enum SharedMoto {
             rotationToken: UUID().uuidString, deadline: Self.deadline())
         #expect(put.versionId == token)
         #expect(put.arn == arn)
-        let pendingValue = try client.getSecretValue(secretId: name, versionStage: "AWSPENDING", deadline: Self.deadline())
+        let pendingValue = try client.getSecretValue(
+            secretId: name, versionStage: "AWSPENDING", deadline: Self.deadline())
         #expect(pendingValue.secretString == newValue)
 
         try client.updateSecretVersionStage(
@@ -93,11 +95,15 @@ enum SharedMoto {
 
         // moto answers one page with NextToken "" whatever MaxResults says; paging itself is covered by
         // WireFormatTests. Here: the request is accepted and the empty token ends the listing.
-        let versions = try client.listSecretVersionIds(secretId: name, includeDeprecated: true, maxResults: 1, deadline: Self.deadline())
+        let versions = try client.listSecretVersionIds(
+            secretId: name, includeDeprecated: true, maxResults: 1, deadline: Self.deadline())
         #expect(Set(versions.map(\.versionId)) == [token, currentVersion])
 
         let logged = logs.lines.map(\.text).joined(separator: "\n")
-        for secret in ["zzCURRENTzz", "zzNEWzz", password, moto.roleCredentials.secretAccessKey, moto.roleCredentials.sessionToken ?? "-"] {
+        for secret in [
+            "zzCURRENTzz", "zzNEWzz", password, moto.roleCredentials.secretAccessKey,
+            moto.roleCredentials.sessionToken ?? "-",
+        ] {
             #expect(!logged.contains(secret))
         }
     }
@@ -106,7 +112,8 @@ enum SharedMoto {
         let moto = try SharedMoto.server()
         let name = SharedMoto.uniqueName("auth")
         _ = try moto.createSecret(name: name, secretString: "v")
-        let client = try SharedMoto.client(moto, overriding: ["AWS_SECRET_ACCESS_KEY": "wrong" + moto.roleCredentials.secretAccessKey])
+        let client = try SharedMoto.client(
+            moto, overriding: ["AWS_SECRET_ACCESS_KEY": "wrong" + moto.roleCredentials.secretAccessKey])
         let error = #expect(throws: SecretsManagerError.self) {
             try client.describeSecret(secretId: name, deadline: Self.deadline())
         }

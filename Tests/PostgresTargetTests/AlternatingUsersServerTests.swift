@@ -1,13 +1,14 @@
 import DatabaseRotation
 import Foundation
 import JSON
-@testable import PostgresTarget
 import Rotation
-import Testing
 import TestSupport
+import Testing
 
-@Suite("PostgreSQL alternating-users rotation against a real server")
-struct AlternatingUsersRotationTests {
+@testable import PostgresTarget
+
+@Suite("PostgreSQL alternating-users rotation against a real server", .tags(.server))
+struct AlternatingUsersServerTests {
     let server: PostgresServer
     let ownerPassword = randomPassword()
     let masterPassword = randomPassword()
@@ -18,18 +19,23 @@ struct AlternatingUsersRotationTests {
         // A master like RDS's: not a superuser, but allowed to create roles.
         try server.createRole("rotation_admin", password: masterPassword, options: "CREATEROLE")
         try server.createRole("app_owner", password: ownerPassword)
-        try server.execute("CREATE TABLE orders (id int); INSERT INTO orders VALUES (7); GRANT SELECT ON orders TO app_owner")
+        try server.execute(
+            "CREATE TABLE orders (id int); INSERT INTO orders VALUES (7); GRANT SELECT ON orders TO app_owner")
     }
 
     var current: SecretValue {
-        postgresSecret(port: server.port, username: "app_owner", password: ownerPassword, masterARN: SecretVersions.masterARN)
+        postgresSecret(
+            port: server.port, username: "app_owner", password: ownerPassword, masterARN: SecretVersions.masterARN)
     }
     var master: SecretValue { postgresSecret(port: server.port, username: "rotation_admin", password: masterPassword) }
-    var target: AlternatingUsersStrategy<PostgresDriver> { AlternatingUsersStrategy(driver: PostgresDriver(), configuration: server.configuration()) }
+    var target: AlternatingUsersStrategy<PostgresDriver> {
+        AlternatingUsersStrategy(driver: PostgresDriver(), configuration: server.configuration())
+    }
 
     func versions(current: SecretValue, newPassword: String) throws -> SecretVersions {
-        let pending = try target.makePendingSecret(current: current, newPassword: newPassword,
-                                                   context: SecretVersions().context(logger: logs.logger))
+        let pending = try target.makePendingSecret(
+            current: current, newPassword: newPassword,
+            context: SecretVersions().context(logger: logs.logger))
         let versions = SecretVersions(current: current, pending: pending)
         versions.setOther(SecretVersions.masterARN, master)
         return versions
@@ -48,7 +54,11 @@ struct AlternatingUsersRotationTests {
         #expect(try server.execute("SELECT id FROM orders", user: "app_owner_clone", password: clonePassword) == "7")
         #expect(try server.execute("SELECT pg_has_role('app_owner_clone', 'app_owner', 'MEMBER')") == "t")
         #expect(logs.contains(.info, "setSecret: Created user app_owner_clone with the rights of app_owner"))
-        #expect(logs.contains(.info, "setSecret: Successfully set password for app_owner_clone in PostgreSQL DB for secret arn \(SecretVersions.arn)."))
+        #expect(
+            logs.contains(
+                .info,
+                "setSecret: Successfully set password for app_owner_clone in PostgreSQL DB for secret arn \(SecretVersions.arn)."
+            ))
 
         // Second rotation: the clone is current, the original user gets a new password.
         first.promotePending()
@@ -82,7 +92,9 @@ struct AlternatingUsersRotationTests {
         let again = LogRecorder()
         try target.setSecret(first.context(logger: again.logger))
         try target.testSecret(first.context(logger: again.logger))
-        #expect(again.contains(.info, "setSecret: AWSPENDING secret is already set as password in PostgreSQL DB for secret arn"))
+        #expect(
+            again.contains(
+                .info, "setSecret: AWSPENDING secret is already set as password in PostgreSQL DB for secret arn"))
         #expect(server.logsIn("app_owner_clone", clonePassword))
     }
 
@@ -92,7 +104,10 @@ struct AlternatingUsersRotationTests {
         let versions = try versions(current: stale, newPassword: randomPassword())
         let error = targetError { try target.setSecret(versions.context(logger: logs.logger)) }
         #expect(error?.type == "Target.LoginFailed")
-        #expect(error?.message.hasPrefix("Unable to log into database using current credentials for secret \(SecretVersions.arn) (authentication: ") == true)
+        #expect(
+            error?.message.hasPrefix(
+                "Unable to log into database using current credentials for secret \(SecretVersions.arn) (authentication: "
+            ) == true)
         #expect(try server.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'app_owner_clone'") == "0")
     }
 
@@ -102,15 +117,22 @@ struct AlternatingUsersRotationTests {
         wrongMaster.setOther(SecretVersions.masterARN, master.with("password", .string(randomPassword())))
         let loginError = targetError { try target.setSecret(wrongMaster.context(logger: logs.logger)) }
         #expect(loginError?.type == "Target.LoginFailed")
-        #expect(loginError?.message.hasPrefix("Unable to log into database using credentials in master secret \(SecretVersions.masterARN) (authentication: ") == true)
+        #expect(
+            loginError?.message.hasPrefix(
+                "Unable to log into database using credentials in master secret \(SecretVersions.masterARN) (authentication: "
+            ) == true)
 
         let otherHost = try versions(current: current, newPassword: randomPassword())
         otherHost.setOther(SecretVersions.masterARN, master.with("host", .string("localhost")))
         let hostError = targetError { try target.setSecret(otherHost.context(logger: logs.logger)) }
-        #expect(hostError?.message == "Current database host 127.0.0.1 is not the same host as/rds replica of master localhost")
+        #expect(
+            hostError?.message
+                == "Current database host 127.0.0.1 is not the same host as/rds replica of master localhost")
 
         let rdsManaged = try versions(current: current, newPassword: randomPassword())
-        rdsManaged.setOther(SecretVersions.masterARN, .json(JSONObject(["username": .string("rotation_admin"), "password": .string(masterPassword)])))
+        rdsManaged.setOther(
+            SecretVersions.masterARN,
+            .json(JSONObject(["username": .string("rotation_admin"), "password": .string(masterPassword)])))
         let managedError = targetError { try target.setSecret(rdsManaged.context(logger: logs.logger)) }
         #expect(managedError?.type == "Target.Unsupported")
         #expect(managedError?.message.contains("RDS-managed") == true)
@@ -141,8 +163,8 @@ struct AlternatingUsersRotationTests {
     }
 }
 
-@Suite("The postgres target as the handler builds it")
-struct DatabaseTargetTests {
+@Suite("The postgres target as the handler builds it", .tags(.server))
+struct DatabaseTargetServerTests {
     @Test("one target instance rotates a single-user secret and an alternating-users secret")
     func bothStrategies() throws {
         let server = try PostgresServer()
@@ -157,10 +179,13 @@ struct DatabaseTargetTests {
         for (user, masterARN) in [("solo", nil), ("duo", SecretVersions.masterARN)] as [(String, String?)] {
             let current = postgresSecret(port: server.port, username: user, password: password, masterARN: masterARN)
             let newPassword = randomPassword()
-            let pending = try target.makePendingSecret(current: current, newPassword: newPassword,
-                                                       context: SecretVersions().context(logger: logs.logger))
+            let pending = try target.makePendingSecret(
+                current: current, newPassword: newPassword,
+                context: SecretVersions().context(logger: logs.logger))
             let versions = SecretVersions(current: current, pending: pending)
-            versions.setOther(SecretVersions.masterARN, postgresSecret(port: server.port, username: "rotation_admin", password: masterPassword))
+            versions.setOther(
+                SecretVersions.masterARN,
+                postgresSecret(port: server.port, username: "rotation_admin", password: masterPassword))
             try target.setSecret(versions.context(logger: logs.logger))
             try target.testSecret(versions.context(logger: logs.logger))
             let pendingUser = try #require(pending.string("username"))

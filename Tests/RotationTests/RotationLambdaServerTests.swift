@@ -1,16 +1,18 @@
 import Foundation
 import JSON
 import Rotation
-import Testing
 import TestSupport
+import Testing
 
 /// Whole rotations through the real `rotator` binary in Lambda mode: fake Runtime API, moto with IAM
 /// authentication and a session token.
-@Suite("Rotation through the Lambda loop", .serialized)
-struct RotationLambdaTests {
+@Suite("Rotation through the Lambda loop", .serialized, .tags(.server))
+struct RotationLambdaServerTests {
     @Test("a whole rotation moves AWSCURRENT to the new version and AWSPREVIOUS to the old, keeping the JSON shape")
     func wholeRotation() throws {
-        let fixture = try RotationFixture(secretString: #"{"username":"app","password":"initial-Passw0rd!","port":"5432","n":1.50,"extra":{"k":[1,true]}}"#)
+        let fixture = try RotationFixture(
+            secretString:
+                #"{"username":"app","password":"initial-Passw0rd!","port":"5432","n":1.50,"extra":{"k":[1,true]}}"#)
         let old = try #require(fixture.version(with: "AWSCURRENT"))
         let token = try fixture.startRotation()
         let steps: [RotationStep] = [.createSecret, .setSecret, .testSecret, .finishSecret]
@@ -48,7 +50,8 @@ struct RotationLambdaTests {
     func plainSecret() throws {
         let fixture = try RotationFixture(secretString: "just-a-password-value")
         let token = try fixture.startRotation()
-        let run = try fixture.runLambda([.createSecret, .setSecret, .testSecret, .finishSecret].map { fixture.event($0, token) })
+        let run = try fixture.runLambda(
+            [.createSecret, .setSecret, .testSecret, .finishSecret].map { fixture.event($0, token) })
         #expect(run.posts.allSatisfy { $0.kind == .response })
         let value = try #require(try fixture.value(stage: "AWSCURRENT"))
         #expect(value.count == 32 && value != "just-a-password-value")
@@ -58,7 +61,10 @@ struct RotationLambdaTests {
     func stepsTwice() throws {
         let fixture = try RotationFixture(secretString: #"{"username":"app","password":"first-Passw0rd!"}"#)
         let token = try fixture.startRotation()
-        let steps: [RotationStep] = [.createSecret, .createSecret, .setSecret, .setSecret, .testSecret, .testSecret, .finishSecret, .finishSecret]
+        let steps: [RotationStep] = [
+            .createSecret, .createSecret, .setSecret, .setSecret, .testSecret, .testSecret, .finishSecret,
+            .finishSecret,
+        ]
         let run = try fixture.runLambda(steps.map { fixture.event($0, token) })
         #expect(run.posts.map(\.kind) == Array(repeating: .response, count: 8), "\(run.posts.compactMap(\.error))")
         #expect(fixture.versions().count == 2)
@@ -67,15 +73,19 @@ struct RotationLambdaTests {
         #expect(run.output.contains("already set as AWSCURRENT"))
     }
 
-    @Test("a crash after PutSecretValue and before setSecret, re-driven from the start, completes with the same pending value")
+    @Test(
+        "a crash after PutSecretValue and before setSecret, re-driven from the start, completes with the same pending value"
+    )
     func crashAfterCreate() throws {
         let fixture = try RotationFixture(secretString: #"{"username":"app","password":"before-crash-Pw1!"}"#)
         let token = try fixture.startRotation()
         let first = try fixture.runLambda([fixture.event(.createSecret, token)])
         #expect(first.posts.map(\.kind) == [.response])
         let pendingAfterCrash = try #require(try fixture.value(stage: "AWSPENDING"))
-        let redrive = try fixture.runLambda([.createSecret, .setSecret, .testSecret, .finishSecret].map { fixture.event($0, token) })
-        #expect(redrive.posts.map(\.kind) == Array(repeating: .response, count: 4), "\(redrive.posts.compactMap(\.error))")
+        let redrive = try fixture.runLambda(
+            [.createSecret, .setSecret, .testSecret, .finishSecret].map { fixture.event($0, token) })
+        #expect(
+            redrive.posts.map(\.kind) == Array(repeating: .response, count: 4), "\(redrive.posts.compactMap(\.error))")
         #expect(try fixture.value(stage: "AWSCURRENT") == pendingAfterCrash)
     }
 
@@ -111,12 +121,15 @@ struct RotationLambdaTests {
         #expect(try fixture.value(stage: "AWSPENDING") == nil)
     }
 
-    @Test("preamble: a token not staged AWSPENDING fails; a stale AWSPENDING elsewhere is named with the command that clears it")
+    @Test(
+        "preamble: a token not staged AWSPENDING fails; a stale AWSPENDING elsewhere is named with the command that clears it"
+    )
     func stalePending() throws {
         let fixture = try RotationFixture(secretString: #"{"username":"app","password":"stale-Pw1!"}"#)
         let original = try #require(fixture.version(with: "AWSCURRENT"))
         let token = try fixture.startRotation()
-        _ = try fixture.runLambda([.createSecret, .setSecret, .testSecret, .finishSecret].map { fixture.event($0, token) })
+        _ = try fixture.runLambda(
+            [.createSecret, .setSecret, .testSecret, .finishSecret].map { fixture.event($0, token) })
         let stale = UUID().uuidString.lowercased()
         _ = try fixture.moto.admin([
             "put-value", "--secret-id", fixture.arn, "--token", stale, "--stages", "AWSPENDING", "--secret-string",
@@ -126,14 +139,18 @@ struct RotationLambdaTests {
         let run = try fixture.runLambda([fixture.event(.setSecret, original)])
         let error = try #require(run.posts.first?.error)
         #expect(error.type == "Rotation.NotPending")
-        #expect(error.message.hasPrefix("Secret version \(original) not set as AWSPENDING for rotation of secret \(fixture.arn)."))
+        #expect(
+            error.message.hasPrefix(
+                "Secret version \(original) not set as AWSPENDING for rotation of secret \(fixture.arn)."))
         #expect(error.message.contains("AWSPENDING is on version \(stale)"))
         #expect(error.message.contains("--version-stage AWSPENDING --remove-from-version-id \(stale)"))
         // Resuming comes first; clearing is only safe when AWSCURRENT still works where it is used.
-        let resume = try #require(error.message.range(of: "Resume it first: `rotator rotate --secret-id \(fixture.arn)`"))
+        let resume = try #require(
+            error.message.range(of: "Resume it first: `rotator rotate --secret-id \(fixture.arn)`"))
         let clear = try #require(error.message.range(of: "update-secret-version-stage"))
         #expect(resume.lowerBound < clear.lowerBound)
-        #expect(error.message.contains("Clear the label only if the AWSCURRENT credential still works where it is used"))
+        #expect(
+            error.message.contains("Clear the label only if the AWSCURRENT credential still works where it is used"))
     }
 
     @Test("malformed events give errors that name the field, and the loop goes on")
@@ -183,7 +200,8 @@ struct RotationLambdaTests {
         let token = try fixture.startRotation()
         let environment = ["PASSWORD_SOURCE": "api", "PASSWORD_LENGTH": "20", "EXCLUDE_PUNCTUATION": "true"]
         let run = try fixture.runLambda(
-            [fixture.event(.createSecret, token)], environment: environment.merging(["AWS_LAMBDA_LOG_LEVEL": "DEBUG"]) { a, _ in a })
+            [fixture.event(.createSecret, token)],
+            environment: environment.merging(["AWS_LAMBDA_LOG_LEVEL": "DEBUG"]) { a, _ in a })
         #expect(run.posts.map(\.kind) == [.response], "\(run.posts.compactMap(\.error))")
         // The password came from the API, not from the local generator (which would meet the same policy).
         #expect(run.output.contains("Secrets Manager GetRandomPassword attempt 1/"))
@@ -217,7 +235,9 @@ struct RotationLambdaTests {
             [fixture.event(.setSecret, "t")], environment: ["AWS_SECRET_ACCESS_KEY": "wrong-secret-key-value-000000"])
         let error = try #require(run.posts.first?.error)
         #expect(error.type.hasPrefix("SecretsManager."))
-        #expect(error.type.contains("SignatureDoesNotMatch") || error.type.contains("InvalidClientTokenId"), "\(error.type)")
+        #expect(
+            error.type.contains("SignatureDoesNotMatch") || error.type.contains("InvalidClientTokenId"), "\(error.type)"
+        )
         #expect(!run.output.contains("wrong-secret-key-value-000000"))
     }
 }

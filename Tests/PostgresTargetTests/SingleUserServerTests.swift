@@ -1,13 +1,14 @@
 import DatabaseRotation
 import Foundation
 import JSON
-@testable import PostgresTarget
 import Rotation
-import Testing
 import TestSupport
+import Testing
 
-@Suite("PostgreSQL single-user rotation against a real server")
-struct SingleUserRotationTests {
+@testable import PostgresTarget
+
+@Suite("PostgreSQL single-user rotation against a real server", .tags(.server))
+struct SingleUserServerTests {
     let server: PostgresServer
     let oldPassword = randomPassword()
     let newPassword = randomPassword()
@@ -19,7 +20,9 @@ struct SingleUserRotationTests {
     }
 
     var current: SecretValue { postgresSecret(port: server.port, username: "app_user", password: oldPassword) }
-    var target: SingleUserStrategy<PostgresDriver> { SingleUserStrategy(driver: PostgresDriver(), configuration: server.configuration()) }
+    var target: SingleUserStrategy<PostgresDriver> {
+        SingleUserStrategy(driver: PostgresDriver(), configuration: server.configuration())
+    }
 
     @Test("set + test: the new password logs in, the old one no longer does")
     func rotates() throws {
@@ -30,9 +33,18 @@ struct SingleUserRotationTests {
 
         #expect(server.logsIn("app_user", newPassword))
         #expect(!server.logsIn("app_user", oldPassword))
-        #expect(logs.contains(.info, "setSecret: Successfully set password for user app_user in PostgreSQL DB for secret arn \(SecretVersions.arn)."))
-        #expect(logs.contains(.info, "testSecret: Successfully signed into PostgreSQL DB with AWSPENDING secret in \(SecretVersions.arn)."))
-        #expect(logs.contains(.info, "Successfully established SSL/TLS connection as user 'app_user' with host: '127.0.0.1'"))
+        #expect(
+            logs.contains(
+                .info,
+                "setSecret: Successfully set password for user app_user in PostgreSQL DB for secret arn \(SecretVersions.arn)."
+            ))
+        #expect(
+            logs.contains(
+                .info,
+                "testSecret: Successfully signed into PostgreSQL DB with AWSPENDING secret in \(SecretVersions.arn)."))
+        #expect(
+            logs.contains(
+                .info, "Successfully established SSL/TLS connection as user 'app_user' with host: '127.0.0.1'"))
         let serverLog = server.log()
         #expect(serverLog.contains("ALTER ROLE \"app_user\" WITH PASSWORD 'SCRAM-SHA-256$4096:"))
         expectNoSecrets([oldPassword, newPassword], in: serverLog, "the server log")
@@ -48,7 +60,11 @@ struct SingleUserRotationTests {
         try target.setSecret(versions.context(logger: again.logger))
         try target.testSecret(versions.context(logger: again.logger))
 
-        #expect(again.contains(.info, "setSecret: AWSPENDING secret is already set as password in PostgreSQL DB for secret arn \(SecretVersions.arn)."))
+        #expect(
+            again.contains(
+                .info,
+                "setSecret: AWSPENDING secret is already set as password in PostgreSQL DB for secret arn \(SecretVersions.arn)."
+            ))
         #expect(!again.allText.contains("Successfully set password"))
         #expect(server.logsIn("app_user", newPassword))
         // After finishSecret the next rotation starts from the new password.
@@ -64,22 +80,30 @@ struct SingleUserRotationTests {
         let changedBehindOurBack = current.with("password", .string(randomPassword()))
         // The previous version has no ssl key: it inherits the current one's (TLS required).
         let previous = current.with("ssl", nil)
-        let versions = SecretVersions(current: changedBehindOurBack,
-                                      pending: current.with("password", .string(newPassword)), previous: previous)
+        let versions = SecretVersions(
+            current: changedBehindOurBack,
+            pending: current.with("password", .string(newPassword)), previous: previous)
         try target.setSecret(versions.context(logger: logs.logger))
         try target.testSecret(versions.context(logger: logs.logger))
         #expect(server.logsIn("app_user", newPassword))
-        #expect(logs.contains(.info, "Login as user 'app_user' (AWSCURRENT) with host '127.0.0.1' over SSL/TLS failed: authentication"))
+        #expect(
+            logs.contains(
+                .info, "Login as user 'app_user' (AWSCURRENT) with host '127.0.0.1' over SSL/TLS failed: authentication"
+            ))
     }
 
     @Test("no credential logs in: the template's message, the cause, nothing changed")
     func nothingLogsIn() throws {
         let wrong = current.with("password", .string(randomPassword()))
-        let versions = SecretVersions(current: wrong, pending: current.with("password", .string(newPassword)),
-                                      previous: current.with("password", .string(randomPassword())))
+        let versions = SecretVersions(
+            current: wrong, pending: current.with("password", .string(newPassword)),
+            previous: current.with("password", .string(randomPassword())))
         let error = targetError { try target.setSecret(versions.context(logger: logs.logger)) }
         #expect(error?.type == "Target.LoginFailed")
-        #expect(error?.message.hasPrefix("Unable to log into database with previous, current, or pending secret of secret arn \(SecretVersions.arn) (AWSCURRENT: authentication: ") == true)
+        #expect(
+            error?.message.hasPrefix(
+                "Unable to log into database with previous, current, or pending secret of secret arn \(SecretVersions.arn) (AWSCURRENT: authentication: "
+            ) == true)
         #expect(error?.message.contains("password authentication failed for user \"app_user\"") == true)
         #expect(server.logsIn("app_user", oldPassword))
     }
@@ -87,12 +111,16 @@ struct SingleUserRotationTests {
     @Test("user or host mismatch between versions: the template's errors")
     func mismatches() throws {
         try server.createRole("other_user", password: oldPassword)
-        let otherUser = SecretVersions(current: current, pending: current.with("username", .string("other_user")).with("password", .string(newPassword)))
+        let otherUser = SecretVersions(
+            current: current,
+            pending: current.with("username", .string("other_user")).with("password", .string(newPassword)))
         let userError = targetError { try target.setSecret(otherUser.context(logger: logs.logger)) }
         #expect(userError?.type == "Rotation.InvalidSecret")
         #expect(userError?.message == "Attempting to modify user other_user other than current user app_user")
 
-        let otherHost = SecretVersions(current: current, pending: current.with("host", .string("localhost")).with("password", .string(newPassword)))
+        let otherHost = SecretVersions(
+            current: current, pending: current.with("host", .string("localhost")).with("password", .string(newPassword))
+        )
         let hostError = targetError { try target.setSecret(otherHost.context(logger: logs.logger)) }
         #expect(hostError?.message == "Attempting to modify user for host localhost other than current host 127.0.0.1")
 
@@ -101,7 +129,8 @@ struct SingleUserRotationTests {
             pending: current.with("password", .string(newPassword)),
             previous: current.with("username", .string("other_user")))
         let previousError = targetError { try target.setSecret(previousOther.context(logger: logs.logger)) }
-        #expect(previousError?.message == "Attempting to modify user app_user other than previous valid user other_user")
+        #expect(
+            previousError?.message == "Attempting to modify user app_user other than previous valid user other_user")
 
         #expect(server.logsIn("app_user", oldPassword))
         #expect(server.logsIn("other_user", oldPassword))
@@ -113,7 +142,10 @@ struct SingleUserRotationTests {
         let versions = SecretVersions(current: current, pending: current.with("password", .string(newPassword)))
         let error = targetError { try target.testSecret(versions.context(logger: logs.logger)) }
         #expect(error?.type == "Target.LoginFailed")
-        #expect(error?.message.hasPrefix("Unable to log into database with pending secret of secret ARN \(SecretVersions.arn) (authentication: ") == true)
+        #expect(
+            error?.message.hasPrefix(
+                "Unable to log into database with pending secret of secret ARN \(SecretVersions.arn) (authentication: ")
+                == true)
         expectNoSecrets([oldPassword, newPassword], in: error?.message ?? "", "the error message")
     }
 }

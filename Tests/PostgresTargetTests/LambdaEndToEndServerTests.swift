@@ -2,13 +2,13 @@ import Foundation
 import JSON
 import PostgresTarget
 import Rotation
-import Testing
 import TestSupport
+import Testing
 
 /// Whole rotations through `RotatorLambda`, the zip's binary, in Lambda mode: fake Runtime API, moto as Secrets
 /// Manager, and a real PostgreSQL. The steps arrive as Secrets Manager sends them.
-@Suite("PostgreSQL rotation through the Lambda loop and moto", .serialized)
-struct LambdaEndToEndTests {
+@Suite("PostgreSQL rotation through the Lambda loop and moto", .serialized, .tags(.server))
+struct LambdaEndToEndServerTests {
     let lambda: PostgresLambda
     var moto: MotoServer { lambda.moto }
     var server: PostgresServer { lambda.server }
@@ -19,7 +19,8 @@ struct LambdaEndToEndTests {
         lambda = try PostgresLambda(server: PostgresServer())
         try server.createRole("e2e_app", password: startPassword)
         try server.createRole("e2e_admin", password: masterPassword, options: "CREATEROLE")
-        try server.execute("CREATE TABLE ledger (n int); INSERT INTO ledger VALUES (42); GRANT SELECT ON ledger TO e2e_app")
+        try server.execute(
+            "CREATE TABLE ledger (n int); INSERT INTO ledger VALUES (42); GRANT SELECT ON ledger TO e2e_app")
     }
 
     func createSecret(_ value: SecretValue) throws -> String { try lambda.createSecret(value) }
@@ -45,19 +46,24 @@ struct LambdaEndToEndTests {
         #expect(newPassword != startPassword && newPassword.count == 32)
         #expect(server.logsIn("e2e_app", newPassword))
         #expect(!server.logsIn("e2e_app", startPassword))
-        #expect(run.output.contains("setSecret: Successfully set password for user e2e_app in PostgreSQL DB for secret arn \(arn)."))
+        #expect(
+            run.output.contains(
+                "setSecret: Successfully set password for user e2e_app in PostgreSQL DB for secret arn \(arn)."))
         expectNoSecrets([startPassword, newPassword], in: run.output, "the rotator's output")
         expectNoSecrets([startPassword, newPassword], in: server.log(), "the server log")
     }
 
     @Test("alternating users: the clone is created with the role's rights and both users log in")
     func alternatingUsers() throws {
-        let masterARN = try createSecret(postgresSecret(port: server.port, username: "e2e_admin", password: masterPassword))
-        let arn = try createSecret(postgresSecret(port: server.port, username: "e2e_app", password: startPassword, masterARN: masterARN))
+        let masterARN = try createSecret(
+            postgresSecret(port: server.port, username: "e2e_admin", password: masterPassword))
+        let arn = try createSecret(
+            postgresSecret(port: server.port, username: "e2e_app", password: startPassword, masterARN: masterARN))
         let token = try moto.startRotation(secretId: arn)
         let run = try runLambda(arn: arn, token: token, steps: [.createSecret, .setSecret, .testSecret, .finishSecret])
         #expect(run.posts.map(\.kind) == Array(repeating: .response, count: 4), "\(errors(run.posts))")
-        let current = try #require(try moto.secretString(secretId: arn, stage: "AWSCURRENT").map { try SecretValue(secretString: $0) })
+        let current = try #require(
+            try moto.secretString(secretId: arn, stage: "AWSCURRENT").map { try SecretValue(secretString: $0) })
         #expect(current.string("username") == "e2e_app_clone")
         #expect(current.string("masterarn") == masterARN)
         let clonePassword = try #require(current.string("password"))
@@ -77,7 +83,8 @@ struct LambdaEndToEndTests {
         let pendingPassword = try #require(try password(arn, "AWSPENDING"))
         // The database has the new password, AWSCURRENT still the old one: the lockout window.
         #expect(server.logsIn("e2e_app", pendingPassword))
-        let redrive = try runLambda(arn: arn, token: token, steps: [.createSecret, .setSecret, .testSecret, .finishSecret])
+        let redrive = try runLambda(
+            arn: arn, token: token, steps: [.createSecret, .setSecret, .testSecret, .finishSecret])
         #expect(redrive.posts.map(\.kind) == Array(repeating: .response, count: 4), "\(errors(redrive.posts))")
         #expect(redrive.output.contains("setSecret: AWSPENDING secret is already set as password in PostgreSQL DB"))
         #expect(try password(arn, "AWSCURRENT") == pendingPassword)
@@ -95,7 +102,9 @@ struct LambdaEndToEndTests {
         let run = try runLambda(arn: arn, token: token, steps: [.setSecret])
         #expect(run.posts.map(\.kind) == [.error])
         #expect(run.posts.first?.errorTypeHeader == "Target.Network")
-        #expect(run.posts.first?.bodyText.contains("Unable to log into database with previous, current, or pending secret of secret arn") == true)
+        #expect(
+            run.posts.first?.bodyText.contains(
+                "Unable to log into database with previous, current, or pending secret of secret arn") == true)
         #expect(try moto.secretString(secretId: arn, stage: "AWSPENDING") == pendingBefore)
         try server.start()
         #expect(server.logsIn("e2e_app", startPassword))

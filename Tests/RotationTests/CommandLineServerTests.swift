@@ -1,12 +1,12 @@
 import Foundation
 import JSON
 import Rotation
-import Testing
 import TestSupport
+import Testing
 
 /// `rotator invoke`, `rotate` and `status` against moto with IAM authentication.
-@Suite("Command line", .serialized)
-struct CommandLineTests {
+@Suite("Command line", .serialized, .tags(.server))
+struct CommandLineServerTests {
     @Test("rotate runs a whole rotation from a laptop; status shows the labels and never a value")
     func rotateAndStatus() throws {
         let fixture = try RotationFixture(secretString: #"{"username":"cli","password":"cli-initial-Pw1!"}"#)
@@ -40,7 +40,10 @@ struct CommandLineTests {
         let other = UUID().uuidString.lowercased()
         let refused = try fixture.runCLI(["rotate", "--secret-id", fixture.arn, "--token", other])
         #expect(refused.status == 1)
-        #expect(refused.output.contains("error: Rotation.InProgress: A rotation of secret \(fixture.arn) is unfinished on version \(token); --token \(other) would start another."))
+        #expect(
+            refused.output.contains(
+                "error: Rotation.InProgress: A rotation of secret \(fixture.arn) is unfinished on version \(token); --token \(other) would start another."
+            ))
         #expect(fixture.versions()[other] == nil && fixture.version(with: "AWSPENDING") == token)
         let rotated = try fixture.runCLI(["rotate", "--secret-id", fixture.arn])
         #expect(rotated.status == 0, "\(rotated.output)")

@@ -1,14 +1,15 @@
 import DatabaseRotation
 import Foundation
 import JSON
-@testable import PostgresTarget
 import Rotation
-import Testing
 import TestSupport
+import Testing
+
+@testable import PostgresTarget
 
 /// Names and passwords that break string pasting: quotes, spaces, case, non-ASCII, every punctuation mark.
-@Suite("Hostile user names and passwords rotate correctly and never reach a log")
-struct HostileInputTests {
+@Suite("Hostile user names and passwords rotate correctly and never reach a log", .tags(.server))
+struct HostileInputServerTests {
     static let names = [
         #"o'brien"#, #"say "hi""#, "Mixed Case User", "ÜberNutzer_ñ_日本", #"semi;colon--drop"#, #"back\slash $1"#,
     ]
@@ -52,13 +53,15 @@ struct HostileInputTests {
         for name in Self.names {
             let password = Self.hostilePassword()
             try server.createRole(name, password: password)
-            var current = postgresSecret(port: server.port, username: name, password: password, masterARN: SecretVersions.masterARN)
+            var current = postgresSecret(
+                port: server.port, username: name, password: password, masterARN: SecretVersions.masterARN)
             used.append(password)
             for round in 0..<3 {
                 let newPassword = Self.hostilePassword()
                 used.append(newPassword)
-                let pending = try target.makePendingSecret(current: current, newPassword: newPassword,
-                                                           context: SecretVersions().context(logger: logs.logger))
+                let pending = try target.makePendingSecret(
+                    current: current, newPassword: newPassword,
+                    context: SecretVersions().context(logger: logs.logger))
                 let versions = SecretVersions(current: current, pending: pending)
                 versions.setOther(SecretVersions.masterARN, master)
                 try target.setSecret(versions.context(logger: logs.logger))
@@ -68,7 +71,9 @@ struct HostileInputTests {
                 #expect(server.logsIn(pendingUser, newPassword), "\(pendingUser)")
                 current = pending
             }
-            let (clone, role) = try server.asSuperuser { (try $0.quoteLiteral(name + "_clone"), try $0.quoteLiteral(name)) }
+            let (clone, role) = try server.asSuperuser {
+                (try $0.quoteLiteral(name + "_clone"), try $0.quoteLiteral(name))
+            }
             #expect(try server.execute("SELECT pg_has_role(\(clone), \(role), 'MEMBER')") == "t", "\(name)")
         }
         expectNoSecrets(used, in: server.log(), "the server log")

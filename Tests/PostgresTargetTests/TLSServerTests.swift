@@ -1,19 +1,23 @@
 import DatabaseRotation
 import Foundation
 import JSON
-@testable import PostgresTarget
 import Rotation
-import Testing
 import TestSupport
+import Testing
 
-@Suite("TLS: verify-full by default, plain text only when asked for")
-struct TLSTests {
-    func rotation(_ server: PostgresServer, ssl: JSONValue?, host: String = "127.0.0.1",
-                  configuration: DatabaseTargetConfiguration) throws -> (SecretVersions, SingleUserStrategy<PostgresDriver>, String) {
+@testable import PostgresTarget
+
+@Suite("TLS: verify-full by default, plain text only when asked for", .tags(.server))
+struct TLSServerTests {
+    func rotation(
+        _ server: PostgresServer, ssl: JSONValue?, host: String = "127.0.0.1",
+        configuration: DatabaseTargetConfiguration
+    ) throws -> (SecretVersions, SingleUserStrategy<PostgresDriver>, String) {
         let oldPassword = randomPassword()
         let newPassword = randomPassword()
         try server.createRole("tls_user", password: oldPassword)
-        let current = postgresSecret(host: host, port: server.port, username: "tls_user", password: oldPassword, ssl: ssl)
+        let current = postgresSecret(
+            host: host, port: server.port, username: "tls_user", password: oldPassword, ssl: ssl)
         let versions = SecretVersions(current: current, pending: current.with("password", .string(newPassword)))
         return (versions, SingleUserStrategy(driver: PostgresDriver(), configuration: configuration), newPassword)
     }
@@ -22,13 +26,18 @@ struct TLSTests {
     func verifyFull(host: String) throws {
         let server = try PostgresServer()
         let logs = LogRecorder()
-        let (versions, target, newPassword) = try rotation(server, ssl: nil, host: host, configuration: server.configuration())
+        let (versions, target, newPassword) = try rotation(
+            server, ssl: nil, host: host, configuration: server.configuration())
         try target.setSecret(versions.context(logger: logs.logger))
         try target.testSecret(versions.context(logger: logs.logger))
         #expect(server.logsIn("tls_user", newPassword))
-        #expect(logs.contains(.info, "Successfully established SSL/TLS connection as user 'tls_user' with host: '\(host)'"))
+        #expect(
+            logs.contains(.info, "Successfully established SSL/TLS connection as user 'tls_user' with host: '\(host)'"))
         #expect(!logs.allText.contains("non SSL/TLS"))
-        #expect(server.log().contains("connection authorized: user=tls_user database=postgres application_name=secrets-manager-rotator SSL enabled"))
+        #expect(
+            server.log().contains(
+                "connection authorized: user=tls_user database=postgres application_name=secrets-manager-rotator SSL enabled"
+            ))
     }
 
     @Test("a CA that did not sign the server's certificate: a TLS error, even with the fallback allowed for ssl: true")
@@ -62,16 +71,25 @@ struct TLSTests {
         #expect(error?.message.contains("ROTATOR_ALLOW_TLS_FALLBACK=true") == true)
     }
 
-    @Test("no TLS on the server, ssl absent, fallback on: rotates in plain text and warns", arguments: [nil, JSONValue.string("yes")])
+    @Test(
+        "no TLS on the server, ssl absent, fallback on: rotates in plain text and warns",
+        arguments: [nil, JSONValue.string("yes")])
     func fallback(ssl: JSONValue?) throws {
         let server = try PostgresServer(tls: false)
         let logs = LogRecorder()
-        let (versions, target, newPassword) = try rotation(server, ssl: ssl, configuration: server.configuration(allowTLSFallback: true))
+        let (versions, target, newPassword) = try rotation(
+            server, ssl: ssl, configuration: server.configuration(allowTLSFallback: true))
         try target.setSecret(versions.context(logger: logs.logger))
         try target.testSecret(versions.context(logger: logs.logger))
         #expect(server.logsIn("tls_user", newPassword))
-        #expect(logs.contains(.warning, "Host '127.0.0.1' has no TLS; falling back to plain text (no encryption) as user 'tls_user' because the secret has no ssl key and ROTATOR_ALLOW_TLS_FALLBACK is set"))
-        #expect(logs.contains(.info, "Successfully established non SSL/TLS connection as user 'tls_user' with host: '127.0.0.1'"))
+        #expect(
+            logs.contains(
+                .warning,
+                "Host '127.0.0.1' has no TLS; falling back to plain text (no encryption) as user 'tls_user' because the secret has no ssl key and ROTATOR_ALLOW_TLS_FALLBACK is set"
+            ))
+        #expect(
+            logs.contains(
+                .info, "Successfully established non SSL/TLS connection as user 'tls_user' with host: '127.0.0.1'"))
     }
 
     @Test("no CA bundle, fallback on, a server that offers TLS: refused, never plain text")
@@ -101,10 +119,13 @@ struct TLSTests {
     @Test("a server with TLS that refuses TLS logins (hostnossl): an error, not plain text, even with the fallback on")
     func hostnosslIsNotFallback() throws {
         // The superuser (which sets the test up) may use TLS; everyone else only plain text.
-        let server = try PostgresServer(hbaLines: ["hostssl all postgres 127.0.0.1/32 scram-sha-256",
-                                                   "hostnossl all all 127.0.0.1/32 scram-sha-256"])
+        let server = try PostgresServer(hbaLines: [
+            "hostssl all postgres 127.0.0.1/32 scram-sha-256",
+            "hostnossl all all 127.0.0.1/32 scram-sha-256",
+        ])
         let logs = LogRecorder()
-        let (versions, target, _) = try rotation(server, ssl: nil, configuration: server.configuration(allowTLSFallback: true))
+        let (versions, target, _) = try rotation(
+            server, ssl: nil, configuration: server.configuration(allowTLSFallback: true))
         let error = targetError { try target.setSecret(versions.context(logger: logs.logger)) }
         #expect(error?.type == "Target.LoginFailed")
         #expect(error?.message.contains("no pg_hba.conf entry") == true)
@@ -114,12 +135,14 @@ struct TLSTests {
     @Test("ssl: true is strict: no fallback even when allowed", arguments: [JSONValue.bool(true), .string("TRUE")])
     func strictTLS(ssl: JSONValue) throws {
         let server = try PostgresServer(tls: false)
-        let (versions, target, _) = try rotation(server, ssl: ssl, configuration: server.configuration(allowTLSFallback: true))
+        let (versions, target, _) = try rotation(
+            server, ssl: ssl, configuration: server.configuration(allowTLSFallback: true))
         let error = targetError { try target.testSecret(versions.context(logger: LogRecorder().logger)) }
         #expect(error?.type == "Target.TLS")
     }
 
-    @Test("ssl: false connects without TLS and without a warning", arguments: [JSONValue.bool(false), .string("False")])
+    @Test(
+        "ssl: false connects without TLS and without a warning", arguments: [JSONValue.bool(false), .string("False")])
     func plainByChoice(ssl: JSONValue) throws {
         let server = try PostgresServer(tls: false)
         let logs = LogRecorder()
@@ -132,7 +155,8 @@ struct TLSTests {
     @Test("a CA file that does not exist: a configuration error")
     func missingCAFile() throws {
         let server = try PostgresServer()
-        let (versions, target, _) = try rotation(server, ssl: .bool(true), configuration: server.configuration(caFile: "/nonexistent/ca.pem"))
+        let (versions, target, _) = try rotation(
+            server, ssl: .bool(true), configuration: server.configuration(caFile: "/nonexistent/ca.pem"))
         let error = targetError { try target.testSecret(versions.context(logger: LogRecorder().logger)) }
         #expect(error?.type == "Target.ConfigInvalid")
         #expect(error?.message.contains("root certificate file \"/nonexistent/ca.pem\" does not exist") == true)

@@ -211,14 +211,17 @@ struct RotationLambdaServerTests {
         #expect(password.count == 20 && password.allSatisfy { $0.isLetter || $0.isNumber })
     }
 
-    @Test("an impossible password policy is an init error: /init/error with Runtime.ConfigInvalid, exit non-zero")
-    func initError() throws {
+    /// `RotatorLambda` is the zip's binary; `rotator` runs the same Lambda mode when AWS_LAMBDA_RUNTIME_API is set.
+    @Test(
+        "an impossible password policy is an init error: /init/error with Runtime.ConfigInvalid, exit non-zero",
+        arguments: ["RotatorLambda", "rotator"])
+    func initError(binary: String) throws {
         let fixture = try RotationFixture(secretString: #"{"username":"app","password":"init-error-Pw1!"}"#)
         let fake = try FakeRuntimeAPI(script: [fixture.event(.createSecret, "t")])
         var environment = fixture.moto.clientEnvironment
         environment["AWS_LAMBDA_RUNTIME_API"] = fake.hostAndPort
         environment["PASSWORD_LENGTH"] = "0"
-        let child = try ChildProcess(executable: BuiltProducts.executable("rotator"), environment: environment)
+        let child = try ChildProcess(executable: BuiltProducts.executable(binary), environment: environment)
         let status = child.wait()
         #expect(status != nil && status != 0)
         #expect(fake.nextCount == 0)

@@ -63,7 +63,7 @@ let package = Package(
 
         // Test infrastructure shared by the tests and the benchmarks: the fake Runtime API server,
         // moto and PostgreSQL launchers, process helpers. Never linked into the Lambda binary.
-        .target(name: "TestSupport", dependencies: ["JSON", "Timekeeping", logging]),
+        .target(name: "TestSupport", dependencies: ["JSON", "Timekeeping", "HTTPClient", "SigV4", logging]),
         // The same fake Runtime API as a program, for the package test's shell script.
         .executableTarget(name: "FakeRuntimeAPIServer", dependencies: ["TestSupport", "JSON"]),
         .executableTarget(

@@ -18,6 +18,8 @@ public final class MotoServer: @unchecked Sendable {
     public let port: Int
     /// The admin user's keys, for `moto_admin.py`. Not the code under test's credentials.
     private let adminCredentials: (accessKeyId: String, secretAccessKey: String)
+    /// Secrets Manager as the admin user, in-process (fast): for setting up and inspecting what the tests rotate.
+    public let adminClient: MotoAdmin
     private let process: Process
     private let logFile: URL
     private let lock = NSLock()
@@ -78,6 +80,9 @@ public final class MotoServer: @unchecked Sendable {
                 adminCredentials = ("testing", "testing")
                 roleCredentials = ("testing", "testing", nil)
             }
+            adminClient = try MotoAdmin(
+                endpoint: endpoint, port: port, accessKeyId: adminCredentials.accessKeyId,
+                secretAccessKey: adminCredentials.secretAccessKey)
         } catch {
             Self.terminate(process)
             try? FileManager.default.removeItem(at: logFile)
@@ -104,32 +109,23 @@ public final class MotoServer: @unchecked Sendable {
 
     /// Creates a secret with the admin user; returns its ARN.
     public func createSecret(name: String, secretString: String) throws -> String {
-        let output = try admin(["create-secret", "--name", name, "--secret-string", "-"], input: secretString)
-        guard let arn = try JSONValue(parsing: output)["ARN"]?.stringValue else {
-            throw ServerError("create-secret printed no ARN")
-        }
-        return arn
+        try adminClient.createSecret(name: name, secretString: secretString)
     }
 
-    /// rotate_secret with an unknown Lambda ARN + AutomaticallyAfterDays: leaves the AWSPENDING stub with no
-    /// value and RotationEnabled=true, exactly as AWS before createSecret; returns the token.
+    /// RotateSecret with an unknown Lambda ARN: leaves the AWSPENDING stub with no value and RotationEnabled=true,
+    /// exactly as AWS before createSecret; returns the token.
     public func startRotation(secretId: String) throws -> String {
-        let output = try admin(["start-rotation", "--secret-id", secretId])
-        guard let token = try JSONValue(parsing: output)["token"]?.stringValue else {
-            throw ServerError("start-rotation printed no token")
-        }
-        return token
+        try adminClient.startRotation(secretId: secretId)
     }
 
     /// The raw DescribeSecret document (timestamps as epoch seconds).
     public func describe(secretId: String) throws -> JSONValue {
-        try JSONValue(parsing: admin(["describe", "--secret-id", secretId]))
+        try adminClient.describe(secretId: secretId)
     }
 
     /// The SecretString of the version labelled `stage`; `nil` if that version has no value.
     public func secretString(secretId: String, stage: String) throws -> String? {
-        try JSONValue(parsing: admin(["get-value", "--secret-id", secretId, "--stage", stage]))["SecretString"]?
-            .stringValue
+        try adminClient.secretString(secretId: secretId, stage: stage)
     }
 
     /// Runs any `moto_admin.py` subcommand against this server with the admin user's keys; returns its JSON.

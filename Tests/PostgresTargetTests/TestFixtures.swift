@@ -158,8 +158,10 @@ func targetError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_s
 func expectNoSecrets(
     _ secrets: [String], in text: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    for secret in secrets where text.contains(secret) {
-        Issue.record("\(what) contains a test password (length \(secret.count))", sourceLocation: sourceLocation)
+    let scanner = LeakScanner()
+    for secret in secrets { scanner.watch(secret) }
+    for finding in scanner.findings(in: text) {
+        Issue.record("\(what): \(finding)", sourceLocation: sourceLocation)
     }
 }
 

@@ -66,9 +66,7 @@ struct RotationFixture {
     /// Adds every value the secret holds now to the leak scan.
     func watchAllVersions() {
         for (versionId, _) in versions() {
-            if let value = try? moto.admin(["get-value", "--secret-id", arn, "--version-id", versionId]),
-                let string = (try? JSONValue(parsing: value))?["SecretString"]?.stringValue
-            {
+            if let string = try? moto.adminClient.secretString(secretId: arn, versionId: versionId) {
                 leaks.watch(secretString: string)
             }
         }
@@ -76,14 +74,7 @@ struct RotationFixture {
 
     /// Version id → stages, from DescribeSecret.
     func versions() -> [String: [String]] {
-        guard let description = try? moto.describe(secretId: arn),
-            let map = description["VersionIdsToStages"]?.objectValue
-        else {
-            return [:]
-        }
-        var result: [String: [String]] = [:]
-        for member in map.members { result[member.key] = member.value.arrayValue?.compactMap { $0.stringValue } ?? [] }
-        return result
+        (try? moto.adminClient.stages(secretId: arn)) ?? [:]
     }
 
     func version(with stage: String) -> String? { versions().first(where: { $0.value.contains(stage) })?.key }

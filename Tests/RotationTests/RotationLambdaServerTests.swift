@@ -113,7 +113,7 @@ struct RotationLambdaServerTests {
     func rotationDisabled() throws {
         let fixture = try RotationFixture(secretString: #"{"username":"app","password":"disabled-Pw1!"}"#)
         let token = try fixture.startRotation()
-        _ = try fixture.moto.admin(["cancel-rotation", "--secret-id", fixture.arn])
+        try fixture.moto.adminClient.cancelRotation(secretId: fixture.arn)
         let run = try fixture.runLambda([fixture.event(.createSecret, token)])
         let error = try #require(run.posts.first?.error)
         #expect(error.type == "Rotation.NotEnabled")
@@ -131,10 +131,9 @@ struct RotationLambdaServerTests {
         _ = try fixture.runLambda(
             [.createSecret, .setSecret, .testSecret, .finishSecret].map { fixture.event($0, token) })
         let stale = UUID().uuidString.lowercased()
-        _ = try fixture.moto.admin([
-            "put-value", "--secret-id", fixture.arn, "--token", stale, "--stages", "AWSPENDING", "--secret-string",
-            #"{"username":"app","password":"abandoned-Pw1!"}"#,
-        ])
+        try fixture.moto.adminClient.putSecretValue(
+            secretId: fixture.arn, token: stale, secretString: #"{"username":"app","password":"abandoned-Pw1!"}"#,
+            stages: ["AWSPENDING"])
         fixture.leaks.watch("abandoned-Pw1!")
         let run = try fixture.runLambda([fixture.event(.setSecret, original)])
         let error = try #require(run.posts.first?.error)

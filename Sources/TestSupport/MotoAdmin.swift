@@ -1,0 +1,140 @@
+import Foundation
+import HTTPClient
+import JSON
+import SigV4
+
+/// Secrets Manager calls as an administrator of the local moto (creating secrets, starting rotations, reading
+/// every version), made in-process: signed with the admin user's keys, as moto checks every signature. The code
+/// under test never uses this; it is how tests set up and inspect the state the rotator works on.
+public final class MotoAdmin: @unchecked Sendable {
+    private let endpoint: String
+    private let host: String
+    private let signer: SigV4Signer
+    private let lock = NSLock()
+    private let http: HTTPClient
+
+    init(endpoint: String, port: Int, accessKeyId: String, secretAccessKey: String) throws {
+        self.endpoint = endpoint
+        self.host = "127.0.0.1:\(port)"
+        signer = SigV4Signer(
+            credentials: Credentials(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey), region: "us-east-1",
+            service: "secretsmanager")
+        http = try HTTPClient(configuration: HTTPClientConfiguration(connectTimeoutMilliseconds: 5_000))
+    }
+
+    /// A failed admin call: the service's code and message.
+    public struct CallError: Error, CustomStringConvertible {
+        public var code: String
+        public var message: String
+        public var description: String { "\(code): \(message)" }
+    }
+
+    /// Sends one JSON 1.1 operation and returns the response document.
+    /// - Throws: `CallError` with the service's error code for a non-2xx answer.
+    @discardableResult
+    public func call(_ operation: String, _ body: JSONObject) throws -> JSONValue {
+        lock.lock()
+        defer { lock.unlock() }
+        let payload = Array(body.serialized.utf8)
+        let headers: [(name: String, value: String)] = [
+            ("Host", host), ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Target", "secretsmanager.\(operation)"),
+        ]
+        let date = SigningDate(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
+        let signature = signer.sign(SignableRequest(method: "POST", headers: headers, body: payload), at: date)
+        var sent = HTTPHeaders()
+        for header in headers + signature.headersToAdd { sent.add(name: header.name, value: header.value) }
+        let response = try http.send(
+            HTTPRequest(method: .post, url: endpoint + "/", headers: sent, body: payload, timeoutMilliseconds: 30_000))
+        let document = response.body.isEmpty ? JSONValue.object(JSONObject()) : try JSONValue(parsing: response.body)
+        guard (200..<300).contains(response.status) else {
+            let code =
+                document["__type"]?.stringValue.map { String($0.split(separator: "#").last ?? "") }
+                ?? "HTTP\(response.status)"
+            throw CallError(
+                code: code, message: document["message"]?.stringValue ?? document["Message"]?.stringValue ?? "")
+        }
+        return document
+    }
+
+    /// Creates a secret; returns its ARN.
+    public func createSecret(name: String, secretString: String) throws -> String {
+        let document = try call(
+            "CreateSecret", JSONObject(["Name": .string(name), "SecretString": .string(secretString)]))
+        guard let arn = document["ARN"]?.stringValue else { throw CallError(code: "NoARN", message: "CreateSecret") }
+        return arn
+    }
+
+    /// RotateSecret with a Lambda that does not exist: moto stages an AWSPENDING version with no value under
+    /// `token` and enables rotation before failing to find the function, which is the state Secrets Manager is in
+    /// when it invokes createSecret. Returns the token.
+    @discardableResult
+    public func startRotation(secretId: String, token: String = UUID().uuidString.lowercased()) throws -> String {
+        do {
+            try call(
+                "RotateSecret",
+                JSONObject([
+                    "SecretId": .string(secretId), "ClientRequestToken": .string(token),
+                    "RotationLambdaARN": .string("arn:aws:lambda:us-east-1:123456789012:function:rotator-not-deployed"),
+                    "RotationRules": .object(JSONObject(["AutomaticallyAfterDays": .integer(30)])),
+                ]))
+        } catch let error as CallError where error.code == "ResourceNotFoundException" {
+            // Expected: the function does not exist. The staged state is checked below.
+        }
+        guard try stages(secretId: secretId)[token] == ["AWSPENDING"] else {
+            throw CallError(code: "RotationNotStarted", message: "moto did not stage AWSPENDING on \(token)")
+        }
+        return token
+    }
+
+    /// Version id → staging labels, from DescribeSecret.
+    public func stages(secretId: String) throws -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        for member in try describe(secretId: secretId)["VersionIdsToStages"]?.objectValue?.members ?? [] {
+            result[member.key] = member.value.arrayValue?.compactMap(\.stringValue) ?? []
+        }
+        return result
+    }
+
+    public func describe(secretId: String) throws -> JSONValue {
+        try call("DescribeSecret", JSONObject(["SecretId": .string(secretId)]))
+    }
+
+    /// The SecretString of the version labelled `stage` (or of `versionId`); `nil` when it has no value.
+    public func secretString(secretId: String, stage: String? = nil, versionId: String? = nil) throws -> String? {
+        var body = JSONObject(["SecretId": .string(secretId)])
+        if let versionId { body["VersionId"] = .string(versionId) }
+        if let stage {
+            body["VersionStage"] = .string(stage)
+        } else if versionId == nil {
+            body["VersionStage"] = .string("AWSCURRENT")
+        }
+        do {
+            return try call("GetSecretValue", body)["SecretString"]?.stringValue
+        } catch let error as CallError where error.code == "ResourceNotFoundException" {
+            return nil
+        }
+    }
+
+    public func putSecretValue(secretId: String, token: String, secretString: String, stages: [String]) throws {
+        try call(
+            "PutSecretValue",
+            JSONObject([
+                "SecretId": .string(secretId), "ClientRequestToken": .string(token),
+                "SecretString": .string(secretString),
+                "VersionStages": .array(stages.map(JSONValue.string)),
+            ]))
+    }
+
+    public func updateStage(secretId: String, stage: String, moveTo: String?, removeFrom: String?) throws {
+        var body = JSONObject(["SecretId": .string(secretId), "VersionStage": .string(stage)])
+        if let moveTo { body["MoveToVersionId"] = .string(moveTo) }
+        if let removeFrom { body["RemoveFromVersionId"] = .string(removeFrom) }
+        try call("UpdateSecretVersionStage", body)
+    }
+
+    /// CancelRotateSecret: RotationEnabled becomes false.
+    public func cancelRotation(secretId: String) throws {
+        try call("CancelRotateSecret", JSONObject(["SecretId": .string(secretId)]))
+    }
+}

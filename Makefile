@@ -9,7 +9,7 @@ LOCK          := flock /tmp/swift-build.lock
 RELEASE_FLAGS := -c release --scratch-path $(RELEASE_DIR) --static-swift-stdlib
 
 .PHONY: all deps build release test unit-test swift-test check-source format example-test package package-test \
-        abi-gate-selftest lint-template bench bootstrap-bench demo clean
+        abi-gate-selftest lint-template bench bootstrap-bench demo soak clean
 
 all: build
 
@@ -36,10 +36,18 @@ unit-test:
 	$(LOCK) $(SWIFT) build --build-tests
 	ROTATOR_TEST_LANE=unit $(LOCK) $(SWIFT) test --skip-build --skip 'ServerTests'
 
-## swift-test: every Swift test, servers included.
+## swift-test: every Swift test, servers included, with the fault-injection suite's summary at the end.
+FAULT_SUMMARY := .build/fault-injection-summary.txt
 swift-test:
 	$(LOCK) $(SWIFT) build --build-tests --explicit-target-dependency-import-check error
+	rm -f $(FAULT_SUMMARY)
 	$(LOCK) $(SWIFT) test --skip-build
+	@grep -v '^fault-injection:   ' $(FAULT_SUMMARY) 2>/dev/null || echo "fault-injection: no summary (the suite did not run)"
+
+## soak: the fault-injection suite with more rotations and a million hostile events (not run by CI).
+soak:
+	$(LOCK) $(SWIFT) build --build-tests
+	FAULT_SOAK=1 $(LOCK) $(SWIFT) test --skip-build --filter FaultInjectionServerTests
 
 ## check-source: declared target dependencies equal imports; formatting as .swift-format says.
 check-source:

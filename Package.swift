@@ -64,6 +64,8 @@ let package = Package(
         // Test infrastructure shared by the tests and the benchmarks: the fake Runtime API server,
         // moto and PostgreSQL launchers, process helpers. Never linked into the Lambda binary.
         .target(name: "TestSupport", dependencies: ["JSON", "Timekeeping", "HTTPClient", "SigV4", logging]),
+        // Swift Testing tags the test targets share (`.server`).
+        .target(name: "TestTags"),
         // The same fake Runtime API as a program, for the package test's shell script.
         .executableTarget(name: "FakeRuntimeAPIServer", dependencies: ["TestSupport", "JSON"]),
         .executableTarget(
@@ -79,12 +81,20 @@ let package = Package(
         .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "TestSupport", logging]),
         .testTarget(
             name: "SecretsManagerTests",
-            dependencies: ["SecretsManager", "SigV4", "TestSupport", "JSON", "HTTPClient", "Timekeeping", logging]),
+            dependencies: [
+                "SecretsManager", "TestTags", "SigV4", "TestSupport", "JSON", "HTTPClient", "Timekeeping", logging,
+            ]),
         .testTarget(
-            name: "RotationTests", dependencies: ["Rotation", "SecretsManager", "TestSupport", "JSON", logging]),
+            name: "RotationTests",
+            dependencies: ["TestTags", "Rotation", "SecretsManager", "TestSupport", "JSON", logging]),
         .testTarget(
             name: "PostgresTargetTests",
-            dependencies: ["PostgresTarget", "DatabaseRotation", "Rotation", "TestSupport", "JSON", logging]),
+            dependencies: [
+                "PostgresTarget", "DatabaseRotation", "Rotation", "TestSupport", "TestTags", "JSON", logging,
+            ]),
+        .testTarget(
+            name: "FaultInjectionTests",
+            dependencies: ["PostgresTarget", "DatabaseRotation", "Rotation", "TestSupport", "TestTags", "JSON"]),
     ],
     swiftLanguageModes: [.v6]
 )

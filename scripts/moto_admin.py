@@ -79,7 +79,32 @@ def secret_string(value):
     return sys.stdin.read() if value == "-" else value
 
 
+def enforce_version_immutability():
+    """moto 5.x lets PutSecretValue replace the value of a version labelled AWSPENDING that already has one (it
+    means to let the rotation stub get its first value, but lets a second, different value through too). AWS refuses
+    that: "If a version with this value already exists and that version's SecretString or SecretBinary values are the
+    same as those in the request, the request is ignored. [...] If they differ, the request fails"
+    (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html). The tests need AWS's
+    behaviour: a rotator that stored a second, different pending value would lose the one its setSecret used."""
+    from moto.secretsmanager import models
+    from moto.secretsmanager.exceptions import ResourceExistsException
+    original = models.SecretsManagerBackend._check_with_existing_secrets_and_versions
+
+    def check(self, secret_name, client_request_token, secret_string, secret_binary, on_create=False):
+        secret = self.secrets.get(secret_name)
+        version = secret.versions.get(client_request_token) if secret is not None and client_request_token else None
+        if version is not None and (version.get("secret_string") is not None or version.get("secret_binary") is not None):
+            if version.get("secret_string") != secret_string or version.get("secret_binary") != secret_binary:
+                raise ResourceExistsException(
+                    f"You can't use ClientRequestToken {client_request_token} because that value is already in use "
+                    f"for a version of secret {secret.arn}.")
+        return original(self, secret_name, client_request_token, secret_string, secret_binary, on_create)
+
+    models.SecretsManagerBackend._check_with_existing_secrets_and_versions = check
+
+
 def cmd_serve(args):
+    enforce_version_immutability()
     if args.watch_parent:
         # moto must never outlive whoever started it, even if that process is killed.
         parent = os.getppid()

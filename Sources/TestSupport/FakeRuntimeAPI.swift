@@ -83,20 +83,33 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
 
     private struct State {
         var script: [Next]
+        var scriptIndex = 0
+        /// Where events come from when there is no script: a generator (for fuzzing), `nil` when it is done.
+        var source: (@Sendable () -> Next?)?
+        var keepsPosts = true
+        var postCount = 0
         var posts: [Post] = []
         var postStatuses: [Int] = []
         var nextCount = 0
         /// Request id and CLOCK_MONOTONIC time of each event handed out.
-        var served: [(String, UInt64)] = []
+        var served: [String: UInt64] = [:]
         var answered: Set<String> = []
 
         /// Lambda's answer to a POST for `post.requestID`: unknown ids and second answers are refused.
         mutating func status(for post: Post) -> Int {
             if let id = post.requestID {
-                guard served.contains(where: { $0.0 == id }) else { return 400 }
+                guard served[id] != nil else { return 400 }
                 guard answered.insert(id).inserted else { return 403 }
             }
             return postStatuses.isEmpty ? 202 : postStatuses.removeFirst()
+        }
+
+        mutating func nextEvent() -> Next {
+            nextCount += 1
+            if let source { return source() ?? .status(500) }
+            guard scriptIndex < script.count else { return .status(500) }
+            defer { scriptIndex += 1 }
+            return script[scriptIndex]
         }
     }
 
@@ -111,21 +124,40 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
     ///   - onPost: called on the server thread after each POST with the count so far (for sampling a process).
     ///   - stalledPosts: the first this many POSTs get no answer: the connection stays silent for 60 s, then closes.
     ///   - journal: called with every `GET next` (as a `Post` of kind `nil`) and POST, with the status answered.
-    public init(
+    public convenience init(
         script: [Next], postStatuses: [Int] = [], closeAfterPost: Bool = false, stalledPosts: Int = 0,
         onPost: (@Sendable (Int) -> Void)? = nil, journal: (@Sendable (Journal) -> Void)? = nil
     ) throws {
-        let state = Locked(State(script: script, postStatuses: postStatuses))
+        try self.init(
+            state: State(script: script, postStatuses: postStatuses), keepsRequests: true,
+            closeAfterPost: closeAfterPost,
+            stalledPosts: stalledPosts, onPost: onPost, journal: journal)
+    }
+
+    /// A fake that hands out what `source` makes, one event per `GET next`, until it returns `nil` (then 500).
+    /// Unless `keepsPosts`, it keeps no requests or posts, only counts: for runs of 100,000 events.
+    public convenience init(
+        source: @escaping @Sendable () -> Next?, keepsPosts: Bool = false, journal: (@Sendable (Journal) -> Void)? = nil
+    ) throws {
+        var state = State(script: [])
+        state.source = source
+        state.keepsPosts = keepsPosts
+        try self.init(
+            state: state, keepsRequests: false, closeAfterPost: false, stalledPosts: 0, onPost: nil, journal: journal)
+    }
+
+    private init(
+        state initial: State, keepsRequests: Bool, closeAfterPost: Bool, stalledPosts: Int,
+        onPost: (@Sendable (Int) -> Void)?, journal: (@Sendable (Journal) -> Void)?
+    ) throws {
+        let state = Locked(initial)
         self.state = state
-        server = try LoopbackHTTPServer { request in
+        server = try LoopbackHTTPServer(keepsRequests: keepsRequests) { request in
             if request.method == "GET" && request.target.hasSuffix("/runtime/invocation/next") {
-                let next = state.withLock { state -> Next in
-                    state.nextCount += 1
-                    return state.script.isEmpty ? .status(500) : state.script.removeFirst()
-                }
+                let next = state.withLock { $0.nextEvent() }
                 switch next {
                 case .event(let event):
-                    state.withLock { $0.served.append((event.requestID ?? "", MonotonicClock.nanoseconds())) }
+                    state.withLock { $0.served[event.requestID ?? ""] = MonotonicClock.nanoseconds() }
                     journal?(.next(status: 200, requestID: event.requestID))
                     return .respond(status: 200, headers: event.headersServedNow(), body: event.body)
                 case .status(let status):
@@ -141,8 +173,9 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
             }
             let (status, count) = state.withLock { state -> (Int, Int) in
                 post.status = state.status(for: post)
-                state.posts.append(post)
-                return (post.status, state.posts.count)
+                state.postCount += 1
+                if state.keepsPosts { state.posts.append(post) }
+                return (post.status, state.postCount)
             }
             journal?(.post(post))
             onPost?(count)
@@ -179,9 +212,12 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
     public var hostAndPort: String { server.hostAndPort }
     public var posts: [Post] { state.withLock { $0.posts } }
     public var nextCount: Int { state.withLock { $0.nextCount } }
+    /// How many POSTs arrived (kept or not), and how many answered an event (status 202).
+    public var postCount: Int { state.withLock { $0.postCount } }
+    public var answeredCount: Int { state.withLock { $0.answered.count } }
     /// CLOCK_MONOTONIC nanoseconds at which the event with `requestID` was handed out.
     public func servedAt(requestID: String) -> UInt64? {
-        state.withLock { $0.served.first(where: { $0.0 == requestID })?.1 }
+        state.withLock { $0.served[requestID] }
     }
 
     public func stop() { server.stop() }

@@ -39,7 +39,12 @@ public final class ForwardingProxy: @unchecked Sendable {
     /// - Parameters:
     ///   - upstreamPort: the real server's port on 127.0.0.1.
     ///   - decide: the fault for a request, given its index and operation; called on the proxy's threads.
-    public init(upstreamPort: Int, decide: @escaping @Sendable (_ index: Int, _ operation: String) -> Fault) throws {
+    ///   - onAnswered: called when the real server's answer to a forwarded request has arrived, before it is passed
+    ///     on (or dropped): the moment to crash a client "after the call".
+    public init(
+        upstreamPort: Int, decide: @escaping @Sendable (_ index: Int, _ operation: String) -> Fault,
+        onAnswered: (@Sendable (_ index: Int, _ operation: String) -> Void)? = nil
+    ) throws {
         let exchanges = self.exchanges
         let counter = Locked(0)
         server = try LoopbackHTTPServer { request in
@@ -62,6 +67,7 @@ public final class ForwardingProxy: @unchecked Sendable {
                 fallthrough
             case .none, .dropResponse:
                 guard let answer = ForwardingProxy.forward(request, to: upstreamPort) else { return .close }
+                onAnswered?(index, operation)
                 return fault == .dropResponse
                     ? .close : .respond(status: answer.status, headers: answer.headers, body: answer.body)
             }

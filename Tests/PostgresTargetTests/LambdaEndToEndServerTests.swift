@@ -3,6 +3,7 @@ import JSON
 import PostgresTarget
 import Rotation
 import TestSupport
+import TestTags
 import Testing
 
 /// Whole rotations through `RotatorLambda`, the zip's binary, in Lambda mode: fake Runtime API, moto as Secrets

@@ -3,6 +3,7 @@ import JSON
 import PostgresTarget
 import Rotation
 import TestSupport
+import TestTags
 import Testing
 
 /// PostgreSQL rotations that once reported success with the application locked out, or leaked, or waited past

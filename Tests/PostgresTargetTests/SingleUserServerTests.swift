@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import Rotation
 import TestSupport
+import TestTags
 import Testing
 
 @testable import PostgresTarget

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import Rotation
 import TestSupport
+import TestTags
 import Testing
 
 /// `rotator invoke`, `rotate` and `status` against moto with IAM authentication.

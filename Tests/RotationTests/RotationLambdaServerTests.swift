@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import Rotation
 import TestSupport
+import TestTags
 import Testing
 
 /// Whole rotations through the real `rotator` binary in Lambda mode: fake Runtime API, moto with IAM

@@ -4,6 +4,7 @@ import Logging
 import Rotation
 import SecretsManager
 import TestSupport
+import TestTags
 import Testing
 
 /// The ways a rotation could report success while the application is locked out or the secret lost data

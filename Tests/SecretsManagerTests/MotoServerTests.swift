@@ -3,6 +3,7 @@ import HTTPClient
 import JSON
 import SecretsManager
 import TestSupport
+import TestTags
 import Testing
 import Timekeeping
 

@@ -1,0 +1,289 @@
+import Foundation
+import JSON
+import Rotation
+import TestSupport
+import TestTags
+import Testing
+
+/// Crash anywhere, fail anything: every rotation must survive. The binary is `RotatorLambda`, the zip's; faults come
+/// from outside the process only (a proxy in front of moto and one in front of PostgreSQL, SIGKILL of the process).
+/// One suite, serialized: the lab's proxies serve one rotator process at a time.
+@Suite("Fault injection", .serialized, .tags(.server))
+struct FaultInjectionServerTests {
+    let lab: FaultLab
+
+    init() throws {
+        lab = try FaultLab.shared.get()
+    }
+
+    /// The invariants broken during `body`, recorded as issues.
+    private func expectNoViolations(_ what: String, _ body: () throws -> Void) rethrows {
+        let before = lab.violations.withLock { $0.count }
+        try body()
+        let new = lab.violations.withLock { Array($0.dropFirst(before)) }
+        for violation in new.prefix(20) { Issue.record(Comment(rawValue: violation)) }
+        #expect(new.isEmpty, "\(new.count) invariant violation(s) in \(what)")
+    }
+
+    @Test(
+        "a crash just before and just after every external call, re-driven twice, of every target",
+        arguments: FaultScenario.all.indices)
+    func crashAtEveryCall(scenarioIndex: Int) throws {
+        let scenario = FaultScenario.all[scenarioIndex]
+        var random = SeededRandom.fromEnvironment()
+        var points: [String] = []
+        var secondCrashes = 0
+        var runs = 0
+        try expectNoViolations(scenario.name) {
+            // The calls of a fault-free rotation name the crash points.
+            let reference = try RotationUnderTest(scenario, lab: lab)
+            let baseline = try reference.run()
+            try #require(baseline.succeeded, "fault-free rotation failed: \(baseline.posts.map(\.bodyText))")
+            reference.checkCompleted("fault-free")
+            let calls = baseline.calls
+            for (index, call) in calls.enumerated() {
+                for phase in CallTracker.Phase.allCases {
+                    let point = "#\(index) \(call) \(phase.rawValue)"
+                    points.append(point)
+                    let rotation = try RotationUnderTest(scenario, lab: lab)
+                    let crashed = try rotation.run(crash: .init(call: index, phase: phase))
+                    runs += 1
+                    if crashed.crashed == nil {
+                        lab.record("\(scenario.name) \(point): not reached (calls: \(crashed.calls))")
+                    }
+                    rotation.check("after crash \(point)")
+                    // Re-driven as Secrets Manager does (same token, from createSecret, a new process), and crashed
+                    // again at a random point of the re-drive.
+                    let second = CallTracker.Crash(
+                        call: Int(random.next() % UInt64(calls.count)),
+                        phase: random.next() % 2 == 0 ? .before : .after)
+                    let redrive = try rotation.run(crash: second)
+                    runs += 1
+                    if redrive.crashed != nil {
+                        secondCrashes += 1
+                        rotation.check("after a second crash \(redrive.crashed ?? "") re-driving \(point)")
+                    }
+                    if !redrive.succeeded { runs += try rotation.redriveUntilComplete() }
+                    rotation.checkCompleted("after \(point)")
+                }
+            }
+        }
+        FaultSummary.report(
+            [
+                "\(scenario.name): \(points.count) crash points (\(points.count / 2) calls, before and after each), "
+                    + "\(runs) runs, \(secondCrashes) second crashes during the re-drive, seed \(random.seed) "
+                    + "(FAULT_SEED=\(random.seed) replays it), \(lab.violations.withLock { $0.count }) invariant violations so far"
+            ]
+                + points.map { "  \(scenario.name) \($0)" })
+    }
+}
+
+extension FaultInjectionServerTests {
+    @Test("the invariant checks have teeth: a lockout, a lost key and an unfinished rotation are each caught")
+    func checksHaveTeeth() throws {
+        let rotation = try RotationUnderTest(.postgresSingleUser, lab: lab)
+        let before = lab.violations.withLock { $0.count }
+        // The database user's password changed behind the secret's back: nobody can log in.
+        guard case .json(let original) = try SecretValue(secretString: rotation.original.serialized),
+            let user = original["username"]?.stringValue
+        else { throw ServerError("no user") }
+        try lab.setPasswordBehindTheSecretsBack(user)
+        rotation.check("teeth: lockout")
+        // A pending version without the original's keys.
+        try lab.moto.adminClient.putSecretValue(
+            secretId: rotation.arn, token: rotation.token, secretString: #"{"password":"lost-everything-else"}"#,
+            stages: ["AWSPENDING"])
+        rotation.check("teeth: data loss")
+        rotation.checkCompleted("teeth: never finished")
+        let caught = lab.violations.withLock { violations -> [String] in
+            defer { violations.removeLast(violations.count - before) }
+            return Array(violations.dropFirst(before))
+        }
+        #expect(caught.contains { $0.contains("teeth: lockout: locked out") }, "\(caught)")
+        #expect(caught.contains { $0.contains("teeth: data loss") && $0.contains("has keys") }, "\(caught)")
+        #expect(caught.contains { $0.contains("teeth: never finished: AWSCURRENT is not on the token") }, "\(caught)")
+    }
+}
+
+extension FaultInjectionServerTests {
+    /// The faults a proxy in front of Secrets Manager injects, about 30 % of requests, seeded.
+    static func transientFault(_ random: inout SeededRandom) -> ForwardingProxy.Fault {
+        guard random.next() % 10 < 3 else { return .none }
+        switch random.next() % 5 {
+        case 0: return .respond(status: 500, body: #"{"__type":"InternalServiceError","message":"injected"}"#)
+        case 1: return .respond(status: 503, body: #"{"__type":"ServiceUnavailable","message":"injected"}"#)
+        case 2: return .respond(status: 400, body: #"{"__type":"ThrottlingException","message":"Rate exceeded"}"#)
+        case 3: return .reset
+        default: return .dropResponse
+        }
+    }
+
+    @Test(
+        "about 30 % of Secrets Manager requests fail (5xx, throttling, resets, responses lost after the change): every rotation completes"
+    )
+    func transientSecretsManagerFaults() throws {
+        let random = Locked(SeededRandom.fromEnvironment())
+        let seed = random.withLock { $0.seed }
+        let injected = Locked(0)
+        let rotationsPerTarget = isSoak ? 40 : 6
+        var runs = 0
+        try expectNoViolations("transient faults") {
+            lab.secretsManagerFaults.withLock {
+                $0 = { _ in
+                    let fault = random.withLock { Self.transientFault(&$0) }
+                    if fault != .none { injected.withLock { $0 += 1 } }
+                    return fault
+                }
+            }
+            defer { lab.secretsManagerFaults.withLock { $0 = nil } }
+            for scenario in FaultScenario.all {
+                for _ in 0..<rotationsPerTarget {
+                    let rotation = try RotationUnderTest(scenario, lab: lab)
+                    var completed = false
+                    // Secrets Manager retries a failed rotation whole; each attempt must leave a state the next completes.
+                    for _ in 0..<8 where !completed {
+                        let run = try rotation.run()
+                        runs += 1
+                        completed = run.succeeded
+                        for error in run.posts.compactMap(\.failure) where !error.type.hasPrefix("SecretsManager.") {
+                            lab.record(
+                                "\(scenario.name): a fault gave an unclear error: \(error.type): \(error.message)")
+                        }
+                        rotation.check("during transient faults")
+                    }
+                    if !completed { lab.record("\(scenario.name): no attempt completed under transient faults") }
+                    rotation.checkCompleted("after transient faults")
+                }
+            }
+        }
+        FaultSummary.report([
+            "transient Secrets Manager faults: \(injected.withLock { $0 }) injected over \(runs) runs of "
+                + "\(rotationsPerTarget * FaultScenario.all.count) rotations, seed \(seed)"
+        ])
+    }
+
+    @Test("the database connection cut mid-statement and mid-transaction, and the database restarted between steps")
+    func databaseFaults() throws {
+        var faults = 0
+        try expectNoViolations("database faults") {
+            // Cut as each statement is sent, and after the server has run it, once per rotation.
+            for (scenario, verb) in [(FaultScenario.postgresSingleUser, "ALTER"), (.postgresAlternatingUsers, "GRANT")]
+            {
+                for afterwards in [false, true] {
+                    let rotation = try RotationUnderTest(scenario, lab: lab)
+                    let cut = Locked(false)
+                    lab.databaseFaults.withLock {
+                        $0 = { event in
+                            let matches =
+                                afterwards ? event == .statementDone(verb: verb) : event == .statement(verb: verb)
+                            return matches
+                                && cut.withLock { done in
+                                    defer { done = true }
+                                    return !done
+                                } ? .cut : .pass
+                        }
+                    }
+                    let run = try rotation.run()
+                    lab.databaseFaults.withLock { $0 = nil }
+                    faults += 1
+                    if run.succeeded { lab.record("\(scenario.name): a cut \(verb) did not fail its step") }
+                    rotation.check("after a cut \(verb)")
+                    try rotation.redriveUntilComplete()
+                    rotation.checkCompleted("after a cut \(verb)")
+                }
+            }
+            // The database restarts between setSecret and testSecret.
+            for scenario in [FaultScenario.postgresSingleUser, .postgresAlternatingUsers] {
+                let rotation = try RotationUnderTest(scenario, lab: lab)
+                let first = try rotation.run([.createSecret, .setSecret])
+                if !first.succeeded { lab.record("\(scenario.name): create and set failed before the restart") }
+                try lab.database.restart()
+                faults += 1
+                rotation.check("after a database restart")
+                let rest = try rotation.run([.createSecret, .setSecret, .testSecret, .finishSecret])
+                if !rest.succeeded { try rotation.redriveUntilComplete() }
+                rotation.checkCompleted("after a database restart")
+            }
+        }
+        FaultSummary.report([
+            "database faults: \(faults) (statements cut before and after the server ran them, "
+                + "a transaction cut between CREATE ROLE and COMMIT, restarts between steps)"
+        ])
+    }
+
+    @Test("a Secrets Manager slower than the time left: DeadlineExceeded posted before Lambda's own timeout")
+    func slowSecretsManager() throws {
+        try expectNoViolations("a slow Secrets Manager") {
+            let rotation = try RotationUnderTest(.generic, lab: lab)
+            lab.secretsManagerFaults.withLock { $0 = { _ in .delay(milliseconds: 4_000) } }
+            defer { lab.secretsManagerFaults.withLock { $0 = nil } }
+            let run = try rotation.run([.createSecret], deadlineSeconds: 2.5)
+            let error = run.posts.first?.failure
+            #expect(error?.type == "SecretsManager.DeadlineExceeded", "\(run.posts.map(\.bodyText))")
+            #expect(run.lateAnswers == 0, "an answer came after the Lambda deadline")
+            rotation.check("after a slow Secrets Manager")
+        }
+    }
+}
+
+extension FakeRuntimeAPI.Post {
+    /// The posted error's `errorType` and `errorMessage`, for error posts.
+    var failure: (type: String, message: String)? {
+        guard kind == .error, let document = try? JSONValue(parsing: request.body),
+            let type = document["errorType"]?.stringValue, let message = document["errorMessage"]?.stringValue
+        else { return nil }
+        return (type, message)
+    }
+}
+
+extension FaultInjectionServerTests {
+    @Test(
+        "100,000 generated and mutated events through the real binary: no crash, every invocation answered, memory flat"
+    )
+    func hostileInputAtVolume() throws {
+        let total = isSoak ? 1_000_000 : 100_000
+        let seed = SeededRandom.fromEnvironment().seed
+        let events = Locked(HostileEvents(random: SeededRandom(seed: seed)))
+        let child = Locked<Int32>(0)
+        let samples = Locked<[Int: Int]>([:])
+        let fake = try FakeRuntimeAPI(
+            source: { events.withLock { $0.produced < total ? $0.next() : nil } },
+            journal: { entry in
+                guard case .post = entry else { return }
+                let count = samples.withLock {
+                    $0[-1, default: 0] += 1
+                    return $0[-1] ?? 0
+                }
+                if count == total / 5 || count == total / 2 || count == total * 9 / 10 {
+                    let kilobytes = ProcFS.statusKilobytes(pid: child.withLock { $0 }, field: "VmRSS")
+                    samples.withLock { $0[count] = kilobytes }
+                }
+            })
+        defer { fake.stop() }
+        let environment = [
+            "AWS_LAMBDA_RUNTIME_API": fake.hostAndPort, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDFUZZ",
+            "AWS_SECRET_ACCESS_KEY": "fuzz-not-a-secret", "AWS_MAX_ATTEMPTS": "1", "AWS_LAMBDA_LOG_LEVEL": "FATAL",
+            // Well-formed events reach a port where nothing listens: they fail fast, as a network error.
+            "SECRETS_MANAGER_ENDPOINT": "http://127.0.0.1:\(try FreePort.find())",
+        ]
+        let started = Date()
+        let process = try ChildProcess(executable: BuiltProducts.executable("RotatorLambda"), environment: environment)
+        child.withLock { $0 = process.pid }
+        let status = process.wait(timeout: 900)
+        let seconds = Date().timeIntervalSince(started)
+        let (produced, answerable) = events.withLock { ($0.produced, $0.answerable) }
+        let rss = samples.withLock { $0 }
+        // The script's end (500) is the only way out: exit status 1, after asking for one event more than there were.
+        #expect(status == 1, "the runtime died or hung (status \(String(describing: status)))")
+        #expect(produced == total && fake.nextCount == total + 1)
+        #expect(fake.answeredCount == answerable, "\(answerable - fake.answeredCount) invocations were never answered")
+        let first = rss[total / 5] ?? 0
+        let last = rss[total * 9 / 10] ?? 0
+        #expect(first > 0 && last - first < 2_048, "RSS grew from \(first) kB to \(last) kB")
+        FaultSummary.report([
+            "hostile input: \(produced) events (\(answerable) answerable, all answered) through RotatorLambda in "
+                + "\(Int(seconds)) s, seed \(seed); RSS \(first) kB at \(total / 5), \(rss[total / 2] ?? 0) kB at "
+                + "\(total / 2), \(last) kB at \(total * 9 / 10) events"
+        ])
+    }
+}

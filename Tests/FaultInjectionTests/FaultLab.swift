@@ -1,0 +1,142 @@
+import DatabaseRotation
+import Foundation
+import JSON
+import PostgresTarget
+import Rotation
+import TestSupport
+
+/// The world a fault-injection test rotates in: moto with signature checking and a real PostgreSQL, each behind a
+/// proxy that reports every call to the current `CallTracker` (and can fault or crash it), and `RotatorLambda`, the
+/// zip's binary, run as Secrets Manager would run it.
+final class FaultLab: @unchecked Sendable {
+    let moto: MotoServer
+    let database: PostgresServer
+    let leaks = LeakScanner()
+    private let tracker = Locked<CallTracker?>(nil)
+    /// Faults for Secrets Manager calls (transient-fault tests): the proxy consults this before each call.
+    let secretsManagerFaults = Locked<(@Sendable (String) -> ForwardingProxy.Fault)?>(nil)
+    /// Faults for database events (cut a connection at a statement).
+    let databaseFaults = Locked<(@Sendable (PostgresWireProxy.Event) -> PostgresWireProxy.Action)?>(nil)
+    private(set) var secretsManagerProxy: ForwardingProxy!
+    private(set) var databaseProxy: PostgresWireProxy!
+    private let counter = Locked(0)
+    /// The alternating-users scenario's master secret, made once.
+    let master = Locked<String?>(nil)
+
+    /// One lab per test process: the suites run one after another (`.serialized`).
+    static let shared = Result { try FaultLab() }
+
+    private init() throws {
+        moto = try MotoServer.start(iamAuth: true)
+        database = try PostgresServer()
+        leaks.watch(moto.roleCredentials.secretAccessKey)
+        if let token = moto.roleCredentials.sessionToken { leaks.watch(token) }
+        let tracker = self.tracker
+        let smFaults = secretsManagerFaults
+        secretsManagerProxy = try ForwardingProxy(
+            upstreamPort: moto.port,
+            decide: { _, operation in
+                if tracker.withLock({ $0 })?.begin("sm:\(operation)") == true { return .reset }
+                return smFaults.withLock { $0 }?(operation) ?? .none
+            },
+            onAnswered: { _, _ in _ = tracker.withLock({ $0 })?.end() })
+        let dbFaults = databaseFaults
+        databaseProxy = try PostgresWireProxy(upstreamPort: database.port) { _, event in
+            let current = tracker.withLock { $0 }
+            let killed: Bool
+            switch event {
+            case .connect: killed = current?.begin("db:connect") ?? false
+            case .statement(let verb): killed = current?.begin("db:\(verb)") ?? false
+            case .connected, .statementDone: killed = current?.end() ?? false
+            }
+            if killed { return .cut }
+            return dbFaults.withLock { $0 }?(event) ?? .pass
+        }
+    }
+
+    /// A name no earlier call returned.
+    func uniqueName(_ prefix: String) -> String {
+        let number = counter.withLock { value -> Int in
+            value += 1
+            return value
+        }
+        return "\(prefix)_\(number)_\(UUID().uuidString.prefix(6).lowercased())"
+    }
+
+    /// What one rotator process did.
+    struct Run {
+        var posts: [FakeRuntimeAPI.Post]
+        var output: String
+        /// The crash point that killed it, or `nil`.
+        var crashed: String?
+        var calls: [String]
+        /// Answers that reached the Runtime API after their invocation's deadline.
+        var lateAnswers: Int
+        /// Every step answered with a response (none with an error).
+        var succeeded: Bool { crashed == nil && posts.count == steps && posts.allSatisfy { $0.kind == .response } }
+        var steps: Int
+    }
+
+    /// Runs `steps` for `token` in one new `RotatorLambda` process (one warm sandbox), crashing it at `crash`.
+    /// As Secrets Manager does, the steps stop at the first one that fails. Each comes with a Lambda deadline
+    /// `deadlineSeconds` away.
+    func run(
+        arn: String, token: String, steps: [RotationStep] = RotationStep.allCases, crash: CallTracker.Crash? = nil,
+        environment extra: [String: String], deadlineSeconds: Double = 30
+    ) throws -> Run {
+        let calls = CallTracker(crash: crash)
+        let script = steps.map { step in
+            FakeRuntimeAPI.Next.event(
+                .init(
+                    requestID: "\(step.rawValue)-\(UUID().uuidString.lowercased())",
+                    json: RotationEvent(step: step, secretId: arn, clientRequestToken: token).json,
+                    deadlineSeconds: deadlineSeconds))
+        }
+        let queue = Locked((events: script, failed: false))
+        let fake = try FakeRuntimeAPI(
+            source: {
+                queue.withLock { queue in
+                    guard !queue.failed, !queue.events.isEmpty else { return nil }
+                    return queue.events.removeFirst()
+                }
+            }, keepsPosts: true,
+            journal: { entry in
+                switch entry {
+                case .next(200, let id?): calls.stepStarted(String(id.prefix(while: { $0 != "-" })))
+                case .post(let post) where post.kind != .response: queue.withLock { $0.failed = true }
+                default: break
+                }
+            })
+        defer { fake.stop() }
+        var environment = moto.clientEnvironment
+        environment["SECRETS_MANAGER_ENDPOINT"] = secretsManagerProxy.endpoint
+        environment["AWS_LAMBDA_RUNTIME_API"] = fake.hostAndPort
+        environment.merge(extra) { _, new in new }
+        tracker.withLock { $0 = calls }
+        defer { tracker.withLock { $0 = nil } }
+        let child = try ChildProcess(executable: BuiltProducts.executable("RotatorLambda"), environment: environment)
+        calls.attach(pid: child.pid)
+        child.wait(timeout: 120)
+        let output = child.output
+        let posts = fake.posts
+        let late = posts.filter { post in
+            guard let served = post.requestID.flatMap(fake.servedAt(requestID:)) else { return false }
+            return post.request.receivedAtNanoseconds > served + UInt64(deadlineSeconds * 1e9)
+        }
+        return Run(
+            posts: posts, output: output, crashed: calls.crashed, calls: calls.calls, lateAnswers: late.count,
+            steps: steps.count)
+    }
+
+    /// Scans what a process printed and posted for every secret watched so far (watch new versions first).
+    func scan(_ run: Run) {
+        for finding in leaks.findings(in: run.output) + run.posts.flatMap({ leaks.findings(in: $0.bodyText) }) {
+            record("leak: \(finding)")
+        }
+    }
+
+    /// Every invariant broken so far, for the suite's final check.
+    let violations = Locked<[String]>([])
+
+    func record(_ violation: String) { violations.withLock { $0.append(violation) } }
+}

@@ -1,0 +1,129 @@
+import DatabaseRotation
+import Foundation
+import JSON
+import PostgresTarget
+import Rotation
+import TestSupport
+
+/// A target under test: how to make a secret of its kind (and the database user behind it), and how to tell
+/// whether the credential in a secret version works where it is used. A new target gets every crash point of its
+/// rotation from one of these: the points are found by recording a fault-free rotation, never listed by hand.
+struct FaultScenario: Sendable {
+    enum Strategy: Sendable {
+        case generic, singleUser, alternatingUsers
+    }
+
+    let name: String
+    let strategy: Strategy
+    /// The keys a rotation may change; every other key, type and the order must survive in every version.
+    let rotatedKeys: Set<String>
+    let environment: [String: String]
+    /// A new secret (and what it needs), as its SecretString.
+    let makeSecret: @Sendable (FaultLab) throws -> String
+    /// Whether a version's credential logs in where it is used; `nil` when it is used nowhere (generic).
+    let logsIn: (@Sendable (FaultLab, SecretValue) -> Bool)?
+
+    static let generic = FaultScenario(
+        name: "generic", strategy: .generic, rotatedKeys: ["password"], environment: [:],
+        makeSecret: { _ in
+            #"{"username":"fault","password":"generic-initial-\#(UUID().uuidString)","port":5432,"n":1.50}"#
+        },
+        logsIn: nil)
+
+    static let postgresSingleUser = FaultScenario(
+        name: "postgres single user", strategy: .singleUser, rotatedKeys: ["password"],
+        environment: ["EXCLUDE_CHARACTERS": ""],
+        makeSecret: { lab in try lab.postgresSecret(masterARN: nil) },
+        logsIn: { lab, value in lab.postgresLogsIn(value) })
+
+    static let postgresAlternatingUsers = FaultScenario(
+        name: "postgres alternating users", strategy: .alternatingUsers, rotatedKeys: ["password", "username"],
+        environment: ["EXCLUDE_CHARACTERS": ""],
+        makeSecret: { lab in try lab.postgresSecret(masterARN: try lab.postgresMasterARN()) },
+        logsIn: { lab, value in lab.postgresLogsIn(value) })
+
+    static let all = [generic, postgresSingleUser, postgresAlternatingUsers]
+}
+
+extension FaultLab {
+    /// A new login role with a random password, and its secret: through the database proxy, in plain text (the
+    /// proxy must see the statements).
+    func postgresSecret(masterARN: String?) throws -> String {
+        let user = uniqueName("fault")
+        let password = randomPassword()
+        try createRole(user, password: password, options: "")
+        var object = JSONObject([
+            "engine": .string("postgres"), "host": .string("127.0.0.1"), "port": .integer(databaseProxy.port),
+            "username": .string(user), "password": .string(password), "dbname": .string("postgres"),
+            "ssl": .bool(false),
+            "note": .string("kept as is"),
+        ])
+        if let masterARN { object["masterarn"] = .string(masterARN) }
+        return object.serialized
+    }
+
+    /// The master secret of the alternating-users scenario (a role that may create roles), made once.
+    func postgresMasterARN() throws -> String {
+        try master.withLock { master in
+            if let master { return master }
+            let password = randomPassword()
+            try createRole("fault_admin", password: password, options: "CREATEROLE")
+            let value = JSONObject([
+                "engine": .string("postgres"), "host": .string("127.0.0.1"), "port": .integer(databaseProxy.port),
+                "username": .string("fault_admin"), "password": .string(password), "ssl": .bool(false),
+            ])
+            leaks.watch(password)
+            let arn = try moto.createSecret(name: uniqueName("fault-master"), secretString: value.serialized)
+            master = arn
+            return arn
+        }
+    }
+
+    /// Whether a version's user and password log in, directly (not through the proxy), with TLS verified.
+    func postgresLogsIn(_ value: SecretValue) -> Bool {
+        guard let user = value.string("username"), let password = value.string("password") else { return false }
+        let connection = try? PostgresConnection(
+            login: DatabaseLogin(
+                host: "127.0.0.1", port: database.port, user: user, password: password, database: "postgres",
+                tls: .verifyFull(caFile: database.caFile)),
+            deadline: .after(milliseconds: 10_000))
+        connection?.close()
+        return connection != nil
+    }
+
+    /// Gives `user` a password no secret version holds (a change "behind the rotator's back").
+    func setPasswordBehindTheSecretsBack(_ user: String) throws {
+        let admin = try superuser()
+        defer { admin.close() }
+        try admin.setPassword(ofUser: user, to: randomPassword())
+    }
+
+    private func superuser() throws -> PostgresConnection {
+        try PostgresConnection(
+            login: DatabaseLogin(
+                host: "127.0.0.1", port: database.port, user: database.superuser, password: database.superuserPassword,
+                database: "postgres", tls: .verifyFull(caFile: database.caFile)),
+            deadline: .after(milliseconds: 10_000))
+    }
+
+    private func createRole(_ name: String, password: String, options: String) throws {
+        let admin = try PostgresConnection(
+            login: DatabaseLogin(
+                host: "127.0.0.1", port: database.port, user: database.superuser, password: database.superuserPassword,
+                database: "postgres", tls: .verifyFull(caFile: database.caFile)),
+            deadline: .after(milliseconds: 10_000))
+        defer { admin.close() }
+        let verifier = try admin.scramVerifier(password: password, user: name)
+        try admin.execute(
+            "CREATE ROLE \(try admin.quoteIdentifier(name)) LOGIN \(options) PASSWORD \(try admin.quoteLiteral(verifier))"
+        )
+    }
+}
+
+/// Letters, digits and every punctuation character.
+func randomPassword() -> String {
+    let alphabet = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+    var generator = SystemRandomNumberGenerator()
+    return String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+}

@@ -30,6 +30,9 @@ let package = Package(
         .systemLibrary(
             name: "CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"]), .yum(["libpq-devel"])]),
+        .systemLibrary(
+            name: "CMariaDB", pkgConfig: "libmariadb",
+            providers: [.apt(["libmariadb-dev"]), .yum(["mariadb-connector-c-devel"])]),
 
         // Pure Swift building blocks. Timekeeping (deadlines, clocks, sleeping) is the leaf everything shares.
         .target(name: "Timekeeping"),
@@ -49,8 +52,10 @@ let package = Package(
         .target(name: "DatabaseRotation", dependencies: ["Rotation", "JSON", logging]),
         // Drivers: only what is specific to one engine, and its client library.
         .target(name: "PostgresTarget", dependencies: ["DatabaseRotation", "Rotation", "CLibPQ", logging]),
+        .target(
+            name: "MariaDBTarget", dependencies: ["DatabaseRotation", "Rotation", "CMariaDB", "CCrypto", logging]),
         // The targets both executables ship with, listed once.
-        .target(name: "BuiltInTargets", dependencies: ["Rotation", "PostgresTarget"]),
+        .target(name: "BuiltInTargets", dependencies: ["Rotation", "PostgresTarget", "MariaDBTarget"]),
 
         .executableTarget(
             name: "rotator", dependencies: ["BuiltInTargets", "Rotation", "LambdaRuntime", argumentParser, logging]),
@@ -65,7 +70,7 @@ let package = Package(
         // moto and PostgreSQL launchers, process helpers. Never linked into the Lambda binary.
         .target(name: "TestSupport", dependencies: ["JSON", "Timekeeping", "HTTPClient", "SigV4", logging]),
         // Swift Testing tags the test targets share (`.server`).
-        .target(name: "TestTags"),
+        .target(name: "TestTags", dependencies: ["Rotation", "TestSupport"]),
         // The same fake Runtime API as a program, for the package test's shell script.
         .executableTarget(name: "FakeRuntimeAPIServer", dependencies: ["TestSupport", "JSON"]),
         .executableTarget(
@@ -91,6 +96,11 @@ let package = Package(
             name: "PostgresTargetTests",
             dependencies: [
                 "PostgresTarget", "DatabaseRotation", "Rotation", "TestSupport", "TestTags", "JSON", logging,
+            ]),
+        .testTarget(
+            name: "MariaDBTargetTests",
+            dependencies: [
+                "MariaDBTarget", "DatabaseRotation", "Rotation", "TestSupport", "TestTags", "JSON",
             ]),
         .testTarget(
             name: "FaultInjectionTests",

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # make deps: installs what the build, the tests, the demo and the Lambda package need on Debian 12, and is a
 # fast no-op when everything is there. Debian packages need root (apt-get); CI and the dev machines are root.
-#   - libcurl4-openssl-dev, libssl-dev, libpq-dev: the C libraries the Swift package links
-#   - postgresql: the real server the PostgreSQL target's tests start
+#   - libcurl4-openssl-dev, libssl-dev, libpq-dev, libmariadb-dev: the C libraries the Swift package links
+#   - postgresql, mariadb-server, mariadb-client: the real servers the database targets' tests start
+#   - cmake: builds MariaDB Connector/C for the Lambda package
 #   - zip, unzip, advancecomp, patchelf, binutils, gcc, g++, make, pkg-config, dpkg-dev, libstdc++-12-dev,
 #     busybox-static, openssl, ca-certificates: make package / package-test (static libcurl and libpq are built
 #     from Debian's own source packages, hence the deb-src entry below)
 #   - moto[server], boto3 (PyPI): the local Secrets Manager; cfn-lint (PyPI): the SAM template check
 set -euo pipefail
 
-apt_packages=(libcurl4-openssl-dev libssl-dev libpq-dev postgresql zip unzip advancecomp patchelf binutils gcc g++
+apt_packages=(libcurl4-openssl-dev libssl-dev libpq-dev libmariadb-dev postgresql mariadb-server mariadb-client cmake zip unzip advancecomp patchelf binutils gcc g++
     make pkg-config dpkg-dev libstdc++-12-dev busybox-static openssl ca-certificates)
 missing=()
 for package in "${apt_packages[@]}"; do
@@ -21,7 +22,7 @@ need_update=0
 if ! grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
     echo "deps: enabling Debian source packages in $sources (apt-get source curl postgresql-15)"
     cat > "$sources" <<'SOURCES'
-# Added by rotator's scripts/install-deps.sh: `apt-get source curl postgresql-15` for the Lambda package.
+# Added by rotator's scripts/install-deps.sh: `apt-get source curl postgresql-15 mariadb` for the Lambda package.
 Types: deb-src
 URIs: http://deb.debian.org/debian
 Suites: bookworm bookworm-updates

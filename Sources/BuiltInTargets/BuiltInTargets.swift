@@ -1,8 +1,11 @@
+import MariaDBTarget
 import PostgresTarget
 import Rotation
 
 /// The targets this project's binaries ship with (`rotator` and `RotatorLambda`, the zip's binary), listed once;
 /// the generic target is always included by the library.
 public enum BuiltInTargets {
-    public static var all: [TargetChoice] { [PostgresDriver.choice] }
+    public static var all: [TargetChoice] {
+        [PostgresDriver.choice, MySQLDriver.mysqlChoice, MySQLDriver.mariaDBChoice]
+    }
 }

@@ -25,7 +25,7 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
     {
         try translatingDatabaseErrors {
             let secret = try DatabaseSecret(current, driver: driver, validation: .alternatingUsers)
-            let alternate = try UserNames.alternate(of: secret.username, maximumBytes: driver.maximumUserNameBytes)
+            let alternate = try alternateName(of: secret.username)
             return try current.replacing("username", with: alternate, secretId: context.secretId)
                 .replacing("password", with: newPassword, secretId: context.secretId)
         }
@@ -46,7 +46,7 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
 
             if connector.pendingAlreadyLogsIn(pending) { return }
             guard
-                try UserNames.alternate(of: current.username, maximumBytes: driver.maximumUserNameBytes)
+                try alternateName(of: current.username)
                     == pending.username
             else {
                 throw DatabaseError.invalidSecret(
@@ -60,12 +60,17 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
             }
             // The current credential must work, with its password checked: whoever can write AWSPENDING must not
             // get the master to act for a user they do not control (the templates' "confused deputy" guard).
+            let currentAccount: DatabaseAccount
             switch connector.attempt(current, label: "AWSCURRENT", provingPassword: true) {
-            case .success(let session): session.close()
+            case .success(let session):
+                // The account the application logs in as, with its real host part: the clone gets the same one.
+                currentAccount = session.account
+                session.close()
             case .failure(let error):
                 throw error.rotationError(
                     templateMessage: "Unable to log into database using current credentials for secret \(arn)")
             }
+            let pendingAccount = currentAccount.named(pending.username)
             let (master, masterARN) = try masterSecret(for: current, context: context)
             let session: Driver.Session
             switch connector.attempt(master, label: "master", provingPassword: false) {
@@ -75,12 +80,12 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
                     templateMessage: "Unable to log into database using credentials in master secret \(masterARN)")
             }
             defer { session.close() }
-            if try session.userExists(pending.username) {
-                try session.setPassword(ofUser: pending.username, to: pending.password)
+            if try session.userExists(pendingAccount) {
+                try session.updateUser(pendingAccount, password: pending.password, like: currentAccount)
             } else {
-                try session.createUser(pending.username, password: pending.password, like: current.username)
+                try session.createUser(pendingAccount, password: pending.password, like: currentAccount)
                 context.logger.info(
-                    "setSecret: Created user \(pending.username.loggable) with the rights of \(current.username.loggable) for secret arn \(arn)."
+                    "setSecret: Created user \(pendingAccount) with the rights of \(currentAccount) for secret arn \(arn)."
                 )
             }
             context.logger.info(
@@ -97,6 +102,13 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
             let pending = try DatabaseSecret(try context.pending(), driver: driver, validation: .alternatingUsers)
             try testPendingLogin(pending, driver: driver, configuration: configuration, context: context)
         }
+    }
+
+    /// The other user's name, within the server's limit (or `USERNAME_CHARACTER_LIMIT`).
+    private func alternateName(of user: String) throws(DatabaseError) -> String {
+        try UserNames.alternate(
+            of: user, maximum: configuration.userNameLimit ?? driver.maximumUserNameLength,
+            unit: driver.userNameLengthUnit)
     }
 
     /// The master secret named by the current one's `masterarn`, with the child's database, on the same host.

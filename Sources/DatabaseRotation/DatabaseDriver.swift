@@ -21,8 +21,13 @@ public protocol DatabaseDriver: Sendable {
     var defaultPort: Int { get }
     /// `dbname` when the secret has none (PostgreSQL: `postgres`); `nil` connects to no database in particular.
     var defaultDatabase: String? { get }
-    /// The longest user name the server keeps, in bytes (PostgreSQL: 63, NAMEDATALEN − 1).
-    var maximumUserNameBytes: Int { get }
+    /// The longest user name the server keeps (PostgreSQL: 63 bytes; MySQL: 32 characters; MariaDB: 80), unless
+    /// `USERNAME_CHARACTER_LIMIT` says otherwise.
+    var maximumUserNameLength: Int { get }
+    /// How the server counts that length.
+    var userNameLengthUnit: UserNames.Unit { get }
+    /// Whether the engine can keep the current password working beside a new one (the `dual` mode).
+    var supportsDualPasswords: Bool { get }
     /// `EXCLUDE_CHARACTERS` when unset (the engine's template default).
     var defaultExcludeCharacters: String { get }
     /// The environment variable that chooses single or alternating users (`ROTATOR_POSTGRES_MODE`).
@@ -88,8 +93,28 @@ public struct DatabaseLogin: Sendable, CustomStringConvertible {
     }
 }
 
+/// A database account: a user name, and for MySQL-family servers the host part of `'user'@'host'`.
+public struct DatabaseAccount: Sendable, Equatable, CustomStringConvertible {
+    public var user: String
+    /// The host part (`%`, `10.0.%`, …) where accounts have one; `nil` where an account is its name (PostgreSQL).
+    public var host: String?
+
+    public init(user: String, host: String? = nil) {
+        self.user = user
+        self.host = host
+    }
+
+    /// The same host part under another name: the alternating user of this account.
+    public func named(_ user: String) -> DatabaseAccount { DatabaseAccount(user: user, host: host) }
+
+    public var description: String { host.map { "'\(user.loggable)'@'\($0.loggable)'" } ?? user.loggable }
+}
+
 /// One logged-in session. Every statement runs against the deadline the session was opened with.
 public protocol DatabaseSession: AnyObject {
+    /// The account the server matched the login to.
+    var account: DatabaseAccount { get }
+
     /// Whether the server asked for the password while logging in. A login under a `trust`, `peer` or `cert`
     /// rule succeeds whatever the password, so it proves nothing about one.
     var usedPassword: Bool { get }
@@ -97,18 +122,35 @@ public protocol DatabaseSession: AnyObject {
     /// A trivial query (the templates' `SELECT NOW()`): proves the session can do work.
     func ping() throws(DatabaseError)
 
-    /// The logged-in user changes its own password (single user). However the engine does it safely: a hash
+    /// The logged-in account changes its own password (single user). However the engine does it safely: a hash
     /// computed here where the server takes one, never the password in a statement a server log could keep.
-    func changeOwnPassword(user: String, to password: String) throws(DatabaseError)
+    func changeOwnPassword(to password: String) throws(DatabaseError)
 
-    /// An administrator sets another user's password (alternating users).
-    func setPassword(ofUser user: String, to password: String) throws(DatabaseError)
+    /// The logged-in account changes its own password and keeps the current one working beside it, until the next
+    /// change replaces it (dual passwords). Engines without them throw `DatabaseError(.configuration)`.
+    func changeOwnPasswordKeepingCurrent(to password: String) throws(DatabaseError)
 
-    /// Whether a user of exactly that name exists.
-    func userExists(_ user: String) throws(DatabaseError) -> Bool
+    /// Whether the account exists.
+    func userExists(_ account: DatabaseAccount) throws(DatabaseError) -> Bool
 
-    /// Creates `user` with `password` and the same rights as `template` (memberships, grants), all or nothing.
-    func createUser(_ user: String, password: String, like template: String) throws(DatabaseError)
+    /// As an administrator: creates `account` with `password` and the same rights as `template` (memberships,
+    /// grants, TLS requirements), all or nothing.
+    func createUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount) throws(DatabaseError)
+
+    /// As an administrator: sets `account`'s password, and makes its rights those of `template` again where the
+    /// engine copies rights (adding what is missing first, then revoking what the template no longer has).
+    func updateUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount) throws(DatabaseError)
 
     func close()
+}
+
+extension DatabaseDriver {
+    public var userNameLengthUnit: UserNames.Unit { .bytes }
+    public var supportsDualPasswords: Bool { false }
+}
+
+extension DatabaseSession {
+    public func changeOwnPasswordKeepingCurrent(to password: String) throws(DatabaseError) {
+        throw DatabaseError(.configuration, "this database has no dual passwords")
+    }
 }

@@ -21,7 +21,8 @@ public struct DatabaseTarget<Driver: DatabaseDriver>: TargetService {
             self.init(
                 driver: driver,
                 configuration: try DatabaseTargetConfiguration(
-                    environment: environment, modeVariable: driver.modeVariable))
+                    environment: environment, modeVariable: driver.modeVariable,
+                    supportsDualPasswords: driver.supportsDualPasswords))
         } catch {
             throw ConfigurationError(error.message)
         }
@@ -55,8 +56,10 @@ public struct DatabaseTarget<Driver: DatabaseDriver>: TargetService {
 
     /// The strategy for a secret: alternating users or single user, by the configuration's rule.
     public func strategy(for secret: SecretValue) -> any TargetService {
-        configuration.usesAlternatingUsers(secret)
-            ? AlternatingUsersStrategy(driver: driver, configuration: configuration)
-            : SingleUserStrategy(driver: driver, configuration: configuration)
+        if configuration.usesAlternatingUsers(secret) {
+            return AlternatingUsersStrategy(driver: driver, configuration: configuration)
+        }
+        return SingleUserStrategy(
+            driver: driver, configuration: configuration, keepsCurrentPassword: configuration.mode == .dualPassword)
     }
 }

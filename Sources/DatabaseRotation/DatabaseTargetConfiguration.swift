@@ -10,8 +10,9 @@ import Rotation
 ///
 /// | Variable | Meaning | Default |
 /// |---|---|---|
-/// | the driver's mode variable (`ROTATOR_POSTGRES_MODE`) | `single` (one user changes its own password), `alternating` (two users, `_clone`), or `auto` | `auto`: alternating when the secret has `masterarn` |
+/// | the driver's mode variable (`ROTATOR_POSTGRES_MODE`) | `single` (one user changes its own password), `alternating` (two users, `_clone`), `dual` where the engine has dual passwords, or `auto` | `auto`: alternating when the secret has `masterarn` |
 /// | `ROTATOR_DB_CA_FILE` | PEM file of the CAs that may sign the database's certificate | `AWS_CA_BUNDLE`, else the first that exists of `/etc/pki/tls/certs/ca-bundle.crt`, `/etc/ssl/certs/ca-certificates.crt`, `/etc/ssl/cert.pem` |
+/// | `USERNAME_CHARACTER_LIMIT` | the longest alternating user name (AWS's MySQL template reads it) | the engine's own limit |
 /// | `ROTATOR_ALLOW_TLS_FALLBACK` | `true`/`1`/`y`/`yes`: a secret without a valid `ssl` key may use plain text when the server has no TLS, with a warning | off: TLS is required |
 public struct DatabaseTargetConfiguration: Sendable, Equatable {
     /// Which rotation strategy to use.
@@ -23,6 +24,9 @@ public struct DatabaseTargetConfiguration: Sendable, Equatable {
         /// A master user keeps two users, `name` and `name_clone`, and sets the idle one's password
         /// (AWS's `…RotationMultiUser` templates).
         case alternatingUsers = "alternating"
+        /// The user changes its own password and keeps the current one working until the next rotation (MySQL ≥
+        /// 8.0.14 `RETAIN CURRENT PASSWORD`): no window in which running connections' password fails.
+        case dualPassword = "dual"
     }
 
     /// The CA bundle paths tried in order when neither `ROTATOR_DB_CA_FILE` nor `AWS_CA_BUNDLE` is set:
@@ -38,6 +42,8 @@ public struct DatabaseTargetConfiguration: Sendable, Equatable {
     public var allowTLSFallback: Bool
     /// The limit of one connection attempt (the templates' `connect_timeout=5`), name resolution included.
     public var connectTimeoutMilliseconds: Int64
+    /// `USERNAME_CHARACTER_LIMIT`: the longest alternating user name, when not the engine's own limit.
+    public var userNameLimit: Int?
 
     public init(
         mode: Mode = .automatic, caFile: String?, allowTLSFallback: Bool = false,
@@ -56,17 +62,27 @@ public struct DatabaseTargetConfiguration: Sendable, Equatable {
     /// - Throws: `DatabaseError(.configuration)` for a mode it does not know, so that a typo stops the function
     ///   at start-up instead of rotating the wrong way.
     public init(
-        environment: [String: String], modeVariable: String,
+        environment: [String: String], modeVariable: String, supportsDualPasswords: Bool = false,
         fileExists: (String) -> Bool = { access($0, R_OK) == 0 }
     ) throws(DatabaseError) {
         let modeText = (environment[modeVariable] ?? "").lowercased()
+        let modes = supportsDualPasswords ? "single, dual, alternating or auto" : "single, alternating or auto"
         switch modeText {
         case "", "auto", "automatic": mode = .automatic
         case "single", "single-user", "singleuser": mode = .singleUser
         case "alternating", "alternating-users", "multi", "multi-user", "multiuser": mode = .alternatingUsers
+        case "dual" where supportsDualPasswords, "dual-password" where supportsDualPasswords: mode = .dualPassword
         default:
-            throw DatabaseError(
-                .configuration, "\(modeVariable) must be single, alternating or auto, not \"\(modeText)\"")
+            throw DatabaseError(.configuration, "\(modeVariable) must be \(modes), not \"\(modeText)\"")
+        }
+        if let limitText = environment["USERNAME_CHARACTER_LIMIT"], !limitText.isEmpty {
+            guard let limit = Int(limitText), (1...1_000).contains(limit) else {
+                throw DatabaseError(
+                    .configuration,
+                    "USERNAME_CHARACTER_LIMIT must be a whole number of characters from 1 to 1000, not \"\(limitText.loggable)\""
+                )
+            }
+            userNameLimit = limit
         }
         if let named = environment["ROTATOR_DB_CA_FILE"], !named.isEmpty {
             caFile = named
@@ -85,7 +101,7 @@ public struct DatabaseTargetConfiguration: Sendable, Equatable {
     /// wrong type is reported instead of silently rotating a single user.
     public func usesAlternatingUsers(_ secret: SecretValue) -> Bool {
         switch mode {
-        case .singleUser: false
+        case .singleUser, .dualPassword: false
         case .alternatingUsers: true
         case .automatic: secret.object?["masterarn"].map { !$0.isNull } ?? false
         }

@@ -2,13 +2,19 @@ import Rotation
 
 /// Single-user rotation: the user changes its own password, as AWS's `…RotationSingleUser` templates do, with
 /// the same secret JSON and messages.
+///
+/// With `keepsCurrentPassword` it is the dual-password strategy, which no AWS template has: the new password is
+/// added beside the current one (MySQL's `RETAIN CURRENT PASSWORD`), so connections still using the current one
+/// keep working until the next rotation replaces it; there is no window in which the application is locked out.
 public struct SingleUserStrategy<Driver: DatabaseDriver>: TargetService {
     public let driver: Driver
     public let configuration: DatabaseTargetConfiguration
+    public let keepsCurrentPassword: Bool
 
-    public init(driver: Driver, configuration: DatabaseTargetConfiguration) {
+    public init(driver: Driver, configuration: DatabaseTargetConfiguration, keepsCurrentPassword: Bool = false) {
         self.driver = driver
         self.configuration = configuration
+        self.keepsCurrentPassword = keepsCurrentPassword
     }
 
     public var name: String { driver.name }
@@ -54,7 +60,11 @@ public struct SingleUserStrategy<Driver: DatabaseDriver>: TargetService {
             }
             let session = try login(current: current, previous: previous, pending: pending, connector: connector)
             defer { session.close() }
-            try session.changeOwnPassword(user: pending.username, to: pending.password)
+            if keepsCurrentPassword {
+                try session.changeOwnPasswordKeepingCurrent(to: pending.password)
+            } else {
+                try session.changeOwnPassword(to: pending.password)
+            }
             context.logger.info(
                 "setSecret: Successfully set password for user \(pending.username.loggable) in \(driver.displayName) DB for secret arn \(arn)."
             )

@@ -55,17 +55,7 @@ extension PostgresConnection {
 
     /// Waits until `socket` is ready for `events` or the clock passes `until`; `false` means time ran out.
     static func wait(for events: Int16, on socket: Int32, untilEpochMilliseconds until: Int64) -> Bool {
-        // No socket yet: let libpq move on and report what it finds.
-        guard socket >= 0 else { return true }
-        while true {
-            let left = until - Deadline.now().epochMilliseconds
-            guard left > 0 else { return false }
-            var entry = pollfd(fd: socket, events: events, revents: 0)
-            let ready = poll(&entry, 1, Int32(min(left, Int64(Int32.max))))
-            if ready > 0 { return true }
-            // On a socket error other than an interrupted wait, libpq's next call reports the cause.
-            if ready < 0 && errno != EINTR { return true }
-        }
+        SocketWait.wait(for: events, on: socket, untilEpochMilliseconds: until) != nil
     }
 
     /// The next result of the statement in flight, waiting no later than the deadline (minus the margin).

@@ -10,9 +10,20 @@ extension PostgresConnection {
         try execute("SELECT NOW()")
     }
 
+    /// A role is its name; PostgreSQL has no host part.
+    public var account: DatabaseAccount { DatabaseAccount(user: user) }
+
     /// `ALTER ROLE <role> WITH PASSWORD '<verifier>'`; on the role's own connection this needs no privilege.
-    public func changeOwnPassword(user: String, to password: String) throws(DatabaseError) {
+    public func changeOwnPassword(to password: String) throws(DatabaseError) {
         try setPassword(ofUser: user, to: password)
+    }
+
+    /// Sets the password; the clone's rights need no update, as it is a member of the original role and so follows
+    /// every change to it.
+    public func updateUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
+        throws(DatabaseError)
+    {
+        try setPassword(ofUser: account.user, to: password)
     }
 
     /// `ALTER ROLE <role> WITH PASSWORD '<verifier>'`, as a role with CREATEROLE (or the role itself).
@@ -27,16 +38,19 @@ extension PostgresConnection {
     }
 
     /// Whether a role of that exact name exists (the name is a parameter, never spliced into SQL).
-    public func userExists(_ role: String) throws(DatabaseError) -> Bool {
-        !(try execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", parameters: [role])).isEmpty
+    public func userExists(_ account: DatabaseAccount) throws(DatabaseError) -> Bool {
+        !(try execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", parameters: [account.user])).isEmpty
     }
 
     /// Creates `role` with LOGIN and the password, as a member of `template` (so it has that role's rights, as the
     /// template does), in one transaction: a crash between the two statements must not leave a clone without them.
-    public func createUser(_ role: String, password: String, like template: String) throws(DatabaseError) {
+    public func createUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
+        throws(DatabaseError)
+    {
+        let role = account.user
         let verifier = try scramVerifier(password: password, user: role)
         let quotedRole = try quoteIdentifier(role)
-        let quotedTemplate = try quoteIdentifier(template)
+        let quotedTemplate = try quoteIdentifier(template.user)
         let create = "CREATE ROLE \(quotedRole) WITH LOGIN PASSWORD \(try quoteLiteral(verifier))"
         do {
             try execute("BEGIN")
@@ -48,7 +62,7 @@ extension PostgresConnection {
             _ = try? execute("ROLLBACK")
             throw DatabaseError(
                 error.category,
-                "could not create role \(role.loggable) as a member of \(template.loggable): \(error.message)")
+                "could not create role \(role.loggable) as a member of \(template.user.loggable): \(error.message)")
         }
     }
 }

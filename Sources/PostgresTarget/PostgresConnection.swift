@@ -22,6 +22,8 @@ public final class PostgresConnection: DatabaseSession {
     let deadlineEpochMilliseconds: Int64
     /// `user@host:port/database`, for messages.
     public let endpointDescription: String
+    /// The role logged in as.
+    let user: String
 
     /// Connects and authenticates.
     ///
@@ -37,6 +39,7 @@ public final class PostgresConnection: DatabaseSession {
     ) throws(DatabaseError) {
         self.deadlineEpochMilliseconds = deadline.epochMilliseconds
         self.endpointDescription = login.endpointDescription
+        self.user = login.user
         self.notices = NoticeSink(logger: logger, password: login.password)
         let left = deadline.remainingMilliseconds - Self.deadlineMarginMilliseconds
         guard left >= Self.minimumAttemptMilliseconds else {

@@ -22,7 +22,7 @@ public struct PostgresDriver: DatabaseDriver {
     public var defaultPort: Int { 5432 }
     public var defaultDatabase: String? { Self.database }
     /// NAMEDATALEN − 1 (https://www.postgresql.org/docs/15/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS).
-    public var maximumUserNameBytes: Int { 63 }
+    public var maximumUserNameLength: Int { 63 }
     /// The PostgreSQL templates' default, with `:`, which breaks `.pgpass` files.
     public var defaultExcludeCharacters: String { #":/@"'\"# }
     public var modeVariable: String { "ROTATOR_POSTGRES_MODE" }

@@ -70,6 +70,17 @@ public final class MotoAdmin: @unchecked Sendable {
     /// when it invokes createSecret. Returns the token.
     @discardableResult
     public func startRotation(secretId: String, token: String = UUID().uuidString.lowercased()) throws -> String {
+        // moto leaves AWSPENDING on the version a finished rotation made current and then refuses the next rotation
+        // as "still in progress"; AWS takes the label off. Do what AWS does first.
+        for (version, labels) in try stages(secretId: secretId)
+        where labels.contains("AWSPENDING") && labels.contains("AWSCURRENT") {
+            try call(
+                "UpdateSecretVersionStage",
+                JSONObject([
+                    "SecretId": .string(secretId), "VersionStage": .string("AWSPENDING"),
+                    "RemoveFromVersionId": .string(version),
+                ]))
+        }
         do {
             try call(
                 "RotateSecret",

@@ -85,7 +85,7 @@ public final class PostgresServer: @unchecked Sendable {
                 lastError = error
             }
         }
-        throw lastError ?? PostgresServerError("could not start PostgreSQL")
+        throw lastError ?? TestServerError("could not start PostgreSQL")
     }
 
     /// Stops the server (fast shutdown: open sessions are ended) and waits for the postmaster to exit.
@@ -111,7 +111,7 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Runs SQL with `psql` (as `user`, default the superuser) and returns its unaligned, tuples-only output.
     /// Don't put passwords in `sql`: the server logs every statement. The password travels in `PGPASSWORD`.
-    /// - Throws: `PostgresServerError` with psql's error output when psql fails (a refused login included).
+    /// - Throws: `TestServerError` with psql's error output when psql fails (a refused login included).
     @discardableResult
     public func execute(
         _ sql: String, user: String? = nil, password: String? = nil,
@@ -132,7 +132,7 @@ public final class PostgresServer: @unchecked Sendable {
             ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
             environment: environment, check: false)
         guard result.status == 0 else {
-            throw PostgresServerError("psql failed (\(result.status)): \(result.errorOutput)")
+            throw TestServerError("psql failed (\(result.status)): \(result.errorOutput)")
         }
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -170,7 +170,7 @@ public final class PostgresServer: @unchecked Sendable {
         process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C"]
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         guard let logHandle = FileHandle(forWritingAtPath: logPath) else {
-            throw PostgresServerError("cannot open \(logPath)")
+            throw TestServerError("cannot open \(logPath)")
         }
         logHandle.seekToEndOfFile()
         process.standardOutput = logHandle
@@ -188,14 +188,8 @@ public final class PostgresServer: @unchecked Sendable {
             kill(process.processIdentifier, SIGQUIT)
             _ = waitForExit(process, seconds: 10)
         }
-        throw PostgresServerError("PostgreSQL did not start on port \(port); log tail: \(String(log().suffix(1_500)))")
+        throw TestServerError("PostgreSQL did not start on port \(port); log tail: \(String(log().suffix(1_500)))")
     }
-}
-
-/// A failure of the test server or its tools.
-public struct PostgresServerError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }
 
 let nobodyID: UInt32 = 65_534

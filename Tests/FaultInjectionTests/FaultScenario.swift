@@ -50,7 +50,7 @@ extension FaultLab {
     /// proxy must see the statements).
     func postgresSecret(masterARN: String?) throws -> String {
         let user = uniqueName("fault")
-        let password = randomPassword()
+        let password = randomPassword(length: 24)
         try createRole(user, password: password, options: "")
         var object = JSONObject([
             "engine": .string("postgres"), "host": .string("127.0.0.1"), "port": .integer(databaseProxy.port),
@@ -66,7 +66,7 @@ extension FaultLab {
     func postgresMasterARN() throws -> String {
         try master.withLock { master in
             if let master { return master }
-            let password = randomPassword()
+            let password = randomPassword(length: 24)
             try createRole("fault_admin", password: password, options: "CREATEROLE")
             let value = JSONObject([
                 "engine": .string("postgres"), "host": .string("127.0.0.1"), "port": .integer(databaseProxy.port),
@@ -95,7 +95,7 @@ extension FaultLab {
     func setPasswordBehindTheSecretsBack(_ user: String) throws {
         let admin = try superuser()
         defer { admin.close() }
-        try admin.setPassword(ofUser: user, to: randomPassword())
+        try admin.setPassword(ofUser: user, to: randomPassword(length: 24))
     }
 
     private func superuser() throws -> PostgresConnection {
@@ -118,12 +118,4 @@ extension FaultLab {
             "CREATE ROLE \(try admin.quoteIdentifier(name)) LOGIN \(options) PASSWORD \(try admin.quoteLiteral(verifier))"
         )
     }
-}
-
-/// Letters, digits and every punctuation character.
-func randomPassword() -> String {
-    let alphabet = Array(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-    var generator = SystemRandomNumberGenerator()
-    return String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
 }

@@ -116,19 +116,19 @@ struct PostgresSecretTests {
 
     @Test("the _clone rule and PostgreSQL's 63-byte limit")
     func cloneNames() throws {
-        #expect(try UserNames.alternate(of: "app", maximumBytes: 63) == "app_clone")
-        #expect(try UserNames.alternate(of: "app_clone", maximumBytes: 63) == "app")
-        #expect(try UserNames.alternate(of: "Über", maximumBytes: 63) == "Über_clone")
+        #expect(try UserNames.alternate(of: "app", maximum: 63) == "app_clone")
+        #expect(try UserNames.alternate(of: "app_clone", maximum: 63) == "app")
+        #expect(try UserNames.alternate(of: "Über", maximum: 63) == "Über_clone")
         let longest = String(repeating: "a", count: 57)
-        #expect(try UserNames.alternate(of: longest, maximumBytes: 63) == longest + "_clone")
+        #expect(try UserNames.alternate(of: longest, maximum: 63) == longest + "_clone")
         let tooLong = "Unable to clone user, username length with _clone appended would exceed 63 characters"
         #expect(throws: DatabaseError(.invalidSecret, tooLong)) {
-            try UserNames.alternate(of: longest + "a", maximumBytes: 63)
+            try UserNames.alternate(of: longest + "a", maximum: 63)
         }
-        #expect(throws: DatabaseError.self) { try UserNames.alternate(of: "_clone", maximumBytes: 63) }
+        #expect(throws: DatabaseError.self) { try UserNames.alternate(of: "_clone", maximum: 63) }
         // 29 two-byte characters are 58 bytes: the template would allow it, PostgreSQL would cut it short.
         #expect(throws: DatabaseError(.invalidSecret, tooLong)) {
-            try UserNames.alternate(of: String(repeating: "é", count: 29), maximumBytes: 63)
+            try UserNames.alternate(of: String(repeating: "é", count: 29), maximum: 63)
         }
     }
 

@@ -4,6 +4,7 @@ import JSON
 import Logging
 import Rotation
 import TestSupport
+import TestTags
 import Testing
 
 @testable import PostgresTarget
@@ -77,16 +78,6 @@ extension SecretValue {
     }
 }
 
-/// Random passwords like GetRandomPassword's with every punctuation character allowed.
-func randomPassword(length: Int = 32) -> String {
-    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" + everyPunctuation)
-    var generator = SystemRandomNumberGenerator()
-    return String((0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
-}
-
-/// Every character of GetRandomPassword's punctuation set, with letters and digits around it.
-let everyPunctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
-
 extension PostgresServer {
     /// The test configuration: this server's CA, single or alternating as asked.
     func configuration(
@@ -138,96 +129,37 @@ extension PostgresServer {
     }
 }
 
-/// The Lambda `errorType` (`Target.LoginFailed`, `Rotation.InvalidSecret`, …) and message of the
-/// `RotationError` that `body` throws, or `nil` (recorded as an issue) when it throws nothing or something else.
-func targetError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> (
-    type: String, message: String
-)? {
-    do {
-        try body()
-        Issue.record("expected a RotationError, but nothing was thrown", sourceLocation: sourceLocation)
-    } catch let error as RotationError {
-        return (error.errorType, error.errorMessage)
-    } catch {
-        Issue.record("expected a RotationError, got \(error)", sourceLocation: sourceLocation)
-    }
-    return nil
-}
-
-/// Records an issue for each secret found in `text`.
-func expectNoSecrets(
-    _ secrets: [String], in text: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation
-) {
-    let scanner = LeakScanner()
-    for secret in secrets { scanner.watch(secret) }
-    for finding in scanner.findings(in: text) {
-        Issue.record("\(what): \(finding)", sourceLocation: sourceLocation)
-    }
-}
-
-/// One moto (IAM signature checking on) for this module's end-to-end tests.
-enum SharedMoto {
-    static let server = Result<MotoServer, any Error>(catching: { try MotoServer.start(iamAuth: true) })
-}
-
 /// Runs rotation steps for secrets of one PostgreSQL server through `RotatorLambda`, the zip's binary.
 struct PostgresLambda {
-    let moto: MotoServer
+    let runner: RotatorLambdaRunner
     let server: PostgresServer
+    var moto: MotoServer { runner.moto }
 
     init(server: PostgresServer) throws {
-        moto = try SharedMoto.server.get()
+        runner = try RotatorLambdaRunner(caFile: server.caFile, secretPrefix: "pg-e2e")
         self.server = server
     }
 
     func createSecret(_ value: SecretValue) throws -> String {
-        try moto.createSecret(name: "pg-e2e-\(UUID().uuidString.prefix(8))", secretString: value.secretString)
+        try runner.createSecret(secretString: value.secretString)
     }
 
-    /// Runs `steps` with one token; with `names`, under a hosts file or DNS server of the test's own.
     func run(
-        arn: String, token: String, steps: [RotationStep], environment extra: [String: String] = [:],
+        arn: String, token: String, steps: [RotationStep], environment: [String: String] = [:],
         names: IsolatedNames? = nil, deadlineSeconds: Double? = nil
-    ) throws
-        -> (posts: [FakeRuntimeAPI.Post], output: String, fake: FakeRuntimeAPI)
-    {
-        let script = steps.map { step in
-            FakeRuntimeAPI.Next.event(
-                .init(
-                    json: RotationEvent(step: step, secretId: arn, clientRequestToken: token).json,
-                    deadlineSeconds: deadlineSeconds))
-        }
-        let fake = try FakeRuntimeAPI(script: script)
-        defer { fake.stop() }
-        var environment = moto.clientEnvironment
-        environment["AWS_LAMBDA_RUNTIME_API"] = fake.hostAndPort
-        environment["ROTATOR_DB_CA_FILE"] = server.caFile
-        // Every punctuation character may appear in the new passwords.
-        environment["EXCLUDE_CHARACTERS"] = ""
-        environment.merge(extra) { _, new in new }
-        let binary = BuiltProducts.executable("RotatorLambda")
-        let child =
-            try names.map { try ChildProcess(executable: binary, environment: environment, names: $0) }
-            ?? ChildProcess(executable: binary, environment: environment)
-        child.wait(timeout: 120)
-        return (fake.posts, child.output, fake)
+    ) throws -> (posts: [FakeRuntimeAPI.Post], output: String, fake: FakeRuntimeAPI) {
+        try runner.run(
+            arn: arn, token: token, steps: steps.map(\.rawValue), environment: environment, names: names,
+            deadlineSeconds: deadlineSeconds)
     }
 
-    /// A whole rotation as Secrets Manager starts it.
     func rotate(_ arn: String, environment: [String: String] = [:], names: IsolatedNames? = nil) throws
         -> (posts: [FakeRuntimeAPI.Post], output: String)
     {
-        let token = try moto.startRotation(secretId: arn)
-        let run = try run(arn: arn, token: token, steps: RotationStep.allCases, environment: environment, names: names)
-        return (run.posts, run.output)
+        try runner.rotate(arn, environment: environment, names: names)
     }
 
-    func errors(_ posts: [FakeRuntimeAPI.Post]) -> [String] {
-        posts.filter { $0.kind != .response }.map(\.bodyText)
-    }
+    func errors(_ posts: [FakeRuntimeAPI.Post]) -> [String] { runner.errors(posts) }
 
-    /// The password of the version labelled `stage`.
-    func password(_ arn: String, _ stage: String) throws -> String? {
-        try moto.secretString(secretId: arn, stage: stage).map { try SecretValue(secretString: $0) }?.string("password")
-    }
+    func password(_ arn: String, _ stage: String) throws -> String? { try runner.password(arn, stage) }
 }

@@ -129,7 +129,7 @@ final class SilentListener {
                 return getsockname(fd, pointer, &length)
             }
         }
-        guard fd >= 0, result == 0 else { throw PostgresServerError("silent listener: errno \(errno)") }
+        guard fd >= 0, result == 0 else { throw TestServerError("silent listener: errno \(errno)") }
         socketFD = fd
         port = Int(UInt16(bigEndian: address.sin_port))
     }

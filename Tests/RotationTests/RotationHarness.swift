@@ -4,14 +4,6 @@ import Rotation
 import TestSupport
 import Testing
 
-/// One moto (IAM authentication on, temporary role credentials) shared by the rotation tests; each test makes
-/// its own secrets, named uniquely, so tests do not see each other.
-enum SharedMoto {
-    static let server = Result<MotoServer, any Error>(catching: { try MotoServer.start(iamAuth: true) })
-
-    static func get() throws -> MotoServer { try server.get() }
-}
-
 /// A secret in moto plus the means to run rotation steps against it through the real `rotator` binary.
 struct RotationFixture {
     let moto: MotoServer

@@ -7,21 +7,10 @@ import TestTags
 import Testing
 import Timekeeping
 
-/// One moto for this test process, with IAM auth on: every request below is signature-checked by moto
-/// (botocore recomputes the signature server-side). moto exits by itself when the test process ends.
-enum SharedMoto {
-    static let started: (server: MotoServer?, failure: String?) = {
-        do {
-            return (try MotoServer.start(iamAuth: true), nil)
-        } catch {
-            return (nil, "\(error)")
-        }
-    }()
-
-    static func server() throws -> MotoServer {
-        guard let server = started.server else { throw ServerError("moto did not start: \(started.failure ?? "?")") }
-        return server
-    }
+/// The process's moto (`TestSupport.SharedMoto`), with IAM auth on: every request below is signature-checked by
+/// moto (botocore recomputes the signature server-side). moto exits by itself when the test process ends.
+enum MotoFixture {
+    static func server() throws -> MotoServer { try SharedMoto.get() }
 
     static func client(_ moto: MotoServer, overriding: [String: String] = [:], logs: LogRecorder = LogRecorder()) throws
         -> SecretsManagerClient
@@ -39,14 +28,14 @@ enum SharedMoto {
     static func deadline() -> Deadline { .after(milliseconds: 20_000) }
 
     @Test func everyOperationWithAssumedRoleCredentials() throws {
-        let moto = try SharedMoto.server()
+        let moto = try MotoFixture.server()
         #expect(moto.roleCredentials.accessKeyId.hasPrefix("ASIA"))
         #expect(moto.roleCredentials.sessionToken?.isEmpty == false)
-        let name = SharedMoto.uniqueName("rotation")
+        let name = MotoFixture.uniqueName("rotation")
         let current = #"{"username":"app","password":"zzCURRENTzz","port":5432}"#
         let arn = try moto.createSecret(name: name, secretString: current)
         let logs = LogRecorder()
-        let client = try SharedMoto.client(moto, logs: logs)
+        let client = try MotoFixture.client(moto, logs: logs)
 
         let before = try client.describeSecret(secretId: name, deadline: Self.deadline())
         #expect(before.arn == arn)
@@ -110,10 +99,10 @@ enum SharedMoto {
     }
 
     @Test func wrongSecretKeyIsATypedAuthenticationError() throws {
-        let moto = try SharedMoto.server()
-        let name = SharedMoto.uniqueName("auth")
+        let moto = try MotoFixture.server()
+        let name = MotoFixture.uniqueName("auth")
         _ = try moto.createSecret(name: name, secretString: "v")
-        let client = try SharedMoto.client(
+        let client = try MotoFixture.client(
             moto, overriding: ["AWS_SECRET_ACCESS_KEY": "wrong" + moto.roleCredentials.secretAccessKey])
         let error = #expect(throws: SecretsManagerError.self) {
             try client.describeSecret(secretId: name, deadline: Self.deadline())
@@ -124,10 +113,10 @@ enum SharedMoto {
     }
 
     @Test func tamperedSessionTokenIsATypedAuthenticationError() throws {
-        let moto = try SharedMoto.server()
+        let moto = try MotoFixture.server()
         let token = try #require(moto.roleCredentials.sessionToken)
         let tampered = String(token.dropLast()) + (token.hasSuffix("A") ? "B" : "A")
-        let client = try SharedMoto.client(moto, overriding: ["AWS_SESSION_TOKEN": tampered])
+        let client = try MotoFixture.client(moto, overriding: ["AWS_SESSION_TOKEN": tampered])
         let error = #expect(throws: SecretsManagerError.self) {
             try client.describeSecret(secretId: "anything", deadline: Self.deadline())
         }
@@ -137,20 +126,20 @@ enum SharedMoto {
     }
 
     @Test func unknownSecretIsResourceNotFound() throws {
-        let moto = try SharedMoto.server()
-        let client = try SharedMoto.client(moto)
+        let moto = try MotoFixture.server()
+        let client = try MotoFixture.client(moto)
         let error = #expect(throws: SecretsManagerError.self) {
-            try client.describeSecret(secretId: SharedMoto.uniqueName("missing"), deadline: Self.deadline())
+            try client.describeSecret(secretId: MotoFixture.uniqueName("missing"), deadline: Self.deadline())
         }
         #expect(error?.code == .resourceNotFound)
     }
 
     /// One connection per call at most (moto closes after each answer), and many calls in a row work.
     @Test func manyCallsOnOneClient() throws {
-        let moto = try SharedMoto.server()
-        let name = SharedMoto.uniqueName("reuse")
+        let moto = try MotoFixture.server()
+        let name = MotoFixture.uniqueName("reuse")
         _ = try moto.createSecret(name: name, secretString: "v")
-        let client = try SharedMoto.client(moto)
+        let client = try MotoFixture.client(moto)
         for _ in 0..<10 {
             #expect(try client.describeSecret(secretId: name, deadline: Self.deadline()).name == name)
         }

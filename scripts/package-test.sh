@@ -22,6 +22,8 @@
 #   (f) with the rotation scenario: a zip built with RDS_CA_BUNDLE (a test CA standing in for the Amazon RDS CAs,
 #       in no other bundle) rotates a PostgreSQL secret in the chroot against a real PostgreSQL 15 whose
 #       certificate that CA signed, with ROTATOR_DB_CA_FILE=/var/task/rds-ca-bundle.pem (verify-full).
+#   (g) then, with the same zip, a MariaDB single-user rotation against a real MariaDB 10.11 with that CA's
+#       certificate: the static MariaDB Connector/C inside the binary, verify-full, the password set as its hash.
 # Note: the chroot's glibc is this machine's (2.36); the 2.34 limit is enforced statically by scripts/abi_gate.py.
 #
 # Environment: ZIP (default dist/rotator-lambda.zip), ROTATION_SCENARIO=auto|require|skip, KEEP=1 keeps the temp dir.
@@ -309,9 +311,45 @@ run_postgres_scenario() {
         || die "(f) the rotation did not use TLS"
     ok "(f) PostgreSQL rotation in the chroot: verify-full against the bundled CA, new password logs in, old does not"
 }
+run_mariadb_scenario() {
+    step "(g) a MariaDB rotation in the chroot, the same zip and CA bundle"
+    # A throw-away MariaDB on loopback, run as nobody, TLS from the stand-in RDS CA; root only on its Unix socket.
+    local db=$work/mariadb app_password db_port hash
+    app_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+    mkdir -p "$db" && cp "$tls/database.crt" "$tls/database.key" "$tls/rds-ca.crt" "$db/"
+    chown -R 65534:65534 "$db" && chmod 600 "$db/database.key"
+    setpriv --reuid=65534 --regid=65534 --clear-groups -- mariadb-install-db --no-defaults --datadir="$db/data" \
+        --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve >"$work/mariadb-install.log" 2>&1 \
+        || { tail -20 "$work/mariadb-install.log" >&2; die "(g) mariadb-install-db failed"; }
+    db_port=$(free_port)
+    start_bg mariadb setpriv --reuid=65534 --regid=65534 --clear-groups -- mariadbd --no-defaults \
+        --datadir="$db/data" --port="$db_port" --bind-address=127.0.0.1 --socket="$db/mysqld.sock" \
+        --pid-file="$db/mysqld.pid" --log-error="$db/error.log" --skip-name-resolve --innodb-buffer-pool-size=16M \
+        --ssl-ca="$db/rds-ca.crt" --ssl-cert="$db/database.crt" --ssl-key="$db/database.key"
+    for _ in $(seq 1 100); do grep -q 'ready for connections' "$db/error.log" 2>/dev/null && break; sleep 0.1; done
+    grep -q 'ready for connections' "$db/error.log" || { cat "$db/error.log" >&2; die "(g) MariaDB did not start"; }
+    # mysql_native_password's stored form, so the password is in no statement the server logs.
+    hash=$(python3 -c 'import hashlib, sys; print("*" + hashlib.sha1(hashlib.sha1(sys.argv[1].encode()).digest()).hexdigest().upper())' "$app_password")
+    mariadb --no-defaults -S "$db/mysqld.sock" -uroot -e "CREATE USER 'pkg_app'@'%' IDENTIFIED BY PASSWORD '$hash'" \
+        || die "(g) could not create the database user"
+
+    echo "$app_password" | "${moto_fixture[@]}" setup --state "$work/mariadb.state" --events "$work/mariadb.events.json" \
+        --mariadb "127.0.0.1:$db_port:pkg_app" | sed 's/^/package-test: ok   (g) /'
+    run_bootstrap mariadb-rotation "$(cat "$work/mariadb.events.json")" /var/task/bootstrap \
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER=$moto_url" "${rotation_env[@]}" ROTATOR_TARGET=auto \
+        ROTATOR_DB_CA_FILE=/var/task/rds-ca-bundle.pem EXCLUDE_CHARACTERS=
+    check_started mariadb-rotation
+    "${moto_fixture[@]}" verify --state "$work/mariadb.state" --record "$work/mariadb-rotation.calls.jsonl" \
+        --logs "$work/mariadb-rotation.stdout" "$work/mariadb-rotation.stderr" "$work/mariadb-rotation.calls.jsonl" \
+        || { tail -20 "$work/mariadb-rotation.stdout" "$work/mariadb-rotation.stderr" >&2; die "(g) the MariaDB rotation did not complete"; }
+    grep -q "Successfully established SSL/TLS connection as user 'pkg_app'" "$work/mariadb-rotation.stdout" \
+        || die "(g) the rotation did not use TLS"
+    ok "(g) MariaDB rotation in the chroot: static Connector/C, verify-full against the bundled CA, new password logs in, old does not"
+}
 if [[ $ROTATION_SCENARIO == require ]] || { [[ $ROTATION_SCENARIO == auto ]] && ((runtime_calls > 0)); }; then
     run_rotation_scenario
     run_postgres_scenario
+    run_mariadb_scenario
 elif [[ $ROTATION_SCENARIO == skip ]]; then
     echo "package-test: SKIP (e): ROTATION_SCENARIO=skip"
 else

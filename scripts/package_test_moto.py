@@ -12,6 +12,7 @@
           endpoint's certificate is not in the CA bundle, and that the secret is untouched.
   With --postgres HOST:PORT:USER (setup; the user's password on stdin) the secret is a PostgreSQL secret
   (engine postgres, ssl true), and verify also logs in with psql: the new password must work, the old one not.
+  --mariadb HOST:PORT:USER does the same for a MariaDB secret (engine mariadb), checked with the mariadb client.
 """
 from __future__ import annotations
 
@@ -40,11 +41,13 @@ def stages(sm, arn: str) -> dict[str, list[str]]:
 
 def setup(args) -> int:
     sm = client(args)
-    if args.postgres:
-        host, port, user = args.postgres.split(":")
+    if args.postgres or args.mariadb:
+        host, port, user = (args.postgres or args.mariadb).split(":")
         old_password = sys.stdin.read().strip()
-        value = {"engine": "postgres", "host": host, "port": int(port), "username": user, "password": old_password,
-                 "dbname": "postgres", "ssl": True}
+        value = {"engine": "postgres" if args.postgres else "mariadb", "host": host, "port": int(port),
+                 "username": user, "password": old_password, "ssl": True}
+        if args.postgres:
+            value["dbname"] = "postgres"
     else:
         old_password = secrets.token_urlsafe(24)
         value = {"username": "package_test_user", "password": old_password}
@@ -113,11 +116,13 @@ def verify(args) -> int:
     if [(k, v) for k, v in current.items() if k != "password"] != \
             [(k, v) for k, v in state["value"].items() if k != "password"]:
         problems.append("the other keys of the secret were not kept")
-    if state["value"].get("engine") == "postgres":
-        if not psql_logs_in(state["value"], new_password):
-            problems.append("the new password does not log in to PostgreSQL")
-        if psql_logs_in(state["value"], state["secrets"][0]):
-            problems.append("the old password still logs in to PostgreSQL")
+    engine = state["value"].get("engine")
+    if engine in ("postgres", "mariadb"):
+        logs_in, name = (psql_logs_in, "PostgreSQL") if engine == "postgres" else (mariadb_logs_in, "MariaDB")
+        if not logs_in(state["value"], new_password):
+            problems.append(f"the new password does not log in to {name}")
+        if logs_in(state["value"], state["secrets"][0]):
+            problems.append(f"the old password still logs in to {name}")
     problems += scan(args.logs, state["secrets"] + [new_password])
     for line in problems:
         print(f"verify: FAIL {line}", file=sys.stderr)
@@ -134,6 +139,15 @@ def psql_logs_in(value: dict, password: str) -> bool:
                    "PGSSLMODE": "require", "PGCONNECT_TIMEOUT": "5"}
     done = subprocess.run(["/usr/lib/postgresql/15/bin/psql", "-X", "-A", "-t", "-c", "SELECT 1"], env=environment,
                           capture_output=True, text=True)
+    return done.returncode == 0 and done.stdout.strip() == "1"
+
+
+def mariadb_logs_in(value: dict, password: str) -> bool:
+    # The password travels in MYSQL_PWD, never on the command line.
+    environment = {"PATH": "/usr/bin:/bin", "MYSQL_PWD": password}
+    done = subprocess.run(["mariadb", "--no-defaults", "--protocol=TCP", "-h", value["host"], "-P", str(value["port"]),
+                           "-u", value["username"], "--ssl", "--connect-timeout=5", "-N", "-B", "-e", "SELECT 1"],
+                          env=environment, capture_output=True, text=True)
     return done.returncode == 0 and done.stdout.strip() == "1"
 
 
@@ -173,6 +187,7 @@ def main() -> int:
     parser.add_argument("--record")
     parser.add_argument("--logs", nargs="*", default=[])
     parser.add_argument("--postgres", help="HOST:PORT:USER of a PostgreSQL secret (setup; the password on stdin)")
+    parser.add_argument("--mariadb", help="HOST:PORT:USER of a MariaDB secret (setup; the password on stdin)")
     args = parser.parse_args()
     return {"setup": setup, "verify": verify, "verify-refused": verify_refused}[args.command](args)
 

@@ -104,7 +104,9 @@ let package = Package(
             ]),
         .testTarget(
             name: "FaultInjectionTests",
-            dependencies: ["PostgresTarget", "DatabaseRotation", "Rotation", "TestSupport", "TestTags", "JSON"]),
+            dependencies: [
+                "PostgresTarget", "MariaDBTarget", "DatabaseRotation", "Rotation", "TestSupport", "TestTags", "JSON",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -71,7 +71,9 @@ public final class MariaDBServer: @unchecked Sendable {
         for _ in 0..<(firstStart ? 3 : 1) {
             if firstStart { port = try freeLoopbackPort() }
             do {
-                process = try launch()
+                let launched = try launch()
+                ServerReaper.watch(launched, stopSignal: SIGTERM)
+                process = launched
                 return
             } catch {
                 lastError = error
@@ -86,6 +88,7 @@ public final class MariaDBServer: @unchecked Sendable {
         defer { lock.unlock() }
         guard let process else { return }
         self.process = nil
+        defer { ServerReaper.forget(process) }
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         if !waitForExit(process, seconds: 30) {

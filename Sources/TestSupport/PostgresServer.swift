@@ -78,7 +78,9 @@ public final class PostgresServer: @unchecked Sendable {
         for _ in 0..<(firstStart ? 3 : 1) {
             if firstStart { port = try freeLoopbackPort() }
             do {
-                process = try launch()
+                let launched = try launch()
+                ServerReaper.watch(launched, stopSignal: SIGINT)
+                process = launched
                 return
             } catch {
                 // On a first start, another process may have taken the port between the probe and the bind.
@@ -94,6 +96,7 @@ public final class PostgresServer: @unchecked Sendable {
         defer { lock.unlock() }
         guard let process else { return }
         self.process = nil
+        defer { ServerReaper.forget(process) }
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGINT)
         if !waitForExit(process, seconds: 20) {

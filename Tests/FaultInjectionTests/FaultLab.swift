@@ -5,23 +5,26 @@ import PostgresTarget
 import Rotation
 import TestSupport
 
-/// The world a fault-injection test rotates in: moto with signature checking and a real PostgreSQL, each behind a
-/// proxy that reports every call to the current `CallTracker` (and can fault or crash it), and `RotatorLambda`, the
+/// The world a fault-injection test rotates in: moto with signature checking, a real PostgreSQL and a real
+/// MariaDB, each behind a proxy that reports every call to the current `CallTracker` (and can fault or crash it), and `RotatorLambda`, the
 /// zip's binary, run as Secrets Manager would run it.
 final class FaultLab: @unchecked Sendable {
     let moto: MotoServer
     let database: PostgresServer
+    let mariaDB: MariaDBServer
     let leaks = LeakScanner()
     private let tracker = Locked<CallTracker?>(nil)
     /// Faults for Secrets Manager calls (transient-fault tests): the proxy consults this before each call.
     let secretsManagerFaults = Locked<(@Sendable (String) -> ForwardingProxy.Fault)?>(nil)
     /// Faults for database events (cut a connection at a statement).
-    let databaseFaults = Locked<(@Sendable (PostgresWireProxy.Event) -> PostgresWireProxy.Action)?>(nil)
+    let databaseFaults = Locked<(@Sendable (DatabaseWireProxy.Event) -> DatabaseWireProxy.Action)?>(nil)
     private(set) var secretsManagerProxy: ForwardingProxy!
-    private(set) var databaseProxy: PostgresWireProxy!
+    private(set) var databaseProxy: DatabaseWireProxy!
+    private(set) var mariaDBProxy: DatabaseWireProxy!
     private let counter = Locked(0)
-    /// The alternating-users scenario's master secret, made once.
+    /// The alternating-users scenarios' master secrets, made once each.
     let master = Locked<String?>(nil)
+    let mariaDBMaster = Locked<String?>(nil)
 
     /// One lab per test process: the suites run one after another (`.serialized`).
     static let shared = Result { try FaultLab() }
@@ -29,6 +32,7 @@ final class FaultLab: @unchecked Sendable {
     private init() throws {
         moto = try MotoServer.start(iamAuth: true)
         database = try PostgresServer()
+        mariaDB = try MariaDBServer()
         leaks.watch(moto.roleCredentials.secretAccessKey)
         if let token = moto.roleCredentials.sessionToken { leaks.watch(token) }
         let tracker = self.tracker
@@ -41,7 +45,8 @@ final class FaultLab: @unchecked Sendable {
             },
             onAnswered: { _, _ in _ = tracker.withLock({ $0 })?.end() })
         let dbFaults = databaseFaults
-        databaseProxy = try PostgresWireProxy(upstreamPort: database.port) { _, event in
+        // Both databases' proxies report to the tracker the same way; faults are for the PostgreSQL one.
+        let observe: @Sendable (DatabaseWireProxy.Event, Bool) -> DatabaseWireProxy.Action = { event, faulted in
             let current = tracker.withLock { $0 }
             let killed: Bool
             switch event {
@@ -50,8 +55,10 @@ final class FaultLab: @unchecked Sendable {
             case .connected, .statementDone: killed = current?.end() ?? false
             }
             if killed { return .cut }
-            return dbFaults.withLock { $0 }?(event) ?? .pass
+            return faulted ? dbFaults.withLock { $0 }?(event) ?? .pass : .pass
         }
+        databaseProxy = try DatabaseWireProxy(upstreamPort: database.port, dialect: .postgres) { observe($1, true) }
+        mariaDBProxy = try DatabaseWireProxy(upstreamPort: mariaDB.port, dialect: .mysql) { observe($1, false) }
     }
 
     /// A name no earlier call returned.

@@ -1,6 +1,7 @@
 import DatabaseRotation
 import Foundation
 import JSON
+import MariaDBTarget
 import PostgresTarget
 import Rotation
 import TestSupport
@@ -42,7 +43,21 @@ struct FaultScenario: Sendable {
         makeSecret: { lab in try lab.postgresSecret(masterARN: try lab.postgresMasterARN()) },
         logsIn: { lab, value in lab.postgresLogsIn(value) })
 
-    static let all = [generic, postgresSingleUser, postgresAlternatingUsers]
+    static let mariaDBSingleUser = FaultScenario(
+        name: "mariadb single user", strategy: .singleUser, rotatedKeys: ["password"],
+        environment: ["EXCLUDE_CHARACTERS": ""],
+        makeSecret: { lab in try lab.mariaDBSecret(masterARN: nil) },
+        logsIn: { lab, value in lab.mariaDBLogsIn(value) })
+
+    static let mariaDBAlternatingUsers = FaultScenario(
+        name: "mariadb alternating users", strategy: .alternatingUsers, rotatedKeys: ["password", "username"],
+        environment: ["EXCLUDE_CHARACTERS": ""],
+        makeSecret: { lab in try lab.mariaDBSecret(masterARN: try lab.mariaDBMasterARN()) },
+        logsIn: { lab, value in lab.mariaDBLogsIn(value) })
+
+    static let all = [
+        generic, postgresSingleUser, postgresAlternatingUsers, mariaDBSingleUser, mariaDBAlternatingUsers,
+    ]
 }
 
 extension FaultLab {
@@ -117,5 +132,55 @@ extension FaultLab {
         try admin.execute(
             "CREATE ROLE \(try admin.quoteIdentifier(name)) LOGIN \(options) PASSWORD \(try admin.quoteLiteral(verifier))"
         )
+    }
+}
+
+extension FaultLab {
+    /// A new MariaDB account with a random password and a right to copy, and its secret: through the MySQL proxy,
+    /// in plain text (the proxy must see the statements).
+    func mariaDBSecret(masterARN: String?) throws -> String {
+        let user = uniqueName("fault")
+        let password = randomPassword(length: 24)
+        try mariaDB.execute(
+            "CREATE USER '\(user)'@'%' IDENTIFIED BY PASSWORD '\(MySQLPasswordHash.native(password))'; "
+                + "CREATE DATABASE IF NOT EXISTS fault_shop; GRANT SELECT, INSERT ON fault_shop.* TO '\(user)'@'%'")
+        var object = JSONObject([
+            "engine": .string("mariadb"), "host": .string("127.0.0.1"), "port": .integer(mariaDBProxy.port),
+            "username": .string(user), "password": .string(password), "ssl": .bool(false),
+            "note": .string("kept as is"),
+        ])
+        if let masterARN { object["masterarn"] = .string(masterARN) }
+        return object.serialized
+    }
+
+    /// The master secret of the MariaDB alternating-users scenario (may create users and grant), made once.
+    func mariaDBMasterARN() throws -> String {
+        try mariaDBMaster.withLock { master in
+            if let master { return master }
+            let password = randomPassword(length: 24)
+            try mariaDB.execute(
+                "CREATE USER 'fault_admin'@'%' IDENTIFIED BY PASSWORD '\(MySQLPasswordHash.native(password))'; "
+                    + "GRANT ALL PRIVILEGES ON *.* TO 'fault_admin'@'%' WITH GRANT OPTION")
+            let value = JSONObject([
+                "engine": .string("mariadb"), "host": .string("127.0.0.1"), "port": .integer(mariaDBProxy.port),
+                "username": .string("fault_admin"), "password": .string(password), "ssl": .bool(false),
+            ])
+            leaks.watch(password)
+            let arn = try moto.createSecret(name: uniqueName("fault-master"), secretString: value.serialized)
+            master = arn
+            return arn
+        }
+    }
+
+    /// Whether a version's user and password log in to MariaDB, directly (not through the proxy), TLS verified.
+    func mariaDBLogsIn(_ value: SecretValue) -> Bool {
+        guard let user = value.string("username"), let password = value.string("password") else { return false }
+        let connection = try? MySQLConnection(
+            login: DatabaseLogin(
+                host: "127.0.0.1", port: mariaDB.port, user: user, password: password, database: nil,
+                tls: .verifyFull(caFile: mariaDB.caFile)),
+            deadline: .after(milliseconds: 10_000))
+        connection?.close()
+        return connection != nil
     }
 }

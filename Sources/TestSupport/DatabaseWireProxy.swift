@@ -1,0 +1,333 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A TCP proxy in front of a database server that reads enough of its protocol to tell connection attempts and
+/// statements apart, so a test can crash the client or cut the connection at exactly one of them: PostgreSQL's
+/// frontend/backend protocol (https://www.postgresql.org/docs/15/protocol-flow.html) or the MySQL client/server
+/// protocol (https://dev.mysql.com/doc/dev/mysql-server/latest/PAGE_PROTOCOL.html). Plain text only
+/// (`"ssl": false`): the proxy must see the messages, and what crashes do does not depend on encryption.
+public final class DatabaseWireProxy: @unchecked Sendable {
+    public enum Dialect: Sendable {
+        case postgres
+        case mysql
+    }
+
+    /// A point in a client's conversation with the server.
+    public enum Event: Sendable, Equatable {
+        /// A client connected; the proxy has not connected to the server yet.
+        case connect
+        /// The server ended the startup: ReadyForQuery (logged in) or ErrorResponse (refused). Not forwarded yet.
+        case connected(succeeded: Bool)
+        /// The client sent a statement (`Q`, or the `P` that starts one); `verb` is its first word (`ALTER`). Not
+        /// forwarded yet.
+        case statement(verb: String)
+        /// The server answered that statement (its ReadyForQuery). Not forwarded yet.
+        case statementDone(verb: String)
+    }
+
+    /// What the proxy does at an event.
+    public enum Action: Sendable {
+        case pass
+        /// Close both sides now: the client sees a broken connection; the server, a client that went away.
+        case cut
+    }
+
+    private let listener: Int32
+    public let port: Int
+    private let upstreamPort: Int
+    private let dialect: Dialect
+    private let observe: @Sendable (_ connection: Int, _ event: Event) -> Action
+    private let state = Locked(ProxyState())
+
+    private struct ProxyState {
+        var connections = 0
+        var sockets: Set<Int32> = []
+        var stopped = false
+    }
+
+    /// - Parameter observe: called on the proxy's threads at each event, in order for each connection; connections
+    ///   are numbered from 1.
+    public init(
+        upstreamPort: Int, dialect: Dialect,
+        observe: @escaping @Sendable (_ connection: Int, _ event: Event) -> Action
+    ) throws {
+        self.upstreamPort = upstreamPort
+        self.dialect = dialect
+        self.observe = observe
+        (listener, port) = try Self.listen()
+        Thread { [self] in acceptLoop() }.start()
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        state.withLock { state in
+            guard !state.stopped else { return }
+            state.stopped = true
+            shutdown(listener, Int32(SHUT_RDWR))
+            for socket in state.sockets { shutdown(socket, Int32(SHUT_RDWR)) }
+        }
+    }
+
+    private func acceptLoop() {
+        defer { close(listener) }
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 {
+                if state.withLock({ $0.stopped }) || errno != EINTR { return }
+                continue
+            }
+            let number = state.withLock { state -> Int in
+                state.connections += 1
+                state.sockets.insert(client)
+                return state.connections
+            }
+            Thread { [self] in relay(client, number: number) }.start()
+        }
+    }
+
+    private func relay(_ client: Int32, number: Int) {
+        defer { forget(client) }
+        guard observe(number, .connect) == .pass, let server = Self.connect(port: upstreamPort) else { return }
+        state.withLock { _ = $0.sockets.insert(server) }
+        defer { forget(server) }
+        let conversation: any Conversation = dialect == .postgres ? PostgresConversation() : MySQLConversation()
+        let upstream = Thread { [self] in
+            pump(from: client, to: server, number: number, conversation: conversation, fromClient: true)
+        }
+        upstream.start()
+        pump(from: server, to: client, number: number, conversation: conversation, fromClient: false)
+        conversation.finished.wait()
+    }
+
+    /// Copies whole messages from `source` to `destination`, observing the ones that matter; ends both sockets
+    /// when either side closes or an observer cuts.
+    private func pump(
+        from source: Int32, to destination: Int32, number: Int, conversation: any Conversation, fromClient: Bool
+    ) {
+        defer {
+            shutdown(source, Int32(SHUT_RDWR))
+            shutdown(destination, Int32(SHUT_RDWR))
+            if fromClient { conversation.finished.signal() }
+        }
+        var reader = ByteReader(socket: source)
+        while let message = conversation.read(from: &reader, fromClient: fromClient) {
+            if let event = conversation.event(for: message, fromClient: fromClient), observe(number, event) == .cut {
+                return
+            }
+            guard Self.send(message, to: destination) else { return }
+        }
+    }
+
+    private func forget(_ socket: Int32) {
+        state.withLock { state in
+            state.sockets.remove(socket)
+            close(socket)
+        }
+    }
+
+    private static func listen() throws -> (Int32, Int) {
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socketFD, $0, length) == 0 && Glibc.listen(socketFD, 64) == 0
+                    && getsockname(socketFD, $0, &length) == 0
+            }
+        }
+        guard socketFD >= 0, ok else { throw ServerError("DatabaseWireProxy: cannot listen: errno \(errno)") }
+        return (socketFD, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    private static func connect(port: Int) -> Int32? {
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        if connected { return socketFD }
+        close(socketFD)
+        return nil
+    }
+
+    private static func send(_ bytes: [UInt8], to socket: Int32) -> Bool {
+        var sent = 0
+        while sent < bytes.count {
+            let result = bytes[sent...].withUnsafeBytes {
+                Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
+            if result <= 0 { return false }
+            sent += result
+        }
+        return true
+    }
+}
+
+/// What one client connection has said so far, to name the server's answers. Each direction has a thread of its
+/// own, so implementations lock their state.
+private protocol Conversation: AnyObject, Sendable {
+    var finished: DispatchSemaphore { get }
+    /// The next whole message from one side, or `nil` when that side closed.
+    func read(from reader: inout ByteReader, fromClient: Bool) -> [UInt8]?
+    func event(for message: [UInt8], fromClient: Bool) -> DatabaseWireProxy.Event?
+}
+
+/// PostgreSQL: a type byte (none for the startup message), then a 4-byte length that counts itself.
+private final class PostgresConversation: Conversation, @unchecked Sendable {
+    let finished = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var clientSentStartup = false
+    private var started = false
+    private var verb: String?
+
+    func read(from reader: inout ByteReader, fromClient: Bool) -> [UInt8]? {
+        let untyped = fromClient && !lock.withLock({ clientSentStartup })
+        let header = untyped ? 4 : 5
+        guard let head = reader.peek(header) else { return nil }
+        let length = head[(header - 4)...].reduce(0) { $0 << 8 | Int($1) }
+        guard length >= 4, let message = reader.take(header - 4 + length) else { return nil }
+        if untyped {
+            // An SSLRequest (never sent with ssl false) or the startup message: typed messages follow.
+            lock.withLock { clientSentStartup = true }
+        }
+        return message
+    }
+
+    func event(for message: [UInt8], fromClient: Bool) -> DatabaseWireProxy.Event? {
+        lock.lock()
+        defer { lock.unlock() }
+        if fromClient {
+            guard let verb = Self.statementVerb(message) else { return nil }
+            self.verb = verb
+            return .statement(verb: verb)
+        }
+        switch message.first {
+        case UInt8(ascii: "Z") where !started:
+            started = true
+            return .connected(succeeded: true)
+        case UInt8(ascii: "E") where !started:
+            return .connected(succeeded: false)
+        case UInt8(ascii: "Z"):
+            defer { verb = nil }
+            return verb.map { .statementDone(verb: $0) }
+        default:
+            return nil
+        }
+    }
+
+    /// The first word of the SQL of a `Q` (simple query) or `P` (Parse: statement name, then the query).
+    private static func statementVerb(_ bytes: [UInt8]) -> String? {
+        guard let type = bytes.first, type == UInt8(ascii: "Q") || type == UInt8(ascii: "P") else { return nil }
+        var body = bytes.dropFirst(5)
+        if type == UInt8(ascii: "P") { body = body.drop(while: { $0 != 0 }).dropFirst() }
+        return firstWord(of: body.prefix(while: { $0 != 0 }))
+    }
+}
+
+/// MySQL and MariaDB: packets of a 3-byte little-endian length and a sequence number. The server speaks first
+/// (its greeting); the login ends with an OK (0x00) or ERR (0xFF) packet; a statement is a COM_QUERY (0x03), and
+/// its answer ends with OK or ERR, or for a result set with its last EOF packet (0xFE, short) — one after the
+/// columns and one after the rows, or only the last when the client asked for CLIENT_DEPRECATE_EOF.
+private final class MySQLConversation: Conversation, @unchecked Sendable {
+    let finished = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var serverPackets = 0
+    private var clientPackets = 0
+    private var started = false
+    private var deprecateEOF = false
+    private var verb: String?
+    /// Packets of the current answer, and the EOF packets among them.
+    private var answerPackets = 0
+    private var eofPackets = 0
+
+    func read(from reader: inout ByteReader, fromClient: Bool) -> [UInt8]? {
+        guard let head = reader.peek(4) else { return nil }
+        let length = Int(head[0]) | Int(head[1]) << 8 | Int(head[2]) << 16
+        return reader.take(4 + length)
+    }
+
+    func event(for packet: [UInt8], fromClient: Bool) -> DatabaseWireProxy.Event? {
+        lock.lock()
+        defer { lock.unlock() }
+        let payload = packet.dropFirst(4)
+        if fromClient {
+            clientPackets += 1
+            if clientPackets == 1, payload.count >= 4 {
+                // The handshake response's capability flags: CLIENT_DEPRECATE_EOF is 1 << 24.
+                deprecateEOF = payload[payload.startIndex + 3] & 0x01 != 0
+            }
+            guard started, packet[3] == 0, payload.first == 0x03 else { return nil }
+            let verb = firstWord(of: payload.dropFirst())
+            self.verb = verb
+            answerPackets = 0
+            eofPackets = 0
+            return .statement(verb: verb)
+        }
+        serverPackets += 1
+        guard serverPackets > 1, let first = payload.first else { return nil }  // the greeting
+        if !started {
+            switch first {
+            case 0x00:
+                started = true
+                return .connected(succeeded: true)
+            case 0xFF: return .connected(succeeded: false)
+            default: return nil  // an auth switch or more data
+            }
+        }
+        guard let verb else { return nil }
+        answerPackets += 1
+        let isEOF = first == 0xFE && payload.count < (deprecateEOF ? 0xFF_FFFF : 9)
+        if isEOF { eofPackets += 1 }
+        let done =
+            (answerPackets == 1 && (first == 0x00 || first == 0xFF)) || (answerPackets > 1 && first == 0xFF)
+            || (isEOF && (deprecateEOF || eofPackets == 2))
+        guard done else { return nil }
+        self.verb = nil
+        return .statementDone(verb: verb)
+    }
+}
+
+/// The first word of a statement's text, in capitals (`ALTER`).
+private func firstWord(of sql: some Collection<UInt8>) -> String {
+    let text = String(decoding: sql, as: UTF8.self)
+    return String(text.split(whereSeparator: { $0 == " " || $0 == "\n" }).first ?? "").uppercased()
+}
+
+/// Buffered reads from one socket.
+private struct ByteReader {
+    let socket: Int32
+    var buffer: [UInt8] = []
+
+    init(socket: Int32) {
+        self.socket = socket
+    }
+
+    /// The next `count` bytes, left in the buffer; `nil` when the socket closed first.
+    mutating func peek(_ count: Int) -> [UInt8]? {
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while buffer.count < count {
+            let received = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            guard received > 0 else { return nil }
+            buffer.append(contentsOf: chunk[..<received])
+        }
+        return Array(buffer[..<count])
+    }
+
+    /// The next `count` bytes, taken out of the buffer.
+    mutating func take(_ count: Int) -> [UInt8]? {
+        guard peek(count) != nil else { return nil }
+        defer { buffer.removeFirst(count) }
+        return Array(buffer[..<count])
+    }
+}

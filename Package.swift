@@ -76,8 +76,8 @@ let package = Package(
         .executableTarget(
             name: "RotatorBench",
             dependencies: [
-                "TestSupport", "SigV4", "SecretsManager", "JSON", "DatabaseRotation", "PostgresTarget", "Rotation",
-                "Timekeeping", logging,
+                "TestSupport", "SigV4", "SecretsManager", "JSON", "DatabaseRotation", "PostgresTarget", "MariaDBTarget",
+                "Rotation", "Timekeeping", logging,
             ]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),

@@ -265,6 +265,20 @@ run_rotation_scenario() {
         || die "(e) the binary did not refuse the untrusted endpoint"
     ok "(e) the same binary refused $untrusted_url"
 }
+# rotate_database_secret <name> <what>: the 4 events of $work/<name>.events.json through bootstrap in the chroot,
+# verify-full against the zip's RDS bundle, then the fixture's checks (labels, logins, no secret in any log) and TLS.
+rotate_database_secret() {
+    local name=$1 what=$2
+    run_bootstrap "$name-rotation" "$(cat "$work/$name.events.json")" /var/task/bootstrap \
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER=$moto_url" "${rotation_env[@]}" ROTATOR_TARGET=auto \
+        ROTATOR_DB_CA_FILE=/var/task/rds-ca-bundle.pem EXCLUDE_CHARACTERS=
+    check_started "$name-rotation"
+    "${moto_fixture[@]}" verify --state "$work/$name.state" --record "$work/$name-rotation.calls.jsonl" \
+        --logs "$work/$name-rotation.stdout" "$work/$name-rotation.stderr" "$work/$name-rotation.calls.jsonl" \
+        || { tail -20 "$work/$name-rotation.stdout" "$work/$name-rotation.stderr" >&2; die "$what did not complete"; }
+    grep -q "Successfully established SSL/TLS connection as user 'pkg_app'" "$work/$name-rotation.stdout" \
+        || die "$what did not use TLS"
+}
 run_postgres_scenario() {
     step "(f) a PostgreSQL rotation in the chroot with the RDS CA bundle shipped in the zip"
     local rds_zip=dist/rotator-lambda-rds-test.zip
@@ -300,15 +314,7 @@ run_postgres_scenario() {
 
     echo "$app_password" | "${moto_fixture[@]}" setup --state "$work/pg.state" --events "$work/pg.events.json" \
         --postgres "127.0.0.1:$pg_port:pkg_app" | sed 's/^/package-test: ok   (f) /'
-    run_bootstrap pg-rotation "$(cat "$work/pg.events.json")" /var/task/bootstrap \
-        "AWS_ENDPOINT_URL_SECRETS_MANAGER=$moto_url" "${rotation_env[@]}" ROTATOR_TARGET=auto \
-        ROTATOR_DB_CA_FILE=/var/task/rds-ca-bundle.pem EXCLUDE_CHARACTERS=
-    check_started pg-rotation
-    "${moto_fixture[@]}" verify --state "$work/pg.state" --record "$work/pg-rotation.calls.jsonl" \
-        --logs "$work/pg-rotation.stdout" "$work/pg-rotation.stderr" "$work/pg-rotation.calls.jsonl" \
-        || { tail -20 "$work/pg-rotation.stdout" "$work/pg-rotation.stderr" >&2; die "(f) the PostgreSQL rotation did not complete"; }
-    grep -q "Successfully established SSL/TLS connection as user 'pkg_app'" "$work/pg-rotation.stdout" \
-        || die "(f) the rotation did not use TLS"
+    rotate_database_secret pg "(f) the PostgreSQL rotation"
     ok "(f) PostgreSQL rotation in the chroot: verify-full against the bundled CA, new password logs in, old does not"
 }
 run_mariadb_scenario() {
@@ -335,15 +341,7 @@ run_mariadb_scenario() {
 
     echo "$app_password" | "${moto_fixture[@]}" setup --state "$work/mariadb.state" --events "$work/mariadb.events.json" \
         --mariadb "127.0.0.1:$db_port:pkg_app" | sed 's/^/package-test: ok   (g) /'
-    run_bootstrap mariadb-rotation "$(cat "$work/mariadb.events.json")" /var/task/bootstrap \
-        "AWS_ENDPOINT_URL_SECRETS_MANAGER=$moto_url" "${rotation_env[@]}" ROTATOR_TARGET=auto \
-        ROTATOR_DB_CA_FILE=/var/task/rds-ca-bundle.pem EXCLUDE_CHARACTERS=
-    check_started mariadb-rotation
-    "${moto_fixture[@]}" verify --state "$work/mariadb.state" --record "$work/mariadb-rotation.calls.jsonl" \
-        --logs "$work/mariadb-rotation.stdout" "$work/mariadb-rotation.stderr" "$work/mariadb-rotation.calls.jsonl" \
-        || { tail -20 "$work/mariadb-rotation.stdout" "$work/mariadb-rotation.stderr" >&2; die "(g) the MariaDB rotation did not complete"; }
-    grep -q "Successfully established SSL/TLS connection as user 'pkg_app'" "$work/mariadb-rotation.stdout" \
-        || die "(g) the rotation did not use TLS"
+    rotate_database_secret mariadb "(g) the MariaDB rotation"
     ok "(g) MariaDB rotation in the chroot: static Connector/C, verify-full against the bundled CA, new password logs in, old does not"
 }
 if [[ $ROTATION_SCENARIO == require ]] || { [[ $ROTATION_SCENARIO == auto ]] && ((runtime_calls > 0)); }; then

@@ -20,41 +20,15 @@ func benchmarkPostgresSetAndTest() throws -> String {
     try createBenchmarkRole(server, user: user, password: password)
 
     let target = SingleUserStrategy(driver: PostgresDriver(), configuration: configuration)
-    let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
-    let warmUps = 2
-    let runs = 21
-    var milliseconds: [Double] = []
-    let clock = ContinuousClock()
-    for run in 0..<(warmUps + runs) {
-        let current = benchmarkSecret(port: server.port, user: user, password: password)
+    return try SetAndTestBenchmark.measure(
+        "postgres setSecret+testSecret (single user, TLS verify-full, SCRAM, local PostgreSQL 15)", target: target
+    ) { _ in
         let newPassword = benchmarkPassword()
-        let pending = benchmarkSecret(port: server.port, user: user, password: newPassword)
-        let context = RotationContext(
-            secretId: "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench", token: "bench-\(run)",
-            deadline: .after(milliseconds: 30_000), logger: logger
-        ) { _, stage, _ in
-            switch stage {
-            case "AWSCURRENT": current
-            case "AWSPENDING": pending
-            default: nil
-            }
-        }
-        let elapsed = try clock.measure {
-            try target.setSecret(context)
-            try target.testSecret(context)
-        }
-        password = newPassword
-        if run >= warmUps {
-            milliseconds.append(
-                Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15)
-        }
+        defer { password = newPassword }
+        return .init(
+            current: benchmarkSecret(port: server.port, user: user, password: password),
+            pending: benchmarkSecret(port: server.port, user: user, password: newPassword))
     }
-    milliseconds.sort()
-    let median = milliseconds[milliseconds.count / 2]
-    return "postgres setSecret+testSecret (single user, TLS verify-full, SCRAM, local PostgreSQL 15): median "
-        + String(
-            format: "%.1f ms over %d runs (min %.1f, max %.1f)",
-            median, milliseconds.count, milliseconds.first ?? 0, milliseconds.last ?? 0)
 }
 
 func benchmarkSecret(port: Int, user: String, password: String) -> SecretValue {

@@ -34,6 +34,10 @@ do {
             print("(\(path) is missing: `make bench` packages it first)")
         }
     }
+    // BENCH_BASELINE=<a bootstrap built from an earlier commit>: measured the same way, for before/after figures.
+    if let baseline = ProcessInfo.processInfo.environment["BENCH_BASELINE"], !baseline.isEmpty {
+        subjects.append(("baseline \(baseline) (BENCH_BASELINE)", baseline, rotatorEnvironment))
+    }
     for (name, binary, environment) in subjects {
         section("Lambda runtime: \(name), release build, fake Runtime API on loopback")
         print(try RuntimeBenchmarks.coldStart(binary: binary, environment: environment))
@@ -100,6 +104,9 @@ do {
 
     section("PostgreSQL target")
     print(try benchmarkPostgresSetAndTest())
+
+    section("MariaDB target")
+    for line in try benchmarkMariaDBSetAndTest() { print(line) }
 } catch {
     print("benchmark failed: \(error)")
     exit(1)

@@ -13,7 +13,7 @@ import Foundation
 /// the server by its PID.
 public final class MariaDBServer: @unchecked Sendable {
     public let host = "127.0.0.1"
-    public private(set) var port: Int
+    public var port: Int { server?.port ?? 0 }
     public let caFile: String
     public let untrustedCAFile: String
     public let tlsEnabled: Bool
@@ -26,8 +26,7 @@ public final class MariaDBServer: @unchecked Sendable {
     private let dataDirectory: String
     private let socketPath: String
     private let certificates: TestCertificates
-    private let lock = NSLock()
-    private var process: Process?
+    private var server: ServerProcess?
 
     /// Copies the data directory and starts a server.
     /// - Parameters:
@@ -48,11 +47,13 @@ public final class MariaDBServer: @unchecked Sendable {
         slowLogPath = directory + "/slow.log"
         errorLogPath = directory + "/error.log"
         binaryLogBase = directory + "/binlog"
-        port = 0
         try runTool("/bin/cp", ["-a", template.dataDirectory, dataDirectory])
         try FileManager.default.copyItem(atPath: certificates.serverKeyFile, toPath: directory + "/server.key")
         try changeOwner(directory, recursive: true)
         chmod(directory, 0o700)
+        server = ServerProcess(
+            name: "MariaDB", stopping: .init(signal: SIGTERM, seconds: 30, hardSignal: SIGKILL),
+            launch: { [unowned self] port in try launch(port: port) })
         try start()
     }
 
@@ -62,40 +63,10 @@ public final class MariaDBServer: @unchecked Sendable {
     }
 
     /// Starts the server (again) and waits until it answers. A restart keeps the port.
-    public func start() throws {
-        lock.lock()
-        defer { lock.unlock() }
-        guard process == nil else { return }
-        let firstStart = port == 0
-        var lastError: Error?
-        for _ in 0..<(firstStart ? 3 : 1) {
-            if firstStart { port = try freeLoopbackPort() }
-            do {
-                let launched = try launch()
-                ServerReaper.watch(launched, stopSignal: SIGTERM)
-                process = launched
-                return
-            } catch {
-                lastError = error
-            }
-        }
-        throw lastError ?? TestServerError("could not start MariaDB")
-    }
+    public func start() throws { try server?.start() }
 
-    /// Stops the server (SIGTERM: a normal shutdown) and waits for it to exit.
-    public func stop() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let process else { return }
-        self.process = nil
-        defer { ServerReaper.forget(process) }
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        if !waitForExit(process, seconds: 30) {
-            kill(process.processIdentifier, SIGKILL)
-            _ = waitForExit(process, seconds: 10)
-        }
-    }
+    /// Stops the server (SIGTERM: a normal shutdown; SIGKILL after 30 s) and waits for it to exit.
+    public func stop() { server?.stop() }
 
     public func restart() throws {
         stop()
@@ -157,7 +128,7 @@ public final class MariaDBServer: @unchecked Sendable {
         return logs
     }
 
-    private func launch() throws -> Process {
+    private func launch(port: Int) throws -> Process {
         let errorLog = (try? String(contentsOfFile: errorLogPath, encoding: .utf8)) ?? ""
         let readyBefore = errorLog.components(separatedBy: "ready for connections").count
         var arguments = [
@@ -212,19 +183,10 @@ struct MariaDBDataTemplate: Sendable {
     let directory: String
     let dataDirectory: String
 
-    static let shared: Result<MariaDBDataTemplate, Error> = Result {
-        let template = try MariaDBDataTemplate()
-        directoryForCleanup = template.directory
-        atexit {
-            if let directory = directoryForCleanup { try? FileManager.default.removeItem(atPath: directory) }
-        }
-        return template
-    }
-
-    nonisolated(unsafe) private static var directoryForCleanup: String?
+    static let shared: Result<MariaDBDataTemplate, Error> = Result { try MariaDBDataTemplate() }
 
     private init() throws {
-        directory = try makeTemporaryDirectory(prefix: "rotator-mariadb-template-")
+        directory = try makeProcessTemporaryDirectory(prefix: "rotator-mariadb-template-")
         dataDirectory = directory + "/data"
         try changeOwner(directory, recursive: true)
         // root@localhost with no password, reachable only through the Unix socket (TCP logins are from 127.0.0.1,

@@ -16,21 +16,10 @@ struct PostgresClusterTemplate: Sendable {
     let serverCertificateFile: String
     let serverKeyFile: String
 
-    static let shared: Result<PostgresClusterTemplate, Error> = Result {
-        let template = try PostgresClusterTemplate()
-        templateDirectoryForCleanup = template.directory
-        atexit {
-            if let directory = templateDirectoryForCleanup {
-                try? FileManager.default.removeItem(atPath: directory)
-            }
-        }
-        return template
-    }
-
-    nonisolated(unsafe) private static var templateDirectoryForCleanup: String?
+    static let shared: Result<PostgresClusterTemplate, Error> = Result { try PostgresClusterTemplate() }
 
     private init() throws {
-        directory = try makeTemporaryDirectory(prefix: "rotator-pg-template-")
+        directory = try makeProcessTemporaryDirectory(prefix: "rotator-pg-template-")
         dataDirectory = directory + "/data"
         let certificates = try TestCertificates.shared.get()
         let tls = directory + "/tls"

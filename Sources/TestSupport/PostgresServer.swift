@@ -14,7 +14,7 @@ public final class PostgresServer: @unchecked Sendable {
     public static let binDirectory = "/usr/lib/postgresql/15/bin"
 
     public let host = "127.0.0.1"
-    public private(set) var port: Int
+    public var port: Int { server?.port ?? 0 }
     /// The bootstrap superuser and its password (set through initdb's password file, never in SQL).
     public let superuser: String
     public let superuserPassword: String
@@ -29,8 +29,7 @@ public final class PostgresServer: @unchecked Sendable {
     private let dataDirectory: String
     private let serverCertificateFile: String
     private let serverKeyFile: String
-    private let lock = NSLock()
-    private var process: Process?
+    private var server: ServerProcess?
 
     /// The pg_hba.conf lines of every server unless a test gives its own: SCRAM for every TCP login, TLS or not.
     public static let defaultHBALines = [
@@ -54,12 +53,14 @@ public final class PostgresServer: @unchecked Sendable {
         directory = try makeTemporaryDirectory(prefix: "rotator-pg-")
         dataDirectory = directory + "/data"
         logPath = directory + "/server.log"
-        port = 0
         try runTool("/bin/cp", ["-a", template.dataDirectory, dataDirectory])
         try (hbaLines.joined(separator: "\n") + "\n").write(
             toFile: dataDirectory + "/pg_hba.conf", atomically: false, encoding: .utf8)
         try changeOwner(directory, recursive: true)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        server = ServerProcess(
+            name: "PostgreSQL", stopping: .init(signal: SIGINT, seconds: 20, hardSignal: SIGQUIT),
+            launch: { [unowned self] port in try launch(port: port) })
         try start()
     }
 
@@ -69,42 +70,11 @@ public final class PostgresServer: @unchecked Sendable {
     }
 
     /// Starts the server (again) and waits until it accepts connections. A restart keeps the port.
-    public func start() throws {
-        lock.lock()
-        defer { lock.unlock() }
-        guard process == nil else { return }
-        let firstStart = port == 0
-        var lastError: Error?
-        for _ in 0..<(firstStart ? 3 : 1) {
-            if firstStart { port = try freeLoopbackPort() }
-            do {
-                let launched = try launch()
-                ServerReaper.watch(launched, stopSignal: SIGINT)
-                process = launched
-                return
-            } catch {
-                // On a first start, another process may have taken the port between the probe and the bind.
-                lastError = error
-            }
-        }
-        throw lastError ?? TestServerError("could not start PostgreSQL")
-    }
+    public func start() throws { try server?.start() }
 
-    /// Stops the server (fast shutdown: open sessions are ended) and waits for the postmaster to exit.
-    public func stop() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let process else { return }
-        self.process = nil
-        defer { ServerReaper.forget(process) }
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGINT)
-        if !waitForExit(process, seconds: 20) {
-            // Immediate shutdown: the postmaster stops its children before it exits.
-            kill(process.processIdentifier, SIGQUIT)
-            _ = waitForExit(process, seconds: 10)
-        }
-    }
+    /// Stops the server (fast shutdown, SIGINT: open sessions are ended) and waits for the postmaster to exit;
+    /// then immediate shutdown (SIGQUIT), in which the postmaster stops its children before it exits.
+    public func stop() { server?.stop() }
 
     /// Stops and starts the server on the same port.
     public func restart() throws {
@@ -150,7 +120,7 @@ public final class PostgresServer: @unchecked Sendable {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }
 
-    private func launch() throws -> Process {
+    private func launch(port: Int) throws -> Process {
         let readyBefore = log().components(separatedBy: "ready to accept connections").count
         var arguments = [
             "--reuid=\(nobodyID)", "--regid=\(nogroupID)", "--clear-groups", "--",

@@ -21,6 +21,32 @@ func makeTemporaryDirectory(prefix: String) throws -> String {
     return path
 }
 
+/// A new folder like `makeTemporaryDirectory`'s that is removed when the process exits: for what a process makes
+/// once and shares (the servers' templates, the test certificates).
+func makeProcessTemporaryDirectory(prefix: String) throws -> String {
+    let path = try makeTemporaryDirectory(prefix: prefix)
+    ProcessFolders.removeAtExit(path)
+    return path
+}
+
+private enum ProcessFolders {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var paths: [String] = []
+
+    static func removeAtExit(_ path: String) {
+        lock.withLock {
+            if paths.isEmpty {
+                atexit {
+                    for path in ProcessFolders.lock.withLock({ ProcessFolders.paths }) {
+                        try? FileManager.default.removeItem(atPath: path)
+                    }
+                }
+            }
+            paths.append(path)
+        }
+    }
+}
+
 /// Gives `path` (and everything under it) to `nobody`, who runs the server.
 func changeOwner(_ path: String, recursive: Bool) throws {
     try runTool("/bin/chown", (recursive ? ["-R"] : []) + ["\(nobodyID):\(nogroupID)", path])

@@ -13,19 +13,10 @@ public struct TestCertificates: Sendable {
     public let serverCertificateFile: String
     public let serverKeyFile: String
 
-    public static let shared: Result<TestCertificates, Error> = Result {
-        let certificates = try TestCertificates()
-        directoryForCleanup = certificates.directory
-        atexit {
-            if let directory = directoryForCleanup { try? FileManager.default.removeItem(atPath: directory) }
-        }
-        return certificates
-    }
-
-    nonisolated(unsafe) private static var directoryForCleanup: String?
+    public static let shared: Result<TestCertificates, Error> = Result { try TestCertificates() }
 
     private init() throws {
-        directory = try makeTemporaryDirectory(prefix: "rotator-tls-")
+        directory = try makeProcessTemporaryDirectory(prefix: "rotator-tls-")
         caFile = directory + "/ca.crt"
         untrustedCAFile = directory + "/untrusted-ca.crt"
         serverCertificateFile = directory + "/server.crt"

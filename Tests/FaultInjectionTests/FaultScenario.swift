@@ -79,14 +79,21 @@ extension FaultLab {
 
     /// The master secret of the alternating-users scenario (a role that may create roles), made once.
     func postgresMasterARN() throws -> String {
-        try master.withLock { master in
-            if let master { return master }
-            let password = randomPassword(length: 24)
+        try masterARN(cached: master) { password in
             try createRole("fault_admin", password: password, options: "CREATEROLE")
-            let value = JSONObject([
+            return JSONObject([
                 "engine": .string("postgres"), "host": .string("127.0.0.1"), "port": .integer(databaseProxy.port),
                 "username": .string("fault_admin"), "password": .string(password), "ssl": .bool(false),
             ])
+        }
+    }
+
+    /// A master secret made once per lab: `create` makes the database user with the password and returns its secret.
+    func masterARN(cached cache: Locked<String?>, create: (String) throws -> JSONObject) throws -> String {
+        try cache.withLock { master in
+            if let master { return master }
+            let password = randomPassword(length: 24)
+            let value = try create(password)
             leaks.watch(password)
             let arn = try moto.createSecret(name: uniqueName("fault-master"), secretString: value.serialized)
             master = arn
@@ -155,20 +162,14 @@ extension FaultLab {
 
     /// The master secret of the MariaDB alternating-users scenario (may create users and grant), made once.
     func mariaDBMasterARN() throws -> String {
-        try mariaDBMaster.withLock { master in
-            if let master { return master }
-            let password = randomPassword(length: 24)
+        try masterARN(cached: mariaDBMaster) { password in
             try mariaDB.execute(
                 "CREATE USER 'fault_admin'@'%' IDENTIFIED BY PASSWORD '\(MySQLPasswordHash.native(password))'; "
                     + "GRANT ALL PRIVILEGES ON *.* TO 'fault_admin'@'%' WITH GRANT OPTION")
-            let value = JSONObject([
+            return JSONObject([
                 "engine": .string("mariadb"), "host": .string("127.0.0.1"), "port": .integer(mariaDBProxy.port),
                 "username": .string("fault_admin"), "password": .string(password), "ssl": .bool(false),
             ])
-            leaks.watch(password)
-            let arn = try moto.createSecret(name: uniqueName("fault-master"), secretString: value.serialized)
-            master = arn
-            return arn
         }
     }
 

@@ -58,7 +58,8 @@ let package = Package(
         .target(name: "BuiltInTargets", dependencies: ["Rotation", "PostgresTarget", "MariaDBTarget"]),
 
         .executableTarget(
-            name: "rotator", dependencies: ["BuiltInTargets", "Rotation", "LambdaRuntime", argumentParser, logging]),
+            name: "rotator",
+            dependencies: ["BuiltInTargets", "Rotation", "SecretsManager", "LambdaRuntime", argumentParser, logging]),
 
         // The Lambda zip's binary: Lambda mode only, no command line.
         .executableTarget(name: "RotatorLambda", dependencies: ["BuiltInTargets", "Rotation"]),
@@ -91,7 +92,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "RotationTests",
-            dependencies: ["TestTags", "Rotation", "SecretsManager", "TestSupport", "JSON", logging]),
+            dependencies: ["TestTags", "Rotation", "SecretsManager", "LambdaRuntime", "TestSupport", "JSON", logging]),
         .testTarget(
             name: "PostgresTargetTests",
             dependencies: [

@@ -33,12 +33,13 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 ADMIN_USER = "rotator-admin"
 ROLE_NAME = "rotator-lambda"
-# What the rotation function is allowed to do: the actions of template.yaml plus ListSecretVersionIds.
-# moto checks secretsmanager actions against resource "*" only.
+# What the rotation function is allowed to do: the actions of template.yaml plus what the operator commands read
+# (ListSecretVersionIds for `status`, ListSecrets for the account view). moto checks secretsmanager actions against
+# resource "*" only.
 ROLE_ACTIONS = [
     "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
     "secretsmanager:UpdateSecretVersionStage", "secretsmanager:GetRandomPassword",
-    "secretsmanager:ListSecretVersionIds",
+    "secretsmanager:ListSecretVersionIds", "secretsmanager:ListSecrets",
 ]
 
 

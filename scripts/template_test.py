@@ -5,7 +5,8 @@
   - EXCLUDE_CHARACTERS, ROTATOR_DB_CA_FILE and ROTATOR_PASSWORD_KEY are set only when given, so the target's own
     default applies otherwise (SAM would otherwise always set them, and an empty value means something);
   - master secrets get their own statement, with read access only;
-  - the variables for the database TLS settings exist and come from parameters.
+  - the variables for the database TLS settings exist and come from parameters;
+  - the optional failure alarm watches the metric the function writes, under the function's name.
 Prints one line per check; exits 1 on the first failure.
 """
 import sys
@@ -26,6 +27,7 @@ def check(condition, message):
 
 template = cfn_yaml.load(sys.argv[1] if len(sys.argv) > 1 else "template.yaml")
 parameters = template["Parameters"]
+resources = template["Resources"]
 function = template["Resources"]["RotatorFunction"]["Properties"]
 variables = function["Environment"]["Variables"]
 statements = template["Resources"]["RotatorRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
@@ -67,3 +69,13 @@ check(master is not None and master["Action"] in ("secretsmanager:GetSecretValue
       and master["Resource"] == {"Ref": "MasterSecretArns"}, "master secrets are readable, not writable")
 rotate = statement("RotateGivenSecrets")
 check(rotate is not None and rotate["Resource"] == {"Ref": "SecretArns"}, "write access covers SecretArns only")
+alarm = resources.get("RotationFailureAlarm", {})
+check(alarm.get("Condition") == "HasAlarmTopic", "the failure alarm exists only when AlarmTopicArn is given")
+alarm_properties = alarm.get("Properties", {})
+check(alarm_properties.get("MetricName") == "StepFailures" and alarm_properties.get("Namespace") == {"Ref": "MetricsNamespace"}
+      and variables.get("ROTATOR_METRICS_NAMESPACE") == {"Ref": "MetricsNamespace"},
+      "the alarm watches the StepFailures metric in the namespace the function writes to")
+check(alarm_properties.get("Dimensions") == [{"Name": "FunctionName", "Value": {"Ref": "RotatorFunction"}}],
+      "the alarm's dimension is the function's name, as the function writes it (AWS_LAMBDA_FUNCTION_NAME)")
+check(alarm_properties.get("TreatMissingData") == "notBreaching" and alarm_properties.get("AlarmActions") == [{"Ref": "AlarmTopicArn"}],
+      "no data is no breach; the alarm notifies the topic given")

@@ -54,6 +54,16 @@ public struct DatabaseTarget<Driver: DatabaseDriver>: TargetService {
         try strategy(for: try context.pending()).testSecret(context)
     }
 
+    /// `alternating`, `dual` or `single`: the strategy's name in the step's outcome line.
+    public func strategyName(for current: SecretValue) -> String? {
+        if configuration.usesAlternatingUsers(current) {
+            return DatabaseTargetConfiguration.Mode.alternatingUsers.rawValue
+        }
+        return configuration.mode == .dualPassword
+            ? DatabaseTargetConfiguration.Mode.dualPassword.rawValue
+            : DatabaseTargetConfiguration.Mode.singleUser.rawValue
+    }
+
     /// The strategy for a secret: alternating users or single user, by the configuration's rule.
     public func strategy(for secret: SecretValue) -> any TargetService {
         if configuration.usesAlternatingUsers(secret) {

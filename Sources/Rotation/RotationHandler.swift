@@ -11,24 +11,53 @@ public final class RotationHandler: LambdaHandler {
     let passwords: PasswordSource
     /// Secret values, each version read once for the life of the sandbox.
     let reader: SecretReader
+    /// The outcome line (and metrics) of every step, in Lambda; `nil` on the command line.
+    let signals: StepSignals?
 
-    init(client: SecretsManagerClient, selector: TargetSelector, passwords: PasswordSource) {
+    init(client: SecretsManagerClient, selector: TargetSelector, passwords: PasswordSource, signals: StepSignals? = nil)
+    {
         self.client = client
         self.selector = selector
         self.passwords = passwords
         self.reader = SecretReader(client: client)
+        self.signals = signals
     }
 
-    /// Lambda entry: parses the event and runs its step. Returns `null`, as the templates do.
+    /// Lambda entry: parses the event and runs its step, then writes the step's outcome line. Returns `null`, as
+    /// the templates do.
     /// - Throws: `RotationError`, `SecretsManagerError` or a target's error; each reports its own errorType.
     public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
-        let parsed = try RotationEvent(parsing: event)
-        // Stop working a little before Lambda does, so a "deadline reached" error can still be posted and logged
-        // instead of the sandbox being killed mid-call ("Task timed out" with no reason).
-        let deadline = Deadline(
-            epochMilliseconds: context.deadline.epochMilliseconds - RotationHandler.reportingMarginMilliseconds)
-        try run(parsed, deadline: deadline, logger: context.logger)
+        let started = MonotonicClock.nanoseconds()
+        let chosen = ChosenTarget()
+        var parsed: RotationEvent?
+        func outcome(_ errorType: String?) {
+            signals?.record(
+                StepOutcome(
+                    step: parsed?.step.rawValue ?? "unknown", secretId: parsed?.secretId, target: chosen.name,
+                    strategy: chosen.strategy,
+                    durationMilliseconds: Double(MonotonicClock.nanoseconds() - started) / 1_000_000,
+                    errorType: errorType),
+                requestID: context.requestID)
+        }
+        do {
+            parsed = try RotationEvent(parsing: event)
+            // Stop working a little before Lambda does, so a "deadline reached" error can still be posted and logged
+            // instead of the sandbox being killed mid-call ("Task timed out" with no reason).
+            let deadline = Deadline(
+                epochMilliseconds: context.deadline.epochMilliseconds - RotationHandler.reportingMarginMilliseconds)
+            if let parsed { try run(parsed, deadline: deadline, logger: context.logger, chosen: chosen) }
+        } catch {
+            outcome(ErrorReport(error).errorType)
+            throw error
+        }
+        outcome(nil)
         return Array("null".utf8)
+    }
+
+    /// The target and strategy a step chose, once it has read the secret: for the outcome line.
+    final class ChosenTarget {
+        var name: String?
+        var strategy: String?
     }
 
     /// Time kept back from the Lambda deadline for reporting a failure.
@@ -43,6 +72,13 @@ public final class RotationHandler: LambdaHandler {
     public func run(_ event: RotationEvent, deadline: Deadline, logger baseLogger: Logger, allowNewToken: Bool = false)
         throws
     {
+        try run(event, deadline: deadline, logger: baseLogger, allowNewToken: allowNewToken, chosen: ChosenTarget())
+    }
+
+    private func run(
+        _ event: RotationEvent, deadline: Deadline, logger baseLogger: Logger, allowNewToken: Bool = false,
+        chosen: ChosenTarget
+    ) throws {
         var logger = baseLogger
         logger[metadataKey: "step"] = "\(event.step.rawValue)"
         let secretId = event.secretId
@@ -59,7 +95,8 @@ public final class RotationHandler: LambdaHandler {
                 logger.info("Secret version \(token) already set as AWSCURRENT for secret \(secretId).")
                 if event.step == .finishSecret {
                     // A crash between moving the label and the target's hook is healed here, on Secrets Manager's retry.
-                    let prepared = try prepare(event, description: description, deadline: deadline, logger: logger)
+                    let prepared = try prepare(
+                        event, description: description, deadline: deadline, logger: logger, chosen: chosen)
                     try prepared.target.didFinishSecret(prepared.context)
                 }
                 return
@@ -79,7 +116,7 @@ public final class RotationHandler: LambdaHandler {
         }
 
         let (target, context, current) = try prepare(
-            event, description: description, deadline: deadline, logger: logger)
+            event, description: description, deadline: deadline, logger: logger, chosen: chosen)
         logger = context.logger
         switch event.step {
         case .createSecret:
@@ -96,7 +133,8 @@ public final class RotationHandler: LambdaHandler {
 
     /// Reads the current value, picks the target for it and lets the target check it.
     private func prepare(
-        _ event: RotationEvent, description: SecretDescription, deadline: Deadline, logger stepLogger: Logger
+        _ event: RotationEvent, description: SecretDescription, deadline: Deadline, logger stepLogger: Logger,
+        chosen: ChosenTarget
     )
         throws -> (target: any TargetService, context: RotationContext, current: SecretValue)
     {
@@ -105,6 +143,8 @@ public final class RotationHandler: LambdaHandler {
         let unchosen = context(event, arn: description.arn, labels: labels, deadline: deadline, logger: logger)
         let current = try unchosen.current()
         let target = try selector.target(for: current, secretId: event.secretId)
+        chosen.name = target.name
+        chosen.strategy = target.strategyName(for: current)
         logger[metadataKey: "target"] = "\(target.name)"
         let context = context(event, arn: description.arn, labels: labels, deadline: deadline, logger: logger)
         try target.checkCurrent(current, context: context)

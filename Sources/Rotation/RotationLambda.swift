@@ -16,15 +16,19 @@ public enum RotationLambda {
         -> Int32
     {
         LambdaRuntime.run(environment: environment) { initContext in
-            try makeHandler(environment: initContext.environment, targets: targets, logger: initContext.logger)
+            let signals = try StepSignals(
+                environment: initContext.environment, configuration: initContext.configuration)
+            return try makeHandler(
+                environment: initContext.environment, targets: targets, logger: initContext.logger, signals: signals)
         }
     }
 
     /// Builds a handler: the Secrets Manager client, the target selector and the password source.
     /// - Throws: `ConfigurationError` (or the client's configuration error) when the environment is unusable.
-    public static func makeHandler(environment: [String: String], targets: [TargetChoice], logger: Logger) throws
-        -> RotationHandler
-    {
+    /// - Parameter signals: the steps' outcome lines and metrics (Lambda only).
+    public static func makeHandler(
+        environment: [String: String], targets: [TargetChoice], logger: Logger, signals: StepSignals? = nil
+    ) throws -> RotationHandler {
         let configuration: SecretsManagerConfiguration
         do {
             configuration = try SecretsManagerConfiguration(environment: environment)
@@ -34,6 +38,6 @@ public enum RotationLambda {
         let client = try SecretsManagerClient(configuration: configuration, logger: logger)
         let selector = try TargetSelector(choices: targets, environment: environment)
         let passwords = try PasswordSource(environment: environment, client: client, targets: selector.targets)
-        return RotationHandler(client: client, selector: selector, passwords: passwords)
+        return RotationHandler(client: client, selector: selector, passwords: passwords, signals: signals)
     }
 }

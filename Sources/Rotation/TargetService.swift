@@ -43,6 +43,10 @@ public protocol TargetService {
 
     /// `EXCLUDE_CHARACTERS` when the variable is unset. Default: the templates' `/@"'\`.
     var defaultExcludeCharacters: String { get }
+
+    /// How this target rotates `current` (`single`, `alternating`, `dual`), for the step's outcome line and metrics;
+    /// `nil` when it has one way only. Default: `nil`.
+    func strategyName(for current: SecretValue) -> String?
 }
 
 extension TargetService {
@@ -61,6 +65,8 @@ extension TargetService {
     public func didFinishSecret(_ context: RotationContext) throws {}
 
     public var defaultExcludeCharacters: String { PasswordPolicy.defaultExcludeCharacters }
+
+    public func strategyName(for current: SecretValue) -> String? { nil }
 }
 
 extension SecretValue {

@@ -70,22 +70,54 @@ extension SecretsManagerClient {
     public func listSecretVersionIds(
         secretId: String, includeDeprecated: Bool, maxResults: Int? = nil, deadline: Deadline
     ) throws(SecretsManagerError) -> [SecretVersionSummary] {
+        var body = JSONObject(["SecretId": .string(secretId), "IncludeDeprecated": .bool(includeDeprecated)])
+        if let maxResults { body["MaxResults"] = .integer(maxResults) }
         var versions: [SecretVersionSummary] = []
-        var nextToken: String?
-        var seenTokens: Set<String> = []
-        repeat {
-            var body = JSONObject(["SecretId": .string(secretId), "IncludeDeprecated": .bool(includeDeprecated)])
-            if let maxResults { body["MaxResults"] = .integer(maxResults) }
-            if let nextToken { body["NextToken"] = .string(nextToken) }
-            let page = try call("ListSecretVersionIds", body, deadline: deadline)
+        try eachPage("ListSecretVersionIds", body, deadline: deadline) { (page) throws(SecretsManagerError) in
             for entry in page.objects("Versions") { versions.append(try SecretVersionSummary(entry)) }
-            nextToken = page.string("NextToken").flatMap { $0.isEmpty ? nil : $0 }
-            // A service that hands back a token it already gave would otherwise keep us here until the deadline.
-            if let token = nextToken, !seenTokens.insert(token).inserted {
-                throw SecretsManagerError(
-                    code: .invalidResponse, message: "ListSecretVersionIds returned the same NextToken twice")
-            }
-        } while nextToken != nil
+        }
         return versions
+    }
+
+    /// ListSecrets, every page (at most 100 secrets each), with `filters` applied by the service; `onPage` is told
+    /// how many came in each page. Values are never read.
+    public func listSecrets(
+        filters: [SecretListFilter] = [], pageSize: Int = 100, deadline: Deadline, onPage: (Int) -> Void = { _ in }
+    ) throws(SecretsManagerError) -> [SecretListEntry] {
+        var body = JSONObject(["MaxResults": .integer(pageSize)])
+        if !filters.isEmpty {
+            body["Filters"] = .array(
+                filters.map { filter in
+                    .object(
+                        JSONObject(["Key": .string(filter.key), "Values": .array(filter.values.map(JSONValue.string))]))
+                })
+        }
+        var secrets: [SecretListEntry] = []
+        try eachPage("ListSecrets", body, deadline: deadline) { (page) throws(SecretsManagerError) in
+            let entries = page.objects("SecretList")
+            for entry in entries { secrets.append(try SecretListEntry(entry)) }
+            onPage(entries.count)
+        }
+        return secrets
+    }
+
+    /// Calls a paginated operation until it returns no `NextToken`, handing each page to `body`.
+    private func eachPage(
+        _ operation: String, _ request: JSONObject, deadline: Deadline,
+        _ handle: (ResponseObject) throws(SecretsManagerError) -> Void
+    ) throws(SecretsManagerError) {
+        var request = request
+        var seenTokens: Set<String> = []
+        while true {
+            let page = try call(operation, request, deadline: deadline)
+            try handle(page)
+            guard let token = page.string("NextToken"), !token.isEmpty else { return }
+            // A service that hands back a token it already gave would otherwise keep us here until the deadline.
+            guard seenTokens.insert(token).inserted else {
+                throw SecretsManagerError(
+                    code: .invalidResponse, message: "\(operation) returned the same NextToken twice")
+            }
+            request["NextToken"] = .string(token)
+        }
     }
 }

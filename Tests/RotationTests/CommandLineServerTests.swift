@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import LambdaRuntime
 import Rotation
 import TestSupport
 import TestTags
@@ -83,4 +84,84 @@ struct CommandLineServerTests {
         #expect(badEvent.status == 1)
         #expect(badEvent.output.contains("error: Rotation.InvalidEvent: The event has no \"SecretId\" field"))
     }
+}
+
+/// `rotator status` without `--secret-id`: the account view.
+@Suite("Command line: the account view", .serialized, .tags(.server))
+struct FleetCommandLineServerTests {
+    @Test("one line per secret with its state; --json; exit 2 when one is stuck, overdue or has no AWSCURRENT")
+    func fleet() throws {
+        let prefix = "fleet-\(UUID().uuidString.prefix(6).lowercased())-"
+        // ok: rotation on and just done (RotateSecret staged it, `rotator rotate` finished it).
+        let done = try RotationFixture(
+            secretString: #"{"username":"a","password":"fleet-done-Pw1!"}"#, name: prefix + "done")
+        try done.startRotation()
+        #expect(try done.runCLI(["rotate", "--secret-id", done.arn]).status == 0)
+        // off: never configured.
+        let off = try RotationFixture(
+            secretString: #"{"username":"b","password":"fleet-off-Pw1!"}"#, name: prefix + "off")
+        // rotating: AWSPENDING staged a moment ago.
+        let running = try RotationFixture(
+            secretString: #"{"username":"c","password":"fleet-running-Pw1!"}"#, name: prefix + "running")
+        let token = try running.startRotation()
+        // no-current: a secret without a value.
+        _ = try done.moto.adminClient.call("CreateSecret", JSONObject(["Name": .string(prefix + "empty")]))
+
+        let text = try done.runCLI(["status", "--name-prefix", prefix])
+        #expect(text.status == 2, "no-current needs attention: \(text.output)")
+        let lines = text.output.split(separator: "\n").map(String.init)
+        func row(_ name: String) -> String? { lines.first(where: { $0.hasPrefix(prefix + name + " ") }) }
+        #expect(row("done")?.contains(" ok ") == true, "\(text.output)")
+        #expect(row("done")?.contains("rotator-not-deployed") == true, "the function's name")
+        #expect(row("off")?.contains(" off ") == true)
+        #expect(row("running")?.contains(" rotating ") == true)
+        #expect(row("empty")?.contains(" no-current ") == true)
+        #expect(
+            lines.contains { $0.hasPrefix("4 secrets: 1 ok, 1 off, 1 rotating, 1 no-current (ListSecrets, 1 page)") })
+
+        // Later, with the rotation still unfinished: stuck, and the finished one overdue a month on.
+        let later = RFC3339.format(seconds: Int(Date().timeIntervalSince1970) + 32 * 86_400, milliseconds: 0)
+        let json = try done.runCLI(["status", "--name-prefix", prefix + "r", "--json", "--as-of", later])
+        #expect(json.status == 2)
+        let report = try #require(try JSONValue(parsing: jsonLine(json.output)).objectValue)
+        let secrets = try #require(report["secrets"]?.arrayValue)
+        #expect(secrets.count == 1 && secrets.first?.objectValue?["state"] == .string("stuck"))
+        #expect(secrets.first?.objectValue?["pendingVersion"] == .string(token))
+        let overdue = try done.runCLI(["status", "--name-prefix", prefix + "d", "--as-of", later])
+        #expect(overdue.status == 2 && overdue.output.contains(" overdue "))
+        let fine = try done.runCLI(["status", "--name-prefix", prefix + "d"])
+        #expect(fine.status == 0, "\(fine.output)")
+
+        // --targets reads each value to name its target; no value is ever printed.
+        let targets = try done.runCLI(["status", "--name-prefix", prefix, "--targets"])
+        #expect(row("done").map { _ in targets.output.contains("generic") } == true)
+        for fixture in [done, off, running] { fixture.leaks.assertClean(targets.output) }
+    }
+
+    @Test("tags filter exactly (both key and value on the same tag), and pages are followed")
+    func tagsAndPages() throws {
+        let prefix = "fleet-pages-\(UUID().uuidString.prefix(6).lowercased())-"
+        let moto = try SharedMoto.get()
+        for index in 0..<105 {
+            var body = JSONObject(["Name": .string("\(prefix)\(index)"), "SecretString": .string("v\(index)")])
+            let tags: [(String, String)] =
+                index < 3 ? [("team", "pay")] : (index < 5 ? [("team", "x"), ("env", "pay")] : [])
+            body["Tags"] = .array(
+                tags.map { .object(JSONObject(["Key": .string($0.0), "Value": .string($0.1)])) })
+            _ = try moto.adminClient.call("CreateSecret", body)
+        }
+        let fixture = try RotationFixture(secretString: "unused", name: prefix + "fixture")
+        let all = try fixture.runCLI(["status", "--name-prefix", prefix])
+        #expect(all.output.contains("106 secrets: 106 off (ListSecrets, 2 pages)"), "\(all.output.suffix(300))")
+        #expect(all.status == 0)
+        let tagged = try fixture.runCLI(["status", "--name-prefix", prefix, "--tag", "team=pay"])
+        #expect(tagged.output.contains("3 secrets: 3 off"), "\(tagged.output)")
+        let bad = try fixture.runCLI(["status", "--tag", "novalue"])
+        #expect(bad.status != 0 && bad.output.contains("--tag must be KEY=VALUE"))
+    }
+}
+
+/// The JSON document in a command's output (logs go to standard error, which the fixture mixes in).
+private func jsonLine(_ output: String) -> String {
+    output.split(separator: "\n").first(where: { $0.hasPrefix("{") }).map(String.init) ?? ""
 }

@@ -11,9 +11,9 @@ struct RotationFixture {
     let arn: String
     let leaks = LeakScanner()
 
-    init(secretString: String) throws {
+    init(secretString: String, name: String = "rotation-test-\(UUID().uuidString.prefix(8))") throws {
         moto = try SharedMoto.get()
-        name = "rotation-test-\(UUID().uuidString.prefix(8))"
+        self.name = name
         arn = try moto.createSecret(name: name, secretString: secretString)
         leaks.watch(secretString: secretString)
         leaks.watch(moto.roleCredentials.secretAccessKey)

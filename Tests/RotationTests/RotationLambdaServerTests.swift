@@ -38,6 +38,39 @@ struct RotationLambdaServerTests {
         #expect(fixture.leaks.isWatching(password))
     }
 
+    @Test(
+        "each step writes one outcome line that is valid EMF: steps in order, success, then a failure with its category"
+    )
+    func outcomeLines() throws {
+        let steps: [RotationStep] = [.createSecret, .setSecret, .testSecret, .finishSecret]
+        for format in ["Text", "JSON"] {
+            let fixture = try RotationFixture(secretString: #"{"username":"app","password":"initial-Passw0rd!"}"#)
+            let token = try fixture.startRotation()
+            let script = steps.map { fixture.event($0, token) } + [fixture.event(.setSecret, "not-a-version-of-it")]
+            let run = try fixture.runLambda(script, environment: ["AWS_LAMBDA_LOG_FORMAT": format])
+            let lines = run.output.split(separator: "\n").map(String.init).filter { $0.contains("\"_aws\"") }
+            #expect(lines.count == 5, "\(format): \(run.output)")
+            for line in lines {
+                #expect(EmbeddedMetricFormat.problems(in: line).isEmpty, "\(format): \(line)")
+            }
+            let objects = lines.compactMap { try? JSONValue(parsing: $0).objectValue }
+            #expect(objects.map { $0["Step"]?.stringValue } == (steps.map(\.rawValue) + ["setSecret"]))
+            #expect(
+                objects.prefix(4).allSatisfy {
+                    $0["Outcome"] == .string("success") && $0["Target"] == .string("generic")
+                })
+            #expect(objects.last?["ErrorType"] == .string("Rotation.UnknownVersion"))
+            #expect(objects.last?["Category"] == .string("state") && objects.last?["StepFailures"] == .number("1"))
+            if format == "JSON" {
+                // With Lambda's JSON log format every line the function writes is one JSON object.
+                for line in run.output.split(separator: "\n") {
+                    #expect((try? JSONValue(parsing: String(line)))?.objectValue != nil, "not JSON: \(line)")
+                }
+                #expect(objects.allSatisfy { $0["requestId"]?.stringValue != nil })
+            }
+        }
+    }
+
     @Test("the leak scan flags a secret value in program output")
     func leakScanHasTeeth() throws {
         let fixture = try RotationFixture(secretString: #"{"username":"app","password":"planted-Passw0rd!"}"#)

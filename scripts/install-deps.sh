@@ -14,7 +14,7 @@ apt_packages=(libcurl4-openssl-dev libssl-dev libpq-dev libmariadb-dev postgresq
     make pkg-config dpkg-dev libstdc++-12-dev busybox-static openssl ca-certificates)
 missing=()
 for package in "${apt_packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    [[ $(dpkg-query -W -f='${Status}' "$package" 2>/dev/null) == "install ok installed" ]] || missing+=("$package")
 done
 
 sources=/etc/apt/sources.list.d/debian-src.sources

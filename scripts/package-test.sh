@@ -46,7 +46,8 @@ for tool in chroot unzip openssl python3 gcc readelf timeout dpkg; do
     command -v "$tool" >/dev/null || die "'$tool' not found"
 done
 busybox=/bin/busybox
-[[ -x $busybox ]] && ! readelf -d "$busybox" 2>/dev/null | grep -q NEEDED \
+# (Listings are captured before grep: under pipefail, `cmd | grep -q` fails when grep's early exit kills cmd.)
+[[ -x $busybox ]] && ! grep -q NEEDED <<<"$(readelf -d "$busybox" 2>/dev/null)" \
     || die "static busybox not found at $busybox (apt-get install busybox-static)"
 python3 -c 'import boto3, moto' 2>/dev/null || die "python modules boto3 and moto[server] are needed (pip install 'moto[server]' boto3)"
 chroot_bin=$(command -v chroot)
@@ -284,7 +285,7 @@ run_postgres_scenario() {
     local rds_zip=dist/rotator-lambda-rds-test.zip
     RDS_CA_BUNDLE=$tls/rds-ca.crt STAGE=dist/rotator-lambda-rds-test PACKAGE_ZIP=$rds_zip ZIP_RECOMPRESS=0 \
         bash scripts/package.sh >"$work/rds-package.log" 2>&1 || { tail -20 "$work/rds-package.log" >&2; die "(f) package.sh with RDS_CA_BUNDLE failed"; }
-    unzip -l "$rds_zip" | grep -q ' rds-ca-bundle.pem$' || die "(f) the zip has no rds-ca-bundle.pem"
+    grep -qx 'rds-ca-bundle.pem' <<<"$(unzip -Z1 "$rds_zip")" || die "(f) the zip has no rds-ca-bundle.pem"
     rm -rf "$root/var/task" && mkdir -p "$root/var/task" && unzip -q "$rds_zip" -d "$root/var/task"
     rm -rf dist/rotator-lambda-rds-test "$rds_zip"
     ok "(f) zip with the bundle: $(cd "$root/var/task" && find . -type f | sort | tr '\n' ' ')"

@@ -112,8 +112,7 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
     }
 
     /// The master secret named by the current one's `masterarn`, with the child's database, on the same host.
-    private func masterSecret(for current: DatabaseSecret, context: RotationContext) throws -> (DatabaseSecret, String)
-    {
+    func masterSecret(for current: DatabaseSecret, context: RotationContext) throws -> (DatabaseSecret, String) {
         guard let masterARN = current.masterARN else {
             switch current.masterARNValue {
             case nil, .null?: throw DatabaseError.invalidSecret("masterarn key is missing from secret JSON")

@@ -141,6 +141,10 @@ public protocol DatabaseSession: AnyObject {
     /// engine copies rights (adding what is missing first, then revoking what the template no longer has).
     func updateUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount) throws(DatabaseError)
 
+    /// For `rotator doctor`: the privileges this session's account lacks to change its own password, or with
+    /// `asMaster` to create and update alternating users; read-only. Default: none known.
+    func missingPrivileges(asMaster: Bool) throws(DatabaseError) -> [String]
+
     func close()
 }
 
@@ -150,6 +154,8 @@ extension DatabaseDriver {
 }
 
 extension DatabaseSession {
+    public func missingPrivileges(asMaster: Bool) throws(DatabaseError) -> [String] { [] }
+
     public func changeOwnPasswordKeepingCurrent(to password: String) throws(DatabaseError) {
         throw DatabaseError(.configuration, "this database has no dual passwords")
     }

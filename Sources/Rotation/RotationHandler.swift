@@ -170,7 +170,7 @@ public final class RotationHandler: LambdaHandler {
 
     /// A context that reads this secret's versions by the ids `labels` gives (each once per sandbox), and other
     /// secrets (a master secret) by label.
-    private func context(_ event: RotationEvent, arn: String, labels: Labels, deadline: Deadline, logger: Logger)
+    func context(_ event: RotationEvent, arn: String, labels: Labels, deadline: Deadline, logger: Logger)
         -> RotationContext
     {
         let ownIds = [event.secretId, arn]

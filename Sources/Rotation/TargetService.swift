@@ -47,6 +47,14 @@ public protocol TargetService {
     /// How this target rotates `current` (`single`, `alternating`, `dual`), for the step's outcome line and metrics;
     /// `nil` when it has one way only. Default: `nil`.
     func strategyName(for current: SecretValue) -> String?
+
+    /// Whether `value`'s credential works where it is used (`rotator repair` decides with it). It must change
+    /// nothing. Default: `.cannotTell`.
+    func verifyCredential(_ value: SecretValue, label: String, context: RotationContext) -> CredentialCheck
+
+    /// The target's own checks for `rotator doctor` (reachability, TLS, logins, privileges), after the generic ones
+    /// passed. Read-only. Default: none.
+    func diagnose(current: SecretValue, previous: SecretValue?, context: RotationContext) -> [DiagnosticCheck]
 }
 
 extension TargetService {
@@ -67,6 +75,14 @@ extension TargetService {
     public var defaultExcludeCharacters: String { PasswordPolicy.defaultExcludeCharacters }
 
     public func strategyName(for current: SecretValue) -> String? { nil }
+
+    public func verifyCredential(_ value: SecretValue, label: String, context: RotationContext) -> CredentialCheck {
+        .cannotTell
+    }
+
+    public func diagnose(current: SecretValue, previous: SecretValue?, context: RotationContext) -> [DiagnosticCheck] {
+        []
+    }
 }
 
 extension SecretValue {

@@ -102,6 +102,9 @@ do {
             })
     }
 
+    section("Account view (rotator status without --secret-id)")
+    print(try FleetBenchmarks.scan(rotator: binaries + "/rotator", moto: moto))
+
     section("PostgreSQL target")
     print(try benchmarkPostgresSetAndTest())
 

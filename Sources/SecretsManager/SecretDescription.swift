@@ -12,6 +12,9 @@ public struct SecretDescription: Sendable {
     public var lastRotatedDate: Double?
     /// Epoch seconds.
     public var nextRotationDate: Double?
+    /// `RotationRules`: `AutomaticallyAfterDays` and `ScheduleExpression`, when set.
+    public var rotationDays: Int?
+    public var scheduleExpression: String?
 
     public init(
         arn: String, name: String, rotationEnabled: Bool?, rotationLambdaARN: String?,
@@ -47,5 +50,8 @@ public struct SecretDescription: Sendable {
             rotationEnabled: response.bool("RotationEnabled"), rotationLambdaARN: response.string("RotationLambdaARN"),
             versionIdsToStages: versions, lastRotatedDate: response.timestamp("LastRotatedDate"),
             nextRotationDate: response.timestamp("NextRotationDate"))
+        let rules = response.nested("RotationRules")
+        rotationDays = rules?["AutomaticallyAfterDays"]?.doubleValue.map { Int($0) }
+        scheduleExpression = rules?["ScheduleExpression"]?.stringValue
     }
 }

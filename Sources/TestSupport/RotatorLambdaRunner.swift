@@ -68,6 +68,24 @@ public struct RotatorLambdaRunner: Sendable {
         return (run.posts, run.output)
     }
 
+    /// Runs the `rotator` command line (`doctor`, `repair`, `status`…) against the same moto and CA; with
+    /// `names`, under a hosts file of the test's own. Unlike `run`, the password policy is the default.
+    public func command(_ arguments: [String], environment extra: [String: String] = [:], names: IsolatedNames? = nil)
+        throws -> (status: Int32?, output: String)
+    {
+        var environment = moto.clientEnvironment
+        environment["ROTATOR_DB_CA_FILE"] = caFile
+        environment.merge(extra) { _, new in new }
+        let binary = BuiltProducts.executable("rotator")
+        let child =
+            try names.map {
+                try ChildProcess(executable: binary, arguments: arguments, environment: environment, names: $0)
+            }
+            ?? ChildProcess(executable: binary, arguments: arguments, environment: environment)
+        let status = child.wait(timeout: 120)
+        return (status, child.output)
+    }
+
     /// The bodies of the error posts.
     public func errors(_ posts: [FakeRuntimeAPI.Post]) -> [String] {
         posts.filter { $0.kind != .response }.map(\.bodyText)

@@ -18,7 +18,7 @@ struct RotatorCommand: ParsableCommand {
             (AWS_REGION, credentials, SECRETS_MANAGER_ENDPOINT, ROTATOR_TARGET, PASSWORD_LENGTH, …).
             """,
         version: RotatorVersion.current,
-        subcommands: [Invoke.self, Rotate.self, Status.self])
+        subcommands: [Invoke.self, Rotate.self, Status.self, Doctor.self, Repair.self])
 }
 
 /// Options every subcommand shares.

@@ -165,3 +165,74 @@ struct Status: ParsableCommand {
         }
     }
 }
+
+struct Doctor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check, read-only, everything a rotation of the secret needs; exit 0 only when every check passed.",
+        discussion: """
+            In order: the secret is readable (IAM, KMS), its JSON fits the target, its labels (a stuck AWSPENDING), \
+            the rotation configuration, the password policy, and for databases: name resolution, TCP and TLS, the \
+            AWSCURRENT and AWSPREVIOUS logins, the master secret, and the privileges the strategy needs. Changes \
+            nothing; never prints a secret value.
+            """)
+
+    @Option(help: "The secret's name or ARN.")
+    var secretId: String
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let diagnosis: Diagnosis
+        do {
+            diagnosis = try common.makeRotation().doctor(
+                secretId: secretId, now: Double(Deadline.now().epochMilliseconds) / 1_000)
+        } catch {
+            throw failure(error)
+        }
+        print(json ? diagnosis.json : diagnosis.lines.joined(separator: "\n"))
+        if !diagnosis.passed { throw ExitCode(2) }
+    }
+}
+
+struct Repair: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Unstick a rotation: find which credential works, plan the one safe fix, and do it with --apply.",
+        discussion: """
+            Tries the AWSCURRENT, AWSPENDING and AWSPREVIOUS credentials where they are used, then plans one of: \
+            finish (only the pending credential works: move AWSCURRENT to it), resume (both work: run the \
+            remaining steps), clear (only the current one works: take the stale AWSPENDING off), or refuse (none can \
+            be shown to work: nothing is changed). Without --apply it only prints the plan.
+            """)
+
+    @Option(help: "The secret's name or ARN.")
+    var secretId: String
+
+    @Flag(help: "Carry out the plan (without it, nothing is changed).")
+    var apply = false
+
+    @Flag(help: "Print the plan as JSON.")
+    var json = false
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        do {
+            let rotation = try common.makeRotation()
+            let plan = try rotation.planRepair(secretId: secretId)
+            print(json ? plan.json : plan.lines.joined(separator: "\n"))
+            if plan.action == .refuse { throw ExitCode(2) }
+            guard apply else {
+                if plan.action != .nothing { print("Nothing was changed; run again with --apply to do it.") }
+                return
+            }
+            for line in try rotation.applyRepair(plan) { print(line) }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw failure(error)
+        }
+    }
+}

@@ -26,6 +26,51 @@ struct FaultInjectionServerTests {
     }
 
     @Test(
+        "rotator repair after a crash at every call: the plan it prints, then --apply, ends unstuck with a working credential",
+        arguments: FaultScenario.all.indices)
+    func repairAfterEveryCrash(scenarioIndex: Int) throws {
+        let scenario = FaultScenario.all[scenarioIndex]
+        var actions: [String: Int] = [:]
+        try expectNoViolations("repair: \(scenario.name)") {
+            let reference = try RotationUnderTest(scenario, lab: lab)
+            let calls = try reference.run().calls
+            for index in calls.indices {
+                for phase in CallTracker.Phase.allCases {
+                    let point = "#\(index) \(calls[index]) \(phase.rawValue)"
+                    let rotation = try RotationUnderTest(scenario, lab: lab)
+                    _ = try rotation.run(crash: .init(call: index, phase: phase))
+                    let before = try rotation.versions().map { "\($0.id)=\($0.stages)" }.sorted()
+                    let planned = try rotation.repair(apply: false)
+                    // The command's logs (database logins) share the output; the plan is its one JSON line.
+                    let planLine = planned.output.split(separator: "\n").first { $0.hasPrefix("{\"secretId\"") }
+                    let plan = planLine.flatMap { try? JSONValue(parsing: String($0)).objectValue }
+                    let action = plan?["action"]?.stringValue ?? "unreadable"
+                    actions[action, default: 0] += 1
+                    if try rotation.versions().map({ "\($0.id)=\($0.stages)" }).sorted() != before {
+                        lab.record("\(scenario.name) \(point): the plan without --apply changed the labels")
+                    }
+                    if plan == nil || action == "refuse" || planned.status != 0 {
+                        lab.record(
+                            "\(scenario.name) \(point): repair planned \(action) (\(planned.output.suffix(300)))")
+                        continue
+                    }
+                    let applied = try rotation.repair(apply: true)
+                    if applied.status != 0 {
+                        lab.record("\(scenario.name) \(point): repair --apply failed: \(applied.output.suffix(300))")
+                    }
+                    rotation.check("after repairing \(point)")
+                    rotation.checkRepaired("after repairing \(point)")
+                }
+            }
+        }
+        FaultSummary.report(
+            [
+                "\(scenario.name): repair after every crash point: "
+                    + actions.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            ])
+    }
+
+    @Test(
         "a crash just before and just after every external call, re-driven twice, of every target",
         arguments: FaultScenario.all.indices)
     func crashAtEveryCall(scenarioIndex: Int) throws {

@@ -137,4 +137,39 @@ struct RotationUnderTest {
         }
         return nil
     }
+
+    /// `rotator repair` (the command line, as an operator runs it) on this secret, with `--apply` when asked.
+    func repair(apply: Bool) throws -> (status: Int32?, output: String) {
+        var environment = lab.moto.clientEnvironment
+        environment.merge(scenario.environment) { _, new in new }
+        let child = try ChildProcess(
+            executable: BuiltProducts.executable("rotator"),
+            arguments: ["repair", "--secret-id", arn, "--json"] + (apply ? ["--apply"] : []), environment: environment)
+        let status = child.wait(timeout: 120)
+        let output = child.output
+        for finding in lab.leaks.findings(in: output) { lab.record("leak in repair output: \(finding)") }
+        return (status, output)
+    }
+
+    /// Whether AWSPENDING sits on a version other than AWSCURRENT's.
+    func isStuck() throws -> Bool {
+        try versions().contains { $0.stages.contains("AWSPENDING") && !$0.stages.contains("AWSCURRENT") }
+    }
+
+    /// After a repair: not stuck, and the AWSCURRENT credential logs in where the target can tell.
+    func checkRepaired(_ moment: String) {
+        do {
+            if try isStuck() { lab.record("\(scenario.name) \(moment): still stuck after repair") }
+            guard let logsIn = scenario.logsIn else { return }
+            let versions = try versions()
+            guard let text = versions.first(where: { $0.stages.contains("AWSCURRENT") })?.value,
+                let current = try? SecretValue(secretString: text), logsIn(lab, current)
+            else {
+                lab.record("\(scenario.name) \(moment): AWSCURRENT does not log in after repair")
+                return
+            }
+        } catch {
+            lab.record("\(scenario.name) \(moment): could not check the repair (\(error))")
+        }
+    }
 }

@@ -84,6 +84,43 @@ struct CommandLineServerTests {
         #expect(badEvent.status == 1)
         #expect(badEvent.output.contains("error: Rotation.InvalidEvent: The event has no \"SecretId\" field"))
     }
+
+    @Test("doctor, generic target: passes after a rotation; a value the safety rules refuse fails, naming why")
+    func doctor() throws {
+        let fixture = try RotationFixture(secretString: #"{"username":"cli","password":"doctor-Pw1!"}"#)
+        try fixture.startRotation()
+        #expect(try fixture.runCLI(["rotate", "--secret-id", fixture.arn]).status == 0)
+        let healthy = try fixture.runCLI(["doctor", "--secret-id", fixture.arn])
+        #expect(healthy.status == 0, "\(healthy.output)")
+        #expect(healthy.output.contains("passed   secret value: target generic"), "\(healthy.output)")
+        #expect(healthy.output.contains("All 5 checks passed."), "no database checks for the generic target")
+
+        let duplicate = try RotationFixture(secretString: #"{"password":"dup-Pw1!","password":"dup-Pw2!"}"#)
+        let refused = try duplicate.runCLI(["doctor", "--secret-id", duplicate.arn])
+        #expect(refused.status == 2)
+        #expect(refused.output.contains(#"FAILED   secret value: Rotation.InvalidSecret"#), "\(refused.output)")
+        #expect(refused.output.contains(#"duplicate key "password""#), "\(refused.output)")
+        #expect(refused.output.contains("passed   secret readable"))
+        #expect(refused.output.contains("FAILED   rotation configuration: rotation is off"))
+        #expect(refused.output.contains("skipped  target checks: the value does not fit"))
+
+        // repair on a generic secret with a rotation stopped after createSecret: the value never left Secrets
+        // Manager, so the target cannot tell which works; resuming is what Secrets Manager would do.
+        let stopped = try RotationFixture(secretString: #"{"username":"cli","password":"repair-Pw1!"}"#)
+        let token = try stopped.startRotation()
+        #expect(
+            try stopped.runCLI(
+                ["invoke", "--event", "-"],
+                stdin: Data(
+                    RotationEvent(step: .createSecret, secretId: stopped.arn, clientRequestToken: token).json.utf8)
+            ).status == 0)
+        let plan = try stopped.runCLI(["repair", "--secret-id", stopped.arn])
+        #expect(plan.status == 0 && plan.output.contains("Action: resume"), "\(plan.output)")
+        #expect(stopped.version(with: "AWSPENDING") == token, "the plan alone changes nothing")
+        let applied = try stopped.runCLI(["repair", "--secret-id", stopped.arn, "--apply"])
+        #expect(applied.status == 0, "\(applied.output)")
+        #expect(stopped.version(with: "AWSCURRENT") == token)
+    }
 }
 
 /// `rotator status` without `--secret-id`: the account view.

@@ -60,7 +60,12 @@ format:
 		Examples/CustomTarget/Package.swift
 
 ## example-test: the example package that uses the library with its own TargetService must build.
+## SwiftPM keeps a path dependency's file list in its build manifest and misses files added since: when the list of
+## sources changes, the manifest is dropped so that it is made again.
 example-test:
+	@mkdir -p .build-example && sources=$$(find Sources -name '*.swift' | sort | cksum) && \
+		if [ "$$(cat .build-example/sources.cksum 2>/dev/null)" != "$$sources" ]; then \
+			rm -f .build-example/debug.yaml .build-example/build.db; echo "$$sources" > .build-example/sources.cksum; fi
 	cd Examples/CustomTarget && $(LOCK) $(SWIFT) build --scratch-path ../../.build-example
 
 ## package: dist/rotator-lambda.zip for provided.al2023 (static libcurl/libpq, ABI gate, size printed).

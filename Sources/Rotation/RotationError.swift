@@ -122,7 +122,8 @@ extension RotationError: LambdaReportableError, CustomStringConvertible {
     /// label would leave the only working password in an unlabelled version.
     public static func resumeAdvice(secretId: String, pendingVersion: String) -> String {
         "Resume it first: `rotator rotate --secret-id \(secretId)` finishes it with its own token (Secrets Manager "
-            + "also retries it). Clear the label only if the AWSCURRENT credential still works where it is used "
+            + "also retries it), or let `rotator repair --secret-id \(secretId)` find which credential works and plan "
+            + "the safe fix. Clear the label only if the AWSCURRENT credential still works where it is used "
             + "(a single-user database rotation whose setSecret ran has already given the database the AWSPENDING "
             + "password): aws secretsmanager update-secret-version-stage --secret-id \(secretId) --version-stage "
             + "AWSPENDING --remove-from-version-id \(pendingVersion)"

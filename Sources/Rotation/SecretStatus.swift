@@ -44,6 +44,9 @@ public struct SecretStatus: Sendable {
             lines.append(
                 "State:     rotation in progress or stuck: AWSPENDING is on version \(stale), not on AWSCURRENT.")
             lines.append(
+                "           `rotator repair --secret-id \(secretId)` finds which credential works and plans the safe fix."
+            )
+            lines.append(
                 "           Resume it first: `rotator rotate --secret-id \(secretId)` finishes it with its own token")
             lines.append(
                 "           (Secrets Manager also retries it). Clear the label only if the AWSCURRENT credential still")

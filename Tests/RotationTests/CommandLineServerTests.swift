@@ -38,6 +38,7 @@ struct CommandLineServerTests {
         #expect(status.output.contains("rotation in progress or stuck: AWSPENDING is on version \(token)"))
         #expect(status.output.contains("Resume it first: `rotator rotate --secret-id \(fixture.arn)`"))
         #expect(status.output.contains("Clear the label only if the AWSCURRENT credential still"))
+        #expect(status.output.contains("`rotator repair --secret-id \(fixture.arn)` finds which credential works"))
         // A token of one's own would start a second rotation beside the unfinished one: refused, nothing changed.
         let other = UUID().uuidString.lowercased()
         let refused = try fixture.runCLI(["rotate", "--secret-id", fixture.arn, "--token", other])

@@ -183,6 +183,8 @@ struct RotationLambdaServerTests {
         let clear = try #require(error.message.range(of: "update-secret-version-stage"))
         #expect(resume.lowerBound < clear.lowerBound)
         #expect(
+            error.message.contains("or let `rotator repair --secret-id \(fixture.arn)` find which credential works"))
+        #expect(
             error.message.contains("Clear the label only if the AWSCURRENT credential still works where it is used"))
     }
 

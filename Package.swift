@@ -54,8 +54,11 @@ let package = Package(
         .target(name: "PostgresTarget", dependencies: ["DatabaseRotation", "Rotation", "CLibPQ", logging]),
         .target(
             name: "MariaDBTarget", dependencies: ["DatabaseRotation", "Rotation", "CMariaDB", "CCrypto", logging]),
+        // Keys issued by an HTTPS API, rotated as a recipe in the function's configuration describes.
+        .target(
+            name: "APIKeyTarget", dependencies: ["Rotation", "HTTPClient", "JSON", "LambdaRuntime", "SecretsManager"]),
         // The targets both executables ship with, listed once.
-        .target(name: "BuiltInTargets", dependencies: ["Rotation", "PostgresTarget", "MariaDBTarget"]),
+        .target(name: "BuiltInTargets", dependencies: ["Rotation", "PostgresTarget", "MariaDBTarget", "APIKeyTarget"]),
 
         .executableTarget(
             name: "rotator",
@@ -82,6 +85,11 @@ let package = Package(
             ]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(
+            name: "APIKeyTargetTests",
+            dependencies: [
+                "APIKeyTarget", "Rotation", "SecretsManager", "LambdaRuntime", "JSON", "TestSupport", "TestTags",
+            ]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "JSON"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
         .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "TestSupport", logging]),

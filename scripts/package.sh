@@ -15,6 +15,7 @@
 #              RDS_CA_BUNDLE=<file>: a PEM bundle of the Amazon RDS root CAs (downloaded by you from
 #              https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem), shipped as
 #              /var/task/rds-ca-bundle.pem; point ROTATOR_DB_CA_FILE (template.yaml: DbCaFile) at it.
+#              RECIPES_FILE=<file>: API-key recipes (see recipes/), shipped as /var/task/recipes.json.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,6 +88,16 @@ if [[ -n ${RDS_CA_BUNDLE:-} ]]; then
         || die "RDS_CA_BUNDLE ($RDS_CA_BUNDLE) is not a PEM file of certificates"
     install -m 644 "$RDS_CA_BUNDLE" "$STAGE/rds-ca-bundle.pem"
     log "RDS CA bundle: $certificates certificate(s) -> /var/task/rds-ca-bundle.pem (set DbCaFile / ROTATOR_DB_CA_FILE)"
+fi
+
+# API-key recipes live in the function's configuration, not in secrets: shipped as /var/task/recipes.json, which the
+# function reads at start-up when ROTATOR_RECIPES_FILE is unset (a broken file fails the init, not a rotation).
+if [[ -n ${RECIPES_FILE:-} ]]; then
+    [[ -f $RECIPES_FILE ]] || die "RECIPES_FILE names $RECIPES_FILE, which does not exist"
+    python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert isinstance(d.get("recipes"), dict)' \
+        "$RECIPES_FILE" 2>/dev/null || die "RECIPES_FILE ($RECIPES_FILE) is not JSON with a \"recipes\" object"
+    install -m 644 "$RECIPES_FILE" "$STAGE/recipes.json"
+    log "recipes: $RECIPES_FILE -> /var/task/recipes.json"
 fi
 
 # Lambda runs the code as an unprivileged user: every file must be world-readable (executables world-executable).

@@ -52,7 +52,7 @@ def statement(sid):
 
 
 check(parameters["RotatorTarget"]["Default"] == "auto", "RotatorTarget defaults to auto")
-check(set(parameters["RotatorTarget"]["AllowedValues"]) == {"auto", "generic", "postgres", "mysql", "mariadb"},
+check(set(parameters["RotatorTarget"]["AllowedValues"]) == {"auto", "generic", "postgres", "mysql", "mariadb", "apikey"},
       "RotatorTarget offers auto and every built-in target")
 for variable, parameter in [("EXCLUDE_CHARACTERS", "ExcludeCharacters"), ("ROTATOR_DB_CA_FILE", "DbCaFile"),
                             ("USERNAME_CHARACTER_LIMIT", "UsernameCharacterLimit"),

@@ -1,3 +1,4 @@
+import APIKeyTarget
 import MariaDBTarget
 import PostgresTarget
 import Rotation
@@ -6,6 +7,6 @@ import Rotation
 /// the generic target is always included by the library.
 public enum BuiltInTargets {
     public static var all: [TargetChoice] {
-        [PostgresDriver.choice, MySQLDriver.mysqlChoice, MySQLDriver.mariaDBChoice]
+        [PostgresDriver.choice, MySQLDriver.mysqlChoice, MySQLDriver.mariaDBChoice, APIKeyTarget.choice]
     }
 }

@@ -78,8 +78,16 @@ public final class HTTPClient {
                 switch request.method {
                 case .get:
                     ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
-                case .post:
+                case .delete where body.isEmpty:
+                    // A GET's shape (no body, no Content-Length) under another verb
+                    // (https://curl.se/libcurl/c/CURLOPT_CUSTOMREQUEST.html).
+                    ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+                    ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method.rawValue)
+                case .post, .put, .patch, .delete:
                     ccurl_setopt_long(handle, CURLOPT_POST, 1)
+                    if request.method != .post {
+                        ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method.rawValue)
+                    }
                     // POSTFIELDS with an explicit size: curl sends exactly these bytes with a Content-Length,
                     // never chunked. The pointer is only read during curl_easy_perform below.
                     let emptyBody: StaticString = ""

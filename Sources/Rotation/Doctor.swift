@@ -122,6 +122,9 @@ extension LocalRotation {
     /// Characters the target leaves out by default because engines or connection strings break on them, which the
     /// configured policy allows.
     private func policyCheck(_ target: any TargetService) -> DiagnosticCheck {
+        guard target.generatesPasswords else {
+            return .skipped("password policy", "the \(target.name) target's credentials are issued, not generated")
+        }
         guard let policy = try? handler.passwords.policy(for: target) else {
             return .skipped("password policy", "no policy for target \(target.name)")
         }

@@ -29,6 +29,11 @@ public struct GenericTarget: TargetService {
 
     public func checkCurrent(_ current: SecretValue, context: RotationContext) throws {
         guard let object = current.object else { return }
+        if object["rotator_recipe"] != nil {
+            throw RotationError.noTarget(
+                "Secret \(context.secretId) names a recipe (\"rotator_recipe\"): its key is issued by an API, and the "
+                    + "generic target would change it in Secrets Manager only. Set ROTATOR_TARGET to auto or apikey.")
+        }
         let named = ["engine", "host"].filter { object[$0] != nil }
         if !named.isEmpty {
             let engine = object["engine"]?.stringValue.map { " (engine \"\($0)\")" } ?? ""

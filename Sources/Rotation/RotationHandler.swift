@@ -217,6 +217,14 @@ public final class RotationHandler: LambdaHandler {
     private func makePending(current: SecretValue, target: any TargetService, context: RotationContext) throws
         -> SecretValue
     {
+        if let issued = try target.issuePendingSecret(current: current, context: context) {
+            guard RotationHandler.readsBack(issued) else {
+                throw RotationError.invalidSecret(
+                    "The value target \(target.name) issued for secret \(context.secretId) does not read back unchanged."
+                )
+            }
+            return issued
+        }
         for _ in 0..<RotationHandler.maximumPasswordDraws {
             let password = try passwords.newPassword(for: target, deadline: context.deadline)
             let pending = try target.makePendingSecret(current: current, newPassword: password, context: context)

@@ -21,6 +21,12 @@ public protocol TargetService {
     /// - Throws: `RotationError` when the current value cannot be rotated (missing fields, wrong engine).
     func makePendingSecret(current: SecretValue, newPassword: String, context: RotationContext) throws -> SecretValue
 
+    /// createSecret for a target whose new credential the system itself issues (an API mints a key): the pending
+    /// value, or `nil` to draw a password and call `makePendingSecret` (the default). Called once per createSecret
+    /// that finds no pending value yet, so it must first find and retire what an earlier attempt issued and never
+    /// stored (the attempt may have crashed after the system answered).
+    func issuePendingSecret(current: SecretValue, context: RotationContext) throws -> SecretValue?
+
     /// `setSecret`: put the pending credential in place in the target system.
     func setSecret(_ context: RotationContext) throws
 
@@ -44,6 +50,10 @@ public protocol TargetService {
     /// `EXCLUDE_CHARACTERS` when the variable is unset. Default: the templates' `/@"'\`.
     var defaultExcludeCharacters: String { get }
 
+    /// Whether new credentials are generated passwords (the password policy applies), rather than issued by the
+    /// system itself (`issuePendingSecret`). Default: `true`.
+    var generatesPasswords: Bool { get }
+
     /// How this target rotates `current` (`single`, `alternating`, `dual`), for the step's outcome line and metrics;
     /// `nil` when it has one way only. Default: `nil`.
     func strategyName(for current: SecretValue) -> String?
@@ -66,6 +76,8 @@ extension TargetService {
         try current.replacing("password", with: newPassword, secretId: context.secretId)
     }
 
+    public func issuePendingSecret(current: SecretValue, context: RotationContext) throws -> SecretValue? { nil }
+
     public func provePending(_ context: RotationContext) throws {
         try testSecret(context)
     }
@@ -73,6 +85,8 @@ extension TargetService {
     public func didFinishSecret(_ context: RotationContext) throws {}
 
     public var defaultExcludeCharacters: String { PasswordPolicy.defaultExcludeCharacters }
+
+    public var generatesPasswords: Bool { true }
 
     public func strategyName(for current: SecretValue) -> String? { nil }
 

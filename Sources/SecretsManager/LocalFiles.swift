@@ -5,12 +5,17 @@
 #endif
 
 /// The file-system reads configuration needs, behind closures so tests can substitute them.
-struct LocalFiles: Sendable {
+public struct LocalFiles: Sendable {
     /// The file's text, or `nil` when it cannot be read.
-    var read: @Sendable (String) -> String?
-    var exists: @Sendable (String) -> Bool
+    public var read: @Sendable (String) -> String?
+    public var exists: @Sendable (String) -> Bool
 
-    static let system = LocalFiles(read: readFile, exists: { access($0, F_OK) == 0 })
+    public init(read: @escaping @Sendable (String) -> String?, exists: @escaping @Sendable (String) -> Bool) {
+        self.read = read
+        self.exists = exists
+    }
+
+    public static let system = LocalFiles(read: readFile, exists: { access($0, F_OK) == 0 })
 
     /// Reads at most 1 MiB: credentials and config files are small, and a huge file is a mistake.
     private static func readFile(_ path: String) -> String? {

@@ -31,6 +31,23 @@ struct HTTPClientTests {
         #expect(request.header("Content-Type") == "application/json")
     }
 
+    @Test("DELETE without a body sends none; PUT, PATCH and DELETE with one send it like a POST, under their verb")
+    func otherMethods() throws {
+        let server = try server { _ in .respond(status: 204, headers: [], body: []) }
+        let client = try HTTPClient()
+        let body = Array(#"{"name":"k"}"#.utf8)
+        let cases: [(HTTPRequest.Method, [UInt8])] = [(.delete, []), (.put, body), (.patch, body), (.delete, body)]
+        for (method, sent) in cases {
+            #expect(
+                try client.send(HTTPRequest(method: method, url: server.baseURL + "/k/1", body: sent)).status == 204)
+        }
+        let requests = server.requests
+        #expect(requests.map(\.method) == ["DELETE", "PUT", "PATCH", "DELETE"])
+        #expect(requests.map(\.body) == cases.map(\.1))
+        #expect(requests[0].header("Content-Length") == nil, "a bodiless DELETE announces no body")
+        #expect(requests[1].header("Content-Length") == String(body.count))
+    }
+
     @Test("one handle keeps one connection alive across requests, and reconnects when the server closed it")
     func keepAlive() throws {
         let count = Locked(0)

@@ -72,6 +72,13 @@ struct TargetTests {
         }
     }
 
+    @Test("the generic target refuses a secret that names an API-key recipe, even when it has the key to rotate")
+    func genericRefusesRecipeSecrets() throws {
+        let target = try GenericTarget(environment: ["ROTATOR_PASSWORD_KEY": "api_key"])
+        let secret = try SecretValue(secretString: #"{"api_key":"SG.x","api_key_id":"i","rotator_recipe":"sendgrid"}"#)
+        #expect(throws: RotationError.self) { try target.checkCurrent(secret, context: context()) }
+    }
+
     @Test("the generic target rotates ROTATOR_PASSWORD_KEY and refuses a secret without it")
     func passwordKey() throws {
         let apiKey = try SecretValue(secretString: #"{"api_key":"old","note":"n"}"#)

@@ -1,0 +1,132 @@
+import HTTPClient
+import JSON
+
+/// What is wrong with a recipe; the loader prefixes the recipe's name and the field.
+public struct RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// How the previous key is retired once AWSCURRENT has moved to the new one.
+public enum RetirePolicy: String, Sendable {
+    /// Revoke the key AWSPREVIOUS now holds at the end of finishSecret: a leaked old key dies at once, and an
+    /// application that still uses it fails at once.
+    case immediately
+    /// Keep the key AWSPREVIOUS holds through one rotation period and revoke it when the next rotation starts
+    /// (a Lambda cannot wait: the next invocation is the next rotation).
+    case nextRotation
+    /// Revoke nothing: every key is minted with an expiry (`ttlSeconds`) and the API retires it.
+    case expiry
+}
+
+/// One HTTP request of a recipe, with its placeholders parsed.
+struct RecipeRequest: Sendable {
+    var method: HTTPRequest.Method
+    var path: Template
+    var query: [(name: String, value: Template)]
+    var headers: [(name: String, value: Template)]
+    /// JSON whose string leaves are templates; a leaf that is exactly `{{ttlSeconds}}` becomes a number.
+    var body: JSONValue?
+    /// Statuses that mean success.
+    var expect: [Int]
+    /// Statuses that mean "already done" (a revoke of a key that is gone: 404).
+    var alreadyDone: [Int]
+    /// Sent with the rotation's token as value, where the API takes an idempotency key.
+    var idempotencyHeader: String?
+    var assertions: [Assertion]
+
+    struct Assertion: Sendable {
+        var pointer: JSONPointer
+        var equals: Template?
+        var contains: Template?
+    }
+
+    var variables: [Template.Variable] {
+        var all = path.variables + query.flatMap(\.value.variables) + headers.flatMap(\.value.variables)
+        all += assertions.flatMap { ($0.equals?.variables ?? []) + ($0.contains?.variables ?? []) }
+        if let body { all += Self.templates(in: body).flatMap(\.variables) }
+        return all
+    }
+
+    static func templates(in value: JSONValue) -> [Template] {
+        switch value {
+        case .string(let text): (try? Template(text)).map { [$0] } ?? []
+        case .array(let items): items.flatMap(templates(in:))
+        case .object(let object): object.members.flatMap { templates(in: $0.value) }
+        default: []
+        }
+    }
+}
+
+/// A declarative rotation of a key issued by an HTTPS API: how to list, mint, test and revoke keys. It lives in
+/// the function's configuration, never in the secret, so a secret's author cannot send its value to a new host.
+public struct Recipe: Sendable {
+    public var name: String
+    /// `https://host[:port]`, fixed by the recipe (`http://` only for a loopback host, for tests).
+    public var baseURL: String
+    /// The secret's keys: the key's value, its id, and the id of the key it replaced.
+    public var valueField: String
+    public var idField: String
+    public var previousIDField: String?
+    /// Fields that are not secret and may appear in a URL (ids); the value field never may.
+    var nonSecretFields: Set<String>
+    var keyName: Template
+    public var retire: RetirePolicy
+    public var ttlSeconds: Int?
+    var errorPointer: JSONPointer?
+
+    var list: RecipeRequest
+    var listItems: JSONPointer
+    var listName: JSONPointer
+    var listID: JSONPointer
+    var create: RecipeRequest
+    var createdValue: JSONPointer
+    var createdID: JSONPointer
+    var test: RecipeRequest
+    /// How often the test is tried before it counts as failed (new keys can take a moment to work).
+    var testAttempts: Int
+    var revoke: RecipeRequest
+
+    /// Whether a request reads AWSPREVIOUS (only then is it read).
+    var readsPrevious: Bool {
+        [list, create, test, revoke].contains { request in
+            request.variables.contains { if case .previous = $0 { return true } else { return false } }
+        }
+    }
+}
+
+/// The recipes of one file: `{"recipes": {"name": {…}, …}}`.
+public struct RecipeBook: Sendable {
+    public var recipes: [String: Recipe]
+
+    public init(recipes: [String: Recipe] = [:]) { self.recipes = recipes }
+
+    /// - Throws: `RecipeError` naming the recipe and the field.
+    public init(json text: String) throws(RecipeError) {
+        let document: JSONValue
+        do {
+            document = try JSONValue(parsing: text, options: JSONParsingOptions(rejectsDuplicateKeys: true))
+        } catch {
+            throw RecipeError("is not valid JSON (\(error))")
+        }
+        guard let recipes = document["recipes"]?.objectValue, document.objectValue?.keys == ["recipes"] else {
+            throw RecipeError("must be an object with one key, \"recipes\", mapping names to recipes")
+        }
+        var book: [String: Recipe] = [:]
+        for member in recipes.members {
+            guard !member.key.isEmpty, member.key.utf8.allSatisfy(RecipeReader.isNameByte) else {
+                throw RecipeError("recipe name \"\(member.key)\" must be letters, digits, - and _")
+            }
+            guard let object = member.value.objectValue else {
+                throw RecipeError("recipe \"\(member.key)\" must be a JSON object")
+            }
+            do {
+                book[member.key] = try RecipeReader(name: member.key, object: object).recipe()
+            } catch {
+                throw RecipeError("recipe \"\(member.key)\", \(error.message)")
+            }
+        }
+        self.recipes = book
+    }
+}

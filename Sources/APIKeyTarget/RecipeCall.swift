@@ -1,0 +1,307 @@
+import HTTPClient
+import JSON
+import LambdaRuntime
+import Rotation
+
+/// The values a request's placeholders are filled from. Secret values among them are also what every error
+/// text is scrubbed of: an API that echoes a key in its error message must not put it in the log.
+struct Bindings {
+    var current: SecretValue? = nil
+    var pending: SecretValue? = nil
+    var previous: SecretValue? = nil
+    var token: String
+    var keyName: String
+    var targetID: String? = nil
+    var expiresAtSeconds: Int? = nil
+    var ttlSeconds: Int? = nil
+
+    /// - Throws: `RotationError.invalidSecret` naming the field (never its value) when the secret lacks it.
+    func value(of variable: Template.Variable, secretId: String) throws(RotationError) -> String {
+        func field(_ value: SecretValue?, _ stage: String, _ name: String) throws(RotationError) -> String {
+            guard let value else {
+                throw .invalidSecret(
+                    "Secret \(secretId) has no \(stage) version, which the recipe reads ({{\(variable.name)}}).")
+            }
+            switch value.object?[name] {
+            case .string(let text): return text
+            case .number(let literal): return literal
+            default:
+                throw .invalidSecret(
+                    "The \(stage) version of secret \(secretId) has no string \"\(name)\", which the recipe reads.")
+            }
+        }
+        switch variable {
+        case .current(let name): return try field(current, "AWSCURRENT", name)
+        case .pending(let name): return try field(pending, "AWSPENDING", name)
+        case .previous(let name): return try field(previous, "AWSPREVIOUS", name)
+        case .token: return token
+        case .keyName: return keyName
+        case .targetID: return targetID ?? ""
+        case .expiresAt: return RFC3339.format(seconds: expiresAtSeconds ?? 0, milliseconds: 0).replacingMilliseconds
+        case .expiresAtDate: return String(RFC3339.format(seconds: expiresAtSeconds ?? 0, milliseconds: 0).prefix(10))
+        case .ttlSeconds: return String(ttlSeconds ?? 0)
+        }
+    }
+
+    /// `template` filled in, each value passed through `encode` (URL parts are percent-encoded).
+    func fill(_ template: Template, secretId: String, encode: (String) -> String = { $0 }) throws(RotationError)
+        -> String
+    {
+        var text = ""
+        for part in template.parts {
+            switch part {
+            case .literal(let literal): text += literal
+            case .variable(let variable): text += encode(try value(of: variable, secretId: secretId))
+            }
+        }
+        return text
+    }
+
+    /// Every secret string a request may carry (all the versions' string values).
+    var secrets: [String] {
+        [current, pending, previous].compactMap { $0?.object }.flatMap { object in
+            object.members.compactMap { $0.value.stringValue }.filter { $0.count >= 8 }
+        }
+    }
+}
+
+extension String {
+    /// `2027-03-01T09:00:00.000Z` → `2027-03-01T09:00:00Z`: APIs take RFC 3339 without fractions.
+    fileprivate var replacingMilliseconds: String {
+        hasSuffix(".000Z") ? String(dropLast(5)) + "Z" : self
+    }
+}
+
+/// The outcome of one recipe request that the API answered as the recipe expects.
+struct RecipeAnswer {
+    var status: Int
+    var body: JSONValue
+    /// The status is one of `alreadyDone` (a revoke of a key that is gone).
+    var alreadyDone: Bool
+}
+
+/// Sends recipe requests: rendered from bindings, bounded by the Lambda deadline, retried on 429 and 5xx, with
+/// errors that say what failed and never carry a secret.
+struct RecipeCaller {
+    let recipe: Recipe
+    let client: HTTPClient
+    let context: RotationContext
+    static let maximumAttempts = 4
+    /// Time kept back from the deadline to report a failure.
+    static let deadlineMarginMilliseconds: Int64 = 1_000
+
+    /// - Parameter step: the recipe step's name for messages (`create`, `test`…).
+    func send(_ request: RecipeRequest, step: String, bindings: Bindings) throws(RotationError) -> RecipeAnswer {
+        let built = try build(request, bindings: bindings)
+        var attempt = 1
+        while true {
+            let left = context.deadline.remainingMilliseconds - Self.deadlineMarginMilliseconds
+            guard left > 0 else {
+                throw .target(.timeout, message: "\(what(step, request)): no time left before the Lambda deadline.")
+            }
+            var timed = built
+            timed.timeoutMilliseconds = Int(min(left, 15_000))
+            let response: HTTPResponse
+            do {
+                response = try client.send(timed)
+            } catch {
+                let failure = transportFailure(error, step: step, request: request, bindings: bindings)
+                guard error.isTransient, attempt < Self.maximumAttempts else { throw failure }
+                attempt += 1
+                wait(milliseconds: 250 << attempt)
+                continue
+            }
+            if request.expect.contains(response.status) || request.alreadyDone.contains(response.status) {
+                let body = (try? JSONValue(parsing: response.body)) ?? .null
+                try check(request.assertions, in: body, step: step, request: request, bindings: bindings)
+                return RecipeAnswer(
+                    status: response.status, body: body, alreadyDone: !request.expect.contains(response.status))
+            }
+            let retryable = response.status == 429 || (500...599).contains(response.status)
+            if retryable, attempt < Self.maximumAttempts {
+                let delay = retryDelayMilliseconds(response, attempt: attempt)
+                if delay < context.deadline.remainingMilliseconds - Self.deadlineMarginMilliseconds {
+                    attempt += 1
+                    wait(milliseconds: delay)
+                    continue
+                }
+            }
+            throw statusFailure(response, step: step, request: request, bindings: bindings)
+        }
+    }
+
+    private func build(_ request: RecipeRequest, bindings: Bindings) throws(RotationError) -> HTTPRequest {
+        let secretId = context.secretId
+        var url = recipe.baseURL + (try bindings.fill(request.path, secretId: secretId, encode: Self.percentEncoded))
+        if !request.query.isEmpty {
+            var pairs: [String] = []
+            for (name, value) in request.query {
+                pairs.append(
+                    Self.percentEncoded(name) + "="
+                        + (try bindings.fill(value, secretId: secretId, encode: Self.percentEncoded)))
+            }
+            url += "?" + pairs.joined(separator: "&")
+        }
+        var headers = HTTPHeaders()
+        for (name, value) in request.headers {
+            let text = try bindings.fill(value, secretId: secretId)
+            guard !text.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+                throw .invalidSecret(
+                    "The value the recipe puts in header \(name) for secret \(secretId) has a line break.")
+            }
+            headers.add(name: name, value: text)
+        }
+        if let idempotencyHeader = request.idempotencyHeader {
+            headers.add(name: idempotencyHeader, value: bindings.token)
+        }
+        var body: [UInt8] = []
+        if let template = request.body {
+            body = try render(template, bindings: bindings).serializedBytes
+            if !request.headers.contains(where: { $0.name.lowercased() == "content-type" }) {
+                headers.add(name: "Content-Type", value: "application/json")
+            }
+        }
+        return HTTPRequest(method: request.method, url: url, headers: headers, body: body)
+    }
+
+    /// The body with each string leaf filled in; a leaf that is exactly `{{ttlSeconds}}` becomes a number.
+    private func render(_ value: JSONValue, bindings: Bindings) throws(RotationError) -> JSONValue {
+        switch value {
+        case .string(let text):
+            guard let template = try? Template(text) else { return value }
+            let filled = try bindings.fill(template, secretId: context.secretId)
+            return template.soleVariable == .ttlSeconds ? .number(filled) : .string(filled)
+        case .array(let items):
+            var rendered: [JSONValue] = []
+            for item in items { rendered.append(try render(item, bindings: bindings)) }
+            return .array(rendered)
+        case .object(let object):
+            var rendered = JSONObject()
+            for member in object.members { rendered[member.key] = try render(member.value, bindings: bindings) }
+            return .object(rendered)
+        default:
+            return value
+        }
+    }
+
+    private func check(
+        _ assertions: [RecipeRequest.Assertion], in body: JSONValue, step: String, request: RecipeRequest,
+        bindings: Bindings
+    ) throws(RotationError) {
+        for assertion in assertions {
+            let found = assertion.pointer.resolve(in: body)
+            let holds: Bool
+            if let equals = assertion.equals {
+                let expected = try bindings.fill(equals, secretId: context.secretId)
+                holds =
+                    found?.stringValue == expected || found.map { Self.literal($0) } == expected
+            } else if let contains = assertion.contains {
+                let expected = try bindings.fill(contains, secretId: context.secretId)
+                holds =
+                    found?.arrayValue?.contains { $0.stringValue == expected } ?? found?.stringValue?.contains(expected)
+                    ?? false
+            } else {
+                holds = true
+            }
+            guard holds else {
+                throw .target(
+                    .loginFailed,
+                    message: "\(what(step, request)) answered, but \(assertion.pointer) is not what the recipe expects."
+                )
+            }
+        }
+    }
+
+    private static func literal(_ value: JSONValue) -> String {
+        switch value {
+        case .bool(let flag): flag ? "true" : "false"
+        case .number(let literal): literal
+        case .null: "null"
+        default: value.serialized
+        }
+    }
+
+    /// `Retry-After` (seconds), else backoff: 0.5 s, 1 s, 2 s.
+    private func retryDelayMilliseconds(_ response: HTTPResponse, attempt: Int) -> Int64 {
+        if let text = response.headers["Retry-After"], let seconds = Int64(text.filter { $0 != " " }), seconds >= 0 {
+            return min(seconds, 30) * 1_000
+        }
+        return 250 << Int64(attempt)
+    }
+
+    private func wait(milliseconds: Int64) {
+        Pause.sleep(milliseconds: milliseconds)
+    }
+
+    private func what(_ step: String, _ request: RecipeRequest) -> String {
+        "Recipe \"\(recipe.name)\" \(step) (\(request.method.rawValue) \(recipe.baseURL)\(Self.pathShape(request.path)))"
+    }
+
+    /// The path as written in the recipe, placeholders and all: the filled-in one may hold ids of the user's.
+    private static func pathShape(_ path: Template) -> String {
+        path.parts.map { part in
+            switch part {
+            case .literal(let text): text
+            case .variable(let variable): "{{\(variable.name)}}"
+            }
+        }.joined()
+    }
+
+    private func transportFailure(_ error: HTTPClientError, step: String, request: RecipeRequest, bindings: Bindings)
+        -> RotationError
+    {
+        let message = "\(what(step, request)) failed: \(scrub(error.message, bindings))"
+        switch error.kind {
+        case .tls:
+            return .target(
+                .tls, message: message + ". Set ROTATOR_API_CA_FILE to a bundle that trusts the API's certificate.")
+        case .timeout: return .target(.timeout, message: message)
+        case .responseTooLarge: return .target(TargetErrorCode("APIError"), message: message)
+        default: return .target(.network, message: message)
+        }
+    }
+
+    private func statusFailure(_ response: HTTPResponse, step: String, request: RecipeRequest, bindings: Bindings)
+        -> RotationError
+    {
+        var detail = ""
+        if let pointer = recipe.errorPointer, let body = try? JSONValue(parsing: response.body),
+            let text = pointer.resolve(in: body)?.stringValue
+        {
+            detail = ": " + scrub(String(text.prefix(200)), bindings)
+        }
+        let message = "\(what(step, request)) answered HTTP \(response.status)\(detail)."
+        switch response.status {
+        case 401: return .target(.loginFailed, message: message + " The API refused the key it was sent.")
+        case 403: return .target(.permission, message: message + " The key lacks a permission this step needs.")
+        case 429:
+            return .target(
+                TargetErrorCode("RateLimited"), message: message + " Rate limited; retried until the deadline.")
+        default: return .target(TargetErrorCode("APIError"), message: message)
+        }
+    }
+
+    private func scrub(_ text: String, _ bindings: Bindings) -> String {
+        bindings.secrets.reduce(text) { $0.replacing($1, with: "[redacted]") }
+    }
+
+    /// RFC 3986 unreserved characters stay; everything else is %XX (so an id cannot add a path segment).
+    static func percentEncoded(_ text: String) -> String {
+        var encoded = ""
+        for byte in text.utf8 {
+            let unreserved =
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "-._~".utf8.contains(byte)
+            if unreserved {
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                let hex = Array("0123456789ABCDEF".unicodeScalars)
+                encoded.unicodeScalars.append("%")
+                encoded.unicodeScalars.append(hex[Int(byte >> 4)])
+                encoded.unicodeScalars.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        return encoded
+    }
+}

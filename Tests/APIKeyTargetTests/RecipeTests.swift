@@ -1,0 +1,111 @@
+import Foundation
+import Rotation
+import SecretsManager
+import Testing
+
+@testable import APIKeyTarget
+
+/// Recipes are checked once, at start-up: the shipped ones load, and every rule that keeps a secret where it
+/// belongs is a `Runtime.ConfigInvalid` naming the recipe and the field.
+@Suite("API-key recipes: loading and checking (no server)")
+struct RecipeTests {
+    static let minimal = #"""
+        {"recipes": {"mine": {
+          "baseURL": "https://api.example.com",
+          "fields": {"value": "key", "id": "key_id", "previousId": "old_key_id"},
+          "list": {"method": "GET", "path": "/keys", "headers": {"Authorization": "Bearer {{current.key}}"},
+                   "expect": [200], "items": "/keys", "name": "/name", "id": "/id"},
+          "create": {"method": "POST", "path": "/keys", "headers": {"Authorization": "Bearer {{current.key}}"},
+                     "body": {"name": "{{keyName}}"}, "expect": [201], "value": "/key", "id": "/id"},
+          "test": {"method": "GET", "path": "/me", "headers": {"Authorization": "Bearer {{pending.key}}"},
+                   "expect": [200]},
+          "revoke": {"method": "DELETE", "path": "/keys/{{target.id}}",
+                     "headers": {"Authorization": "Bearer {{current.key}}"}, "expect": [204], "alreadyDone": [404]}
+        }}}
+        """#
+
+    func loadError(_ edit: (String) -> String) -> String? {
+        do {
+            _ = try RecipeBook(json: edit(Self.minimal))
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    @Test("the shipped recipes load", arguments: ["sendgrid", "cloudflare"])
+    func shipped(name: String) throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("recipes/\(name).json")
+        let book = try RecipeBook(json: String(contentsOf: file, encoding: .utf8))
+        let recipe = try #require(book.recipes[name])
+        #expect(recipe.baseURL.hasPrefix("https://api."))
+        #expect(recipe.retire == .nextRotation)
+    }
+
+    @Test("a minimal recipe loads, with the defaults")
+    func minimal() throws {
+        let recipe = try #require(try RecipeBook(json: Self.minimal).recipes["mine"])
+        #expect(recipe.retire == .nextRotation && recipe.testAttempts == 3)
+        #expect(recipe.keyName.variables == [.token])
+    }
+
+    @Test(
+        "each unsafe or broken recipe is refused, naming the recipe and the field",
+        arguments: [
+            (
+                #""path": "/keys/{{target.id}}""#, #""path": "/keys/{{current.key}}""#,
+                #"recipe "mine", revoke.path puts {{current.key}} in a URL"#
+            ),
+            (
+                #""path": "/me""#, #""path": "/me", "query": {"k": "{{pending.key}}"}"#,
+                "test.query puts {{pending.key}} in a URL"
+            ),
+            ("https://api.example.com", "http://api.example.com", "is plain http"),
+            ("https://api.example.com", "https://user@api.example.com/v1", "must be only https:// and a host"),
+            (#""expect": [201]"#, #""expect": [302]"#, "redirects are never followed"),
+            (#""method": "POST""#, #""method": "TRACE""#, "create.method is \"TRACE\""),
+            (
+                #""previousId": "old_key_id""#, #""previousIdd": "old_key_id""#,
+                "fields.previousIdd is not a recipe field"
+            ),
+            (#""baseURL""#, #""keyName": "fixed-name", "baseURL""#, "keyName must contain {{token}}"),
+            (#""baseURL""#, #""retire": "expiry", "baseURL""#, "ttlSeconds (how long a minted key lives) is required"),
+            (#""baseURL""#, #""nonSecretFields": ["key"], "baseURL""#, "nonSecretFields: \"key\" holds the key itself"),
+            (#""/keys/{{target.id}}""#, #""/keys/{{target.idd}}""#, "uses {{target.idd}}"),
+            (#""Bearer {{pending.key}}""#, #""Bearer {{pending.key}""#, "without a closing"),
+        ])
+    func refused(original: String, replacement: String, expected: String) {
+        let message = loadError { $0.replacingOccurrences(of: original, with: replacement) }
+        #expect(message?.contains(expected) == true, "\(message ?? "loaded")")
+    }
+
+    @Test("start-up: a bad file or an unknown ROTATOR_RECIPE is Runtime.ConfigInvalid naming the file")
+    func startUp() throws {
+        let files = LocalFiles(
+            read: { $0 == "/r.json" ? Self.minimal : ($0 == "/bad.json" ? "{" : nil) },
+            exists: { ["/r.json", "/bad.json", "/ca.pem"].contains($0) })
+        #expect(
+            try APIKeyTarget(environment: ["ROTATOR_RECIPES_FILE": "/r.json"], files: files).book.recipes.count == 1)
+        #expect(throws: ConfigurationError.self) {
+            try APIKeyTarget(environment: ["ROTATOR_RECIPES_FILE": "/bad.json"], files: files)
+        }
+        do throws(ConfigurationError) {
+            _ = try APIKeyTarget(
+                environment: ["ROTATOR_RECIPES_FILE": "/r.json", "ROTATOR_RECIPE": "theirs"], files: files)
+            Issue.record("an unknown recipe was accepted")
+        } catch {
+            #expect(
+                error.errorMessage.contains(
+                    "ROTATOR_RECIPE is \"theirs\", which the recipes file /r.json does not define"))
+        }
+        // No file at all is fine until a secret names a recipe.
+        #expect(try APIKeyTarget(environment: [:], files: files).book.recipes.isEmpty)
+    }
+
+    @Test("ids in URLs are percent-encoded: an id cannot add a path segment or a query")
+    func percentEncoding() {
+        #expect(RecipeCaller.percentEncoded("a/b?c=d&e f") == "a%2Fb%3Fc%3Dd%26e%20f")
+        #expect(RecipeCaller.percentEncoded("SG.x-y_z~1") == "SG.x-y_z~1")
+    }
+}

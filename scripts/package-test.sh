@@ -24,6 +24,8 @@
 #       certificate that CA signed, with ROTATOR_DB_CA_FILE=/var/task/rds-ca-bundle.pem (verify-full).
 #   (g) then, with the same zip, a MariaDB single-user rotation against a real MariaDB 10.11 with that CA's
 #       certificate: the static MariaDB Connector/C inside the binary, verify-full, the password set as its hash.
+#   (h) a zip built with RECIPES_FILE (the SendGrid recipe pointed at a local API-keys server whose certificate only
+#       the chroot's system bundle trusts) rotates an API-key secret: recipes.json found in /var/task by itself.
 # Note: the chroot's glibc is this machine's (2.36); the 2.34 limit is enforced statically by scripts/abi_gate.py.
 #
 # Environment: ZIP (default dist/rotator-lambda.zip), ROTATION_SCENARIO=auto|require|skip, KEEP=1 keeps the temp dir.
@@ -345,10 +347,37 @@ run_mariadb_scenario() {
     rotate_database_secret mariadb "(g) the MariaDB rotation"
     ok "(g) MariaDB rotation in the chroot: static Connector/C, verify-full against the bundled CA, new password logs in, old does not"
 }
+run_api_key_scenario() {
+    step "(h) an API-key rotation in the chroot: the recipe shipped in the zip, the API over HTTPS"
+    local api_url recipes=$work/recipes.json api_zip=dist/rotator-lambda-api-test.zip
+    # The API's certificate is from the test CA, which only the chroot's system bundle (the Amazon Linux path) holds.
+    start_bg api-keys python3 scripts/api_keys_server.py --cert "$tls/trusted.crt" --key "$tls/trusted.key" \
+        --port-file "$work/api.port"
+    wait_file "$work/api.port" "the API-keys server"
+    api_url=https://127.0.0.1:$(cat "$work/api.port")
+    sed "s|https://api.sendgrid.com|$api_url|" recipes/sendgrid.json > "$recipes"
+    RECIPES_FILE=$recipes STAGE=dist/rotator-lambda-api-test PACKAGE_ZIP=$api_zip ZIP_RECOMPRESS=0 \
+        bash scripts/package.sh >"$work/api-package.log" 2>&1 || { tail -20 "$work/api-package.log" >&2; die "(h) package.sh with RECIPES_FILE failed"; }
+    grep -qx 'recipes.json' <<<"$(unzip -Z1 "$api_zip")" || die "(h) the zip has no recipes.json"
+    rm -rf "$root/var/task" && mkdir -p "$root/var/task" && unzip -q "$api_zip" -d "$root/var/task"
+    rm -rf dist/rotator-lambda-api-test "$api_zip"
+    local api_fixture=("${moto_fixture[@]}" --api-key "$api_url" --api-ca "$tls/test-ca.crt")
+    "${api_fixture[@]}" setup --state "$work/api.state" --events "$work/api.events.json" \
+        | sed 's/^/package-test: ok   (h) /'
+    # No ROTATOR_RECIPES_FILE: the function finds /var/task/recipes.json itself (LAMBDA_TASK_ROOT).
+    run_bootstrap api-rotation "$(cat "$work/api.events.json")" /var/task/bootstrap \
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER=$moto_url" "${rotation_env[@]}" ROTATOR_TARGET=auto
+    check_started api-rotation
+    "${api_fixture[@]}" verify --state "$work/api.state" --record "$work/api-rotation.calls.jsonl" \
+        --logs "$work/api-rotation.stdout" "$work/api-rotation.stderr" "$work/api-rotation.calls.jsonl" \
+        || { tail -20 "$work/api-rotation.stdout" "$work/api-rotation.stderr" >&2; die "(h) the API-key rotation did not complete"; }
+    ok "(h) API-key rotation in the chroot: recipes.json from the zip, the API verified against the system bundle"
+}
 if [[ $ROTATION_SCENARIO == require ]] || { [[ $ROTATION_SCENARIO == auto ]] && ((runtime_calls > 0)); }; then
     run_rotation_scenario
     run_postgres_scenario
     run_mariadb_scenario
+    run_api_key_scenario
 elif [[ $ROTATION_SCENARIO == skip ]]; then
     echo "package-test: SKIP (e): ROTATION_SCENARIO=skip"
 else

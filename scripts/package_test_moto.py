@@ -10,6 +10,8 @@
           log file or Runtime API body given.
   verify-refused  checks the bootstrap reported an error (and no response) for every event, e.g. when the
           endpoint's certificate is not in the CA bundle, and that the secret is untouched.
+  With --api-key URL --api-ca CA (setup and verify) the secret holds a key of the local API-keys server for the
+  sendgrid recipe, and verify asks that server whether the new key works and the replaced one still does.
   With --postgres HOST:PORT:USER (setup; the user's password on stdin) the secret is a PostgreSQL secret
   (engine postgres, ssl true), and verify also logs in with psql: the new password must work, the old one not.
   --mariadb HOST:PORT:USER does the same for a MariaDB secret (engine mariadb), checked with the mariadb client.
@@ -41,7 +43,15 @@ def stages(sm, arn: str) -> dict[str, list[str]]:
 
 def setup(args) -> int:
     sm = client(args)
-    if args.postgres or args.mariadb:
+    if args.api_key:
+        # The first key, made by hand as in the service's console (the local API's admin route).
+        seeded = api_admin(args, "POST", "/_admin/keys", {
+            "family": "sendgrid", "name": "first",
+            "scopes": ["mail.send", "api_keys.create", "api_keys.read", "api_keys.delete"]})
+        old_password = seeded["value"]
+        value = {"api_key": old_password, "api_key_id": seeded["id"], "previous_api_key_id": "",
+                 "rotator_recipe": "sendgrid"}
+    elif args.postgres or args.mariadb:
         host, port, user = (args.postgres or args.mariadb).split(":")
         old_password = sys.stdin.read().strip()
         value = {"engine": "postgres" if args.postgres else "mariadb", "host": host, "port": int(port),
@@ -74,6 +84,18 @@ def setup(args) -> int:
                   handle)
     print(f"setup: secret {arn} staged for rotation (token {token}); 4 events in {args.events}")
     return 0
+
+
+def api_admin(args, method: str, path: str, body=None) -> dict:
+    """The local API's admin routes (scripts/api_keys_server.py), over HTTPS with its CA."""
+    import ssl
+    import urllib.request
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(args.api_key + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"} if data else {})
+    context = ssl.create_default_context(cafile=args.api_ca)
+    with urllib.request.urlopen(request, context=context, timeout=10) as answer:
+        return json.loads(answer.read() or b"null")
 
 
 def load_record(path: str) -> list[dict]:
@@ -110,12 +132,21 @@ def verify(args) -> int:
     if "AWSPREVIOUS" not in found.get(state["oldVersion"], []):
         problems.append(f"AWSPREVIOUS is not on the old version: {found}")
     current = json.loads(sm.get_secret_value(SecretId=state["arn"], VersionStage="AWSCURRENT")["SecretString"])
-    new_password = current.get("password", "")
+    api_key = "rotator_recipe" in state["value"]
+    field = "api_key" if api_key else "password"
+    rotated = {"api_key", "api_key_id", "previous_api_key_id"} if api_key else {"password"}
+    new_password = current.get(field, "")
     if not new_password or new_password in state["secrets"]:
-        problems.append("the password did not change")
-    if [(k, v) for k, v in current.items() if k != "password"] != \
-            [(k, v) for k, v in state["value"].items() if k != "password"]:
+        problems.append(f"the {field} did not change")
+    if [(k, v) for k, v in current.items() if k not in rotated] != \
+            [(k, v) for k, v in state["value"].items() if k not in rotated]:
         problems.append("the other keys of the secret were not kept")
+    if api_key:
+        usable = {key["value"]: key["usable"] for key in api_admin(args, "GET", "/_admin/keys")["keys"]}
+        if not usable.get(new_password):
+            problems.append("the API does not accept the new key")
+        if not usable.get(state["secrets"][0]):
+            problems.append("the replaced key was revoked at once (retire nextRotation keeps it one period)")
     engine = state["value"].get("engine")
     if engine in ("postgres", "mariadb"):
         logs_in, name = (psql_logs_in, "PostgreSQL") if engine == "postgres" else (mariadb_logs_in, "MariaDB")
@@ -128,7 +159,7 @@ def verify(args) -> int:
         print(f"verify: FAIL {line}", file=sys.stderr)
     if problems:
         return 1
-    print(f"verify: ok - 4 steps answered 202, AWSCURRENT moved to {state['token']}, password changed, "
+    print(f"verify: ok - 4 steps answered 202, AWSCURRENT moved to {state['token']}, {field} changed, "
           f"no secret value in {len(args.logs)} log file(s)")
     return 0
 
@@ -188,6 +219,8 @@ def main() -> int:
     parser.add_argument("--logs", nargs="*", default=[])
     parser.add_argument("--postgres", help="HOST:PORT:USER of a PostgreSQL secret (setup; the password on stdin)")
     parser.add_argument("--mariadb", help="HOST:PORT:USER of a MariaDB secret (setup; the password on stdin)")
+    parser.add_argument("--api-key", help="base URL of the local API-keys server: a SendGrid-recipe secret")
+    parser.add_argument("--api-ca", help="CA file that signed the API-keys server's certificate")
     args = parser.parse_args()
     return {"setup": setup, "verify": verify, "verify-refused": verify_refused}[args.command](args)
 

@@ -58,7 +58,7 @@ import urllib.parse
 
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from serving import serve_until_terminated  # beside this script
+from serving import serve_until_terminated, watch_parent  # beside this script
 
 MAX_BODY_BYTES = 1024 * 1024
 SENDGRID_KEY_LIMIT = 100          # active keys per account
@@ -697,18 +697,6 @@ def make_handler(store):
                 self.wfile.write(body)
 
     return Handler
-
-
-def watch_parent():
-    """Exit when the process that started this server dies, so a killed test run leaves no server behind."""
-    parent = os.getppid()
-
-    def watch():
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                os._exit(0)
-    threading.Thread(target=watch, daemon=True).start()
 
 
 def main() -> int:

@@ -24,8 +24,6 @@ import datetime
 import json
 import os
 import sys
-import threading
-import time
 import urllib.request
 import uuid
 
@@ -108,14 +106,8 @@ def cmd_serve(args):
     enforce_version_immutability()
     if args.watch_parent:
         # moto must never outlive whoever started it, even if that process is killed.
-        parent = os.getppid()
-
-        def watch():
-            while True:
-                time.sleep(0.5)
-                if os.getppid() != parent:
-                    os._exit(0)
-        threading.Thread(target=watch, daemon=True).start()
+        from serving import watch_parent  # beside this script
+        watch_parent()
     from moto.server import main as moto_main
     moto_main(["-H", args.host, "-p", str(args.port)])
 

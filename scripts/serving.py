@@ -1,7 +1,9 @@
-"""Shared by the package test's loopback TLS servers (tls_test_server.py)."""
+"""Shared by the loopback test servers (tls_test_server.py, api_keys_server.py, moto_admin.py serve)."""
 import os
 import signal
 import sys
+import threading
+import time
 
 
 def serve_until_terminated(server, port_file=None):
@@ -18,3 +20,15 @@ def serve_until_terminated(server, port_file=None):
         pass
     finally:
         server.server_close()
+
+
+def watch_parent():
+    """Exit when the process that started this server dies, so a killed test run leaves no server behind."""
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)
+    threading.Thread(target=watch, daemon=True).start()

@@ -16,7 +16,15 @@ extension APIKeyTarget {
             // Replaced by the last rotation and kept through one rotation period: its time is up.
             try revoke(due, why: "replaced by the last rotation", caller: caller, bindings: bindings)
         }
-        let created = try caller.send(recipe.create, step: "create", bindings: bindings).body
+        let created: JSONValue
+        do {
+            created = try caller.send(recipe.create, step: "create", bindings: bindings).body
+        } catch {
+            // An attempt may have minted before failing (an answer lost, then a refusal): the next rotation has
+            // another token and would not find it, so look now, as far as the API lets us.
+            try? sweep(keeping: currentID.map { [$0] } ?? [], caller: caller, bindings: bindings)
+            throw error
+        }
         guard let value = recipe.createdValue.resolve(in: created)?.stringValue, !value.isEmpty else {
             throw RotationError.target(
                 TargetErrorCode("APIError"),
@@ -63,7 +71,13 @@ extension APIKeyTarget {
                 message: "Recipe \"\(recipe.name)\" list answered without a list at \(recipe.listItems).")
         }
         for item in items where recipe.listName.resolve(in: item)?.stringValue == bindings.keyName {
-            guard let id = recipe.listID.resolve(in: item).flatMap(Self.idText), !keeping.contains(id) else { continue }
+            guard let id = recipe.listID.resolve(in: item).flatMap(Self.idText) else {
+                throw RotationError.target(
+                    TargetErrorCode("APIError"),
+                    message: "Recipe \"\(recipe.name)\" list has a key named for this rotation without an id at "
+                        + "\(recipe.listID): it cannot be revoked.")
+            }
+            guard !keeping.contains(id) else { continue }
             try revoke(
                 id, why: "minted by an earlier attempt of this rotation and never stored", caller: caller,
                 bindings: bindings)

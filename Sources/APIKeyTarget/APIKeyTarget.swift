@@ -93,7 +93,10 @@ public final class APIKeyTarget: TargetService {
         guard let recipe = book.recipes[name] else {
             let known = book.recipes.keys.sorted().joined(separator: ", ")
             throw .noTarget(
-                "Secret \(secretId) names recipe \"\(name.loggable)\", which "
+                "Secret \(secretId) names recipe "
+                    + (name.utf8.count <= 64 && name.utf8.allSatisfy(RecipeReader.isNameByte)
+                        ? "\"\(name)\"" : "(not a recipe name)")
+                    + ", which "
                     + (source.map {
                         "the recipes file \($0) does not define (it has: \(known.isEmpty ? "none" : known))."
                     }
@@ -182,9 +185,12 @@ public final class APIKeyTarget: TargetService {
                 return
             } catch {
                 // A key just minted may take a moment to work everywhere.
-                guard attempt < recipe.testAttempts, error.errorType == "Target.LoginFailed" else { throw error }
+                let delay = 500 * Int64(attempt + 1)
+                guard attempt < recipe.testAttempts, error.errorType == "Target.LoginFailed",
+                    delay < context.deadline.remainingMilliseconds - RecipeCaller.deadlineMarginMilliseconds
+                else { throw error }
                 attempt += 1
-                Pause.sleep(milliseconds: 500 * Int64(attempt))
+                Pause.sleep(milliseconds: delay)
             }
         }
     }

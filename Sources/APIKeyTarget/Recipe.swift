@@ -88,6 +88,15 @@ public struct Recipe: Sendable {
     var testAttempts: Int
     var revoke: RecipeRequest
 
+    /// The secret fields any request sends (scrubbed from error texts whatever their length) and the key itself.
+    var sentFields: Set<String> {
+        var fields: Set<String> = [valueField]
+        for request in [list, create, test, revoke] {
+            for variable in request.variables { if let field = variable.field { fields.insert(field) } }
+        }
+        return fields
+    }
+
     /// Whether a request reads AWSPREVIOUS (only then is it read).
     var readsPrevious: Bool {
         [list, create, test, revoke].contains { request in

@@ -36,7 +36,11 @@ struct Bindings {
         case .previous(let name): return try field(previous, "AWSPREVIOUS", name)
         case .token: return token
         case .keyName: return keyName
-        case .targetID: return targetID ?? ""
+        case .targetID:
+            guard let targetID, !targetID.isEmpty else {
+                throw .invalidSecret("Secret \(secretId): the recipe's revoke has no key id to act on.")
+            }
+            return targetID
         case .expiresAt: return RFC3339.format(seconds: expiresAtSeconds ?? 0, milliseconds: 0).replacingMilliseconds
         case .expiresAtDate: return String(RFC3339.format(seconds: expiresAtSeconds ?? 0, milliseconds: 0).prefix(10))
         case .ttlSeconds: return String(ttlSeconds ?? 0)
@@ -57,11 +61,17 @@ struct Bindings {
         return text
     }
 
-    /// Every secret string a request may carry (all the versions' string values).
-    var secrets: [String] {
-        [current, pending, previous].compactMap { $0?.object }.flatMap { object in
-            object.members.compactMap { $0.value.stringValue }.filter { $0.count >= 8 }
+    /// Every secret string a request may carry, longest first (so that a secret inside another is not left
+    /// half-replaced): the fields `alwaysSecret` names whatever their length, and every other string of the
+    /// versions of 8 characters or more.
+    func secrets(alwaysSecret: Set<String>) -> [String] {
+        let values = [current, pending, previous].compactMap { $0?.object }.flatMap { object in
+            object.members.compactMap { member -> String? in
+                guard let text = member.value.stringValue, !text.isEmpty else { return nil }
+                return alwaysSecret.contains(member.key) || text.count >= 8 ? text : nil
+            }
         }
+        return Set(values).sorted { $0.count > $1.count }
     }
 }
 
@@ -106,9 +116,12 @@ struct RecipeCaller {
                 response = try client.send(timed)
             } catch {
                 let failure = transportFailure(error, step: step, request: request, bindings: bindings)
-                guard error.isTransient, attempt < Self.maximumAttempts else { throw failure }
+                let delay = Self.backoffMilliseconds(attempt: attempt)
+                guard error.isTransient, attempt < Self.maximumAttempts,
+                    delay < context.deadline.remainingMilliseconds - Self.deadlineMarginMilliseconds
+                else { throw failure }
                 attempt += 1
-                wait(milliseconds: 250 << attempt)
+                wait(milliseconds: delay)
                 continue
             }
             if request.expect.contains(response.status) || request.alreadyDone.contains(response.status) {
@@ -132,22 +145,20 @@ struct RecipeCaller {
 
     private func build(_ request: RecipeRequest, bindings: Bindings) throws(RotationError) -> HTTPRequest {
         let secretId = context.secretId
-        var url = recipe.baseURL + (try bindings.fill(request.path, secretId: secretId, encode: Self.percentEncoded))
+        var url = recipe.baseURL + (try fillURL(request.path, bindings))
         if !request.query.isEmpty {
             var pairs: [String] = []
             for (name, value) in request.query {
-                pairs.append(
-                    Self.percentEncoded(name) + "="
-                        + (try bindings.fill(value, secretId: secretId, encode: Self.percentEncoded)))
+                pairs.append(Self.percentEncoded(name) + "=" + (try fillURL(value, bindings)))
             }
             url += "?" + pairs.joined(separator: "&")
         }
         var headers = HTTPHeaders()
         for (name, value) in request.headers {
             let text = try bindings.fill(value, secretId: secretId)
-            guard !text.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+            guard !RecipeReader.hasControlBytes(text) else {
                 throw .invalidSecret(
-                    "The value the recipe puts in header \(name) for secret \(secretId) has a line break.")
+                    "The value the recipe puts in header \(name) for secret \(secretId) has a control character.")
             }
             headers.add(name: name, value: text)
         }
@@ -162,6 +173,20 @@ struct RecipeCaller {
             }
         }
         return HTTPRequest(method: request.method, url: url, headers: headers, body: body)
+    }
+
+    /// A URL part filled in, each value percent-encoded; a value that is empty, `.` or `..` is refused (it would
+    /// name another path, and libcurl removes dot segments).
+    private func fillURL(_ template: Template, _ bindings: Bindings) throws(RotationError) -> String {
+        for variable in template.variables {
+            let value = try bindings.value(of: variable, secretId: context.secretId)
+            if value.isEmpty || value == "." || value == ".." {
+                throw .invalidSecret(
+                    "Secret \(context.secretId): {{\(variable.name)}} is empty or a dot segment, so it cannot go into a URL."
+                )
+            }
+        }
+        return try bindings.fill(template, secretId: context.secretId, encode: Self.percentEncoded)
     }
 
     /// The body with each string leaf filled in; a leaf that is exactly `{{ttlSeconds}}` becomes a number.
@@ -226,8 +251,11 @@ struct RecipeCaller {
         if let text = response.headers["Retry-After"], let seconds = Int64(text.filter { $0 != " " }), seconds >= 0 {
             return min(seconds, 30) * 1_000
         }
-        return 250 << Int64(attempt)
+        return Self.backoffMilliseconds(attempt: attempt)
     }
+
+    /// 0.5 s, 1 s, 2 s for attempts 1, 2, 3.
+    static func backoffMilliseconds(attempt: Int) -> Int64 { 250 << Int64(attempt) }
 
     private func wait(milliseconds: Int64) {
         Pause.sleep(milliseconds: milliseconds)
@@ -268,7 +296,7 @@ struct RecipeCaller {
         if let pointer = recipe.errorPointer, let body = try? JSONValue(parsing: response.body),
             let text = pointer.resolve(in: body)?.stringValue
         {
-            detail = ": " + scrub(String(text.prefix(200)), bindings)
+            detail = ": " + String(scrub(text, bindings).prefix(200))
         }
         let message = "\(what(step, request)) answered HTTP \(response.status)\(detail)."
         switch response.status {
@@ -282,7 +310,7 @@ struct RecipeCaller {
     }
 
     private func scrub(_ text: String, _ bindings: Bindings) -> String {
-        bindings.secrets.reduce(text) { $0.replacing($1, with: "[redacted]") }
+        bindings.secrets(alwaysSecret: recipe.sentFields).reduce(text) { $0.replacing($1, with: "[redacted]") }
     }
 
     /// RFC 3986 unreserved characters stay; everything else is %XX (so an id cannot add a path segment).

@@ -7,6 +7,11 @@ struct RecipeReader {
     let name: String
     let object: JSONObject
 
+    static func isHexByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+    }
+
     static func isNameByte(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
@@ -26,6 +31,12 @@ struct RecipeReader {
         let valueField = try string("value", in: fields, at: "fields.value")
         let idField = try string("id", in: fields, at: "fields.id")
         let previousIDField = try optionalString("previousId", in: fields, at: "fields.previousId")
+        let named = [valueField, idField] + (previousIDField.map { [$0] } ?? [])
+        guard Set(named).count == named.count, !named.contains(APIKeyTarget.recipeKey) else {
+            throw RecipeError(
+                "fields.value, fields.id and fields.previousId must be different keys, none of them "
+                    + "\(APIKeyTarget.recipeKey)")
+        }
         var nonSecret: Set<String> = [idField]
         if let previousIDField { nonSecret.insert(previousIDField) }
         for field in object["nonSecretFields"]?.arrayValue ?? [] {
@@ -40,8 +51,8 @@ struct RecipeReader {
             throw RecipeError("retire is \"\(retireText)\"; it must be immediately, nextRotation or expiry")
         }
         let ttl = object["ttlSeconds"].map { $0.intValue }
-        if let ttl, ttl == nil || ttl! < 60 {
-            throw RecipeError("ttlSeconds must be a whole number of seconds, at least 60")
+        if let ttl, ttl == nil || ttl! < 60 || ttl! > 315_360_000 {
+            throw RecipeError("ttlSeconds must be a whole number of seconds from 60 to 315360000 (ten years)")
         }
         let ttlSeconds = ttl ?? nil
         if retire == .expiry && ttlSeconds == nil {
@@ -84,6 +95,9 @@ struct RecipeReader {
             }
             recipe.testAttempts = count
         }
+        guard recipe.test.variables.contains(.pending(valueField)) else {
+            throw RecipeError("test must send the key under test ({{pending.\(valueField)}}), or it proves nothing")
+        }
         guard recipe.revoke.variables.contains(.targetID) else {
             throw RecipeError("revoke must name the key it revokes with {{target.id}} (in its path or body)")
         }
@@ -112,6 +126,15 @@ struct RecipeReader {
             authority.hasPrefix("[")
             ? String(authority.prefix(while: { $0 != "]" }).dropFirst())
             : String(authority.prefix(while: { $0 != ":" }))
+        let rest = authority.dropFirst(authority.hasPrefix("[") ? host.count + 2 : host.count)
+        let hostBytes: (UInt8) -> Bool =
+            authority.hasPrefix("[")
+            ? { byte in isHexByte(byte) || byte == UInt8(ascii: ":") || byte == UInt8(ascii: ".") }
+            : { byte in isNameByte(byte) && byte != UInt8(ascii: "_") || byte == UInt8(ascii: ".") }
+        let port = rest.hasPrefix(":") ? Int(rest.dropFirst()) : (rest.isEmpty ? 443 : nil)
+        guard !host.isEmpty, host.utf8.allSatisfy(hostBytes), let port, (1...65_535).contains(port) else {
+            throw RecipeError("baseURL \"\(text)\" must be https:// and a host name or address, with an optional port")
+        }
         if scheme == "http://" && !["127.0.0.1", "localhost", "::1"].contains(host.lowercased()) {
             throw RecipeError("baseURL \"\(text)\" is plain http: only https:// is allowed (http only for 127.0.0.1)")
         }
@@ -121,6 +144,8 @@ struct RecipeReader {
     private func request(_ object: JSONObject, at field: String, nonSecret: Set<String>, extraKeys: Set<String>)
         throws(RecipeError) -> RecipeRequest
     {
+        // Only a revoke acts on a key of its own; anywhere else {{target.id}} would be empty.
+        let allowTarget = field == "revoke"
         let known: Set<String> = [
             "method", "path", "query", "headers", "body", "expect", "alreadyDone", "idempotencyHeader", "assert",
         ]
@@ -134,23 +159,21 @@ struct RecipeReader {
             throw RecipeError("\(field).path must start with / and hold no ?, # or space (put parameters in query)")
         }
         let path = try template(pathText, at: "\(field).path")
-        try checkURLVariables(path.variables, nonSecret: nonSecret, at: "\(field).path", allowTarget: true)
+        try checkURLVariables(path.variables, nonSecret: nonSecret, at: "\(field).path", allowTarget: allowTarget)
         var query: [(String, Template)] = []
         for member in try objectAt("query", in: object, optional: true).members {
             guard let text = member.value.stringValue else {
                 throw RecipeError("\(field).query.\(member.key) must be a string")
             }
             let value = try template(text, at: "\(field).query.\(member.key)")
-            try checkURLVariables(value.variables, nonSecret: nonSecret, at: "\(field).query", allowTarget: true)
+            try checkURLVariables(value.variables, nonSecret: nonSecret, at: "\(field).query", allowTarget: allowTarget)
             query.append((member.key, value))
         }
         var headers: [(String, Template)] = []
         for member in try objectAt("headers", in: object, optional: true).members {
-            guard !member.key.isEmpty, member.key.utf8.allSatisfy(Self.isNameByte) else {
-                throw RecipeError("\(field).headers: \"\(member.key)\" is not a header name")
-            }
-            guard let text = member.value.stringValue, !text.contains(where: { $0 == "\r" || $0 == "\n" }) else {
-                throw RecipeError("\(field).headers.\(member.key) must be a string on one line")
+            try Self.checkHeaderName(member.key, at: "\(field).headers")
+            guard let text = member.value.stringValue, !Self.hasControlBytes(text) else {
+                throw RecipeError("\(field).headers.\(member.key) must be a string on one line (no control characters)")
             }
             headers.append((member.key, try template(text, at: "\(field).headers.\(member.key)")))
         }
@@ -180,7 +203,12 @@ struct RecipeReader {
             method: method, path: path, query: query, headers: headers, body: body,
             expect: try statuses("expect", in: object, at: field, required: true),
             alreadyDone: try statuses("alreadyDone", in: object, at: field, required: false),
-            idempotencyHeader: try optionalString("idempotencyHeader", in: object, at: "\(field).idempotencyHeader"),
+            idempotencyHeader: try optionalString("idempotencyHeader", in: object, at: "\(field).idempotencyHeader").map
+            {
+                name throws(RecipeError) in
+                try Self.checkHeaderName(name, at: "\(field).idempotencyHeader")
+                return name
+            },
             assertions: assertions)
     }
 
@@ -224,6 +252,26 @@ struct RecipeReader {
             throw RecipeError("\(field).\(key): redirects are never followed, so a 3xx cannot mean success")
         }
         return statuses
+    }
+
+    /// Headers that route or frame the request are the client's to set, never a recipe's.
+    static let reservedHeaders: Set<String> = [
+        "host", "content-length", "transfer-encoding", "connection", "expect", "te", "upgrade", "trailer",
+    ]
+
+    static func checkHeaderName(_ name: String, at field: String) throws(RecipeError) {
+        guard !name.isEmpty, name.utf8.allSatisfy(isNameByte) else {
+            throw RecipeError("\(field): \"\(name)\" is not a header name")
+        }
+        let lower = name.lowercased()
+        guard !reservedHeaders.contains(lower), !lower.hasPrefix("proxy-") else {
+            throw RecipeError("\(field): \(name) is set by the HTTP client, not by a recipe")
+        }
+    }
+
+    /// CR, LF and every other control byte (checked on bytes: "\r\n" is one Swift Character).
+    static func hasControlBytes(_ text: String) -> Bool {
+        text.utf8.contains { $0 < 0x20 || $0 == 0x7F }
     }
 
     private static func strings(in value: JSONValue) -> [String] {

@@ -64,7 +64,11 @@ struct Template: Sendable, Equatable {
         var parts: [Part] = []
         var rest = Substring(text)
         while let open = rest.firstRange(of: "{{") {
-            if open.lowerBound > rest.startIndex { parts.append(.literal(String(rest[..<open.lowerBound]))) }
+            if open.lowerBound > rest.startIndex {
+                let literal = rest[..<open.lowerBound]
+                if literal.contains("}}") { throw RecipeError("has \"}}\" without an opening \"{{\"") }
+                parts.append(.literal(String(literal)))
+            }
             guard let close = rest[open.upperBound...].firstRange(of: "}}") else {
                 throw RecipeError("has \"{{\" without a closing \"}}\"")
             }

@@ -49,23 +49,10 @@ public final class APIKeysServer: @unchecked Sendable {
     public func stop() { server.stop() }
 
     private func launch(port: Int) throws -> Process {
-        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logFile)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var arguments = [
-            "python3", PythonScript.scriptsDirectory.appendingPathComponent("api_keys_server.py").path,
-            "--port", String(port), "--watch-parent",
-        ]
-        arguments +=
-            tls ? ["--cert", certificates.serverCertificateFile, "--key", certificates.serverKeyFile] : ["--plain"]
-        process.arguments = arguments
-        process.environment = PythonScript.childEnvironment()
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? log.close()
+        let arguments =
+            ["--port", String(port), "--watch-parent"]
+            + (tls ? ["--cert", certificates.serverCertificateFile, "--key", certificates.serverKeyFile] : ["--plain"])
+        let process = try PythonScript.start("api_keys_server.py", arguments, log: logFile)
         let giveUp = Date().addingTimeInterval(20)
         while Date() < giveUp {
             if FreePort.isAccepting(port: port) { return process }

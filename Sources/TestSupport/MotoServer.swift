@@ -49,19 +49,8 @@ public final class MotoServer: @unchecked Sendable {
         self.region = "us-east-1"
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(port)-\(getpid()).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logFile)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", PythonScript.scriptsDirectory.appendingPathComponent("moto_admin.py").path, "serve",
-            "--port", String(port), "--watch-parent",
-        ]
-        process.environment = PythonScript.childEnvironment()
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? log.close()
+        process = try PythonScript.start(
+            "moto_admin.py", ["serve", "--port", String(port), "--watch-parent"], log: logFile)
 
         do {
             try Self.waitUntilAccepting(port: port, process: process, logFile: logFile)

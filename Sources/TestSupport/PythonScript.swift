@@ -21,6 +21,25 @@ public enum PythonScript {
         return environment
     }
 
+    /// Starts `python3 scripts/<script> <arguments>` in the background (a server), its output appended to `log`.
+    public static func start(_ script: String, _ arguments: [String], log: URL) throws -> Process {
+        if !FileManager.default.fileExists(atPath: log.path) {
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        }
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", scriptsDirectory.appendingPathComponent(script).path] + arguments
+        process.environment = childEnvironment()
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try? handle.close()
+        return process
+    }
+
     /// Runs `python3 scripts/<script> <arguments>` with `input` on stdin and returns stdout.
     /// - Throws: `ServerError` with stdout and stderr when the script exits non-zero.
     public static func run(

@@ -98,6 +98,27 @@ struct APIKeyLambdaServerTests {
         expectNoSecrets(secrets, in: run.output, "the rotator's output")
     }
 
+    @Test("a key with a line break (header injection) is refused before any request: nothing sent, nothing changed")
+    func headerInjection() throws {
+        let lab = try APIKeyLab(.sendgrid, api: try Self.api.get())
+        let (arn, first, _) = try lab.makeSecret()
+        var object = try #require(try lab.value(arn, "AWSCURRENT"))
+        object["api_key"] = .string(first.value + "\r\nX-Injected: yes")
+        _ = try lab.moto.adminClient.call(
+            "PutSecretValue",
+            JSONObject([
+                "SecretId": .string(arn), "SecretString": .string(object.serialized),
+                "VersionStages": .array([.string("AWSCURRENT")]),
+            ]))
+        try lab.api.clearLog()
+        let token = try lab.moto.startRotation(secretId: arn)
+        let run = try lab.run(arn: arn, token: token)
+        #expect(run.posts.first?.errorTypeHeader == "Rotation.InvalidSecret", "\(run.posts.errorTexts)")
+        #expect(run.posts.first?.bodyText.contains("has a control character") == true)
+        #expect(try lab.api.requests().isEmpty, "no request reached the API")
+        #expect(try lab.value(arn, "AWSPENDING") == nil)
+    }
+
     @Test("doctor and repair: the current key is tried where it is used")
     func doctorAndRepair() throws {
         let lab = try APIKeyLab(.sendgrid, api: try Self.api.get())

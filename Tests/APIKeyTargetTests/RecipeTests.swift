@@ -74,6 +74,27 @@ struct RecipeTests {
             (#""baseURL""#, #""nonSecretFields": ["key"], "baseURL""#, "nonSecretFields: \"key\" holds the key itself"),
             (#""/keys/{{target.id}}""#, #""/keys/{{target.idd}}""#, "uses {{target.idd}}"),
             (#""Bearer {{pending.key}}""#, #""Bearer {{pending.key}""#, "without a closing"),
+            (#""Bearer {{pending.key}}""#, #""}} {{pending.key}}""#, "without an opening"),
+            (
+                #""headers": {"Authorization": "Bearer {{pending.key}}"}"#,
+                #""headers": {"Authorization": "Bearer {{pending.key}}", "Host": "evil.example"}"#,
+                "test.headers: Host is set by the HTTP client"
+            ),
+            (
+                #""headers": {"Authorization": "Bearer {{pending.key}}"}"#,
+                #""headers": {"Authorization": "Bearer {{pending.key}}\u0001"}"#, "no control characters"
+            ),
+            (
+                #""headers": {"Authorization": "Bearer {{pending.key}}"}"#,
+                #""headers": {"X-Other": "{{pending.key_id}}"}"#,
+                "test must send the key under test ({{pending.key}})"
+            ),
+            (#""path": "/me""#, #""path": "/me/{{target.id}}""#, "test.path cannot use {{target.id}}"),
+            (#""expect": [201]"#, #""expect": [201], "idempotencyHeader": "Bad Name""#, "is not a header name"),
+            (#""previousId": "old_key_id""#, #""previousId": "key_id""#, "must be different keys"),
+            (#""baseURL""#, #""ttlSeconds": 999999999999, "baseURL""#, "ttlSeconds must be a whole number"),
+            ("https://api.example.com", "https://api.example.com:99999", "with an optional port"),
+            ("https://api.example.com", "https://api%2eexample.com", "must be https:// and a host name"),
         ])
     func refused(original: String, replacement: String, expected: String) {
         let message = loadError { $0.replacingOccurrences(of: original, with: replacement) }
@@ -101,6 +122,13 @@ struct RecipeTests {
         }
         // No file at all is fine until a secret names a recipe.
         #expect(try APIKeyTarget(environment: [:], files: files).book.recipes.isEmpty)
+    }
+
+    @Test("error texts are scrubbed of every secret, longest first, and of the fields sent whatever their length")
+    func scrubbing() throws {
+        let current = try SecretValue(secretString: #"{"key":"abc","admin":"abc-longer-secret","note":"short"}"#)
+        let bindings = Bindings(current: current, token: "t", keyName: "rotator-t")
+        #expect(bindings.secrets(alwaysSecret: ["key"]) == ["abc-longer-secret", "abc"])
     }
 
     @Test("ids in URLs are percent-encoded: an id cannot add a path segment or a query")

@@ -89,8 +89,10 @@ lint-template:
 ## Lambda runs it (plus the echo function packaged the same way, as the runtime's baseline).
 bench: deps release package
 	PRODUCT=LambdaEcho STAGE=dist/echo-lambda PACKAGE_ZIP=dist/echo-lambda.zip bash scripts/package.sh
+	mkdir -p dist/bench && gcc -O2 -pthread -I.build-deps/prefix/include Sources/RotatorBench/CLoop/runtime_loop.c \
+		.build-lambda/compat/lambda_compat.o -L.build-deps/lib -lcurl -o dist/bench/c-loop && strip dist/bench/c-loop
 	$(LOCK) $(SWIFT) build $(RELEASE_FLAGS) --product RotatorBench
-	$(RELEASE_BIN)/RotatorBench $(RELEASE_BIN)
+	BENCH_C_LOOP=dist/bench/c-loop $(RELEASE_BIN)/RotatorBench $(RELEASE_BIN)
 
 ## bootstrap-bench: the zip's ELF bootstrap against a `#!/bin/sh` exec of the same binary (hyperfine).
 bootstrap-bench: package

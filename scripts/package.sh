@@ -78,6 +78,11 @@ fi
 strip --strip-all -o "$elf" "$bin"
 chmod 755 "$elf"
 bash scripts/bundle-libs.sh "$elf" "$STAGE/lib" >&2
+# With nothing bundled, DT_RPATH $ORIGIN/lib only makes the loader probe /var/task/lib (and its glibc-hwcaps
+# subfolders) for libc, libm and libgcc_s at every start: drop it.
+if [[ ! -d $STAGE/lib ]]; then
+    patchelf --remove-rpath "$elf"
+fi
 
 # RDS server certificates chain to the Amazon RDS root CAs, which Lambda's system CA bundle does not always hold
 # (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html): AWS's advice is to ship the bundle.

@@ -214,27 +214,26 @@ private let collectHeader: ccurl_data_callback = { data, size, count, context in
     guard let context else { return 0 }
     let collector = Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
-    let line = data.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
-        String(decoding: UnsafeBufferPointer(start: bytes, count: length), as: UTF8.self)
-    }
-    if line.hasPrefix("HTTP/") {
-        // A new status line (after a 1xx response): headers seen so far belonged to that one.
-        collector.headers = HTTPHeaders()
-    } else if let colon = line.firstIndex(of: ":") {
-        let name = String(line[..<colon])
-        let value = line[line.index(after: colon)...].trimmingASCIIWhitespace()
-        collector.headers.add(name: name, value: value)
+    // Bytes, not Characters: a header line is ASCII, and Character handling cost most of a warm invocation.
+    data.withMemoryRebound(to: UInt8.self, capacity: length) { start in
+        let line = UnsafeBufferPointer(start: start, count: length)
+        if line.starts(with: "HTTP/".utf8) {
+            // A new status line (after a 1xx response): headers seen so far belonged to that one.
+            collector.headers = HTTPHeaders()
+        } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+            let name = String(decoding: UnsafeBufferPointer(rebasing: line[..<colon]), as: UTF8.self)
+            var first = colon + 1
+            var end = line.endIndex
+            while first < end, isHeaderSpace(line[first]) { first += 1 }
+            while end > first, isHeaderSpace(line[end - 1]) { end -= 1 }
+            let value = String(decoding: UnsafeBufferPointer(rebasing: line[first..<end]), as: UTF8.self)
+            collector.headers.add(name: name, value: value)
+        }
     }
     return length
 }
 
-extension Substring {
-    fileprivate func trimmingASCIIWhitespace() -> String {
-        // `\r\n` is one Character in Swift, so test the property rather than single characters.
-        let isSpace: (Character) -> Bool = { $0.isWhitespace }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return String(self[first...last])
-    }
+/// Space, tab, CR and LF: what surrounds a header value (https://www.rfc-editor.org/rfc/rfc9110#section-5.5).
+private func isHeaderSpace(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
 }

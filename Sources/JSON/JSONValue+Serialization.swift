@@ -34,25 +34,43 @@ extension JSONValue {
         }
     }
 
-    /// Writes `text` as a JSON string literal.
+    /// Writes `text` as a JSON string literal. Runs of bytes that need no escape are appended whole: appending
+    /// scalar by scalar cost 40 % of a warm invocation's instructions (every error report and log line is JSON).
     public static func writeQuoted(_ text: String, to output: inout String) {
         output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            case "\u{00}"..."\u{1F}", "\u{7F}":
-                let hex = String(scalar.value, radix: 16, uppercase: false)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
+        let bytes = text.utf8
+        var runStart = bytes.startIndex
+        var index = runStart
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            // Every byte that needs an escape is ASCII, so runs start and end on scalar boundaries (not always on
+            // Character boundaries: `"` then a combining accent is one Character), hence the scalar-view slices.
+            guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F else {
+                index = bytes.index(after: index)
+                continue
             }
+            output += Substring(text.unicodeScalars[runStart..<index])
+            output += escape(byte)
+            index = bytes.index(after: index)
+            runStart = index
         }
+        output += Substring(text.unicodeScalars[runStart..<bytes.endIndex])
         output += "\""
+    }
+
+    private static func escape(_ byte: UInt8) -> String {
+        switch byte {
+        case 0x22: return "\\\""
+        case 0x5C: return "\\\\"
+        case 0x0A: return "\\n"
+        case 0x0D: return "\\r"
+        case 0x09: return "\\t"
+        case 0x08: return "\\b"
+        case 0x0C: return "\\f"
+        default:
+            let digits = Array("0123456789abcdef")
+            return "\\u00" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0x0F)])
+        }
     }
 
     /// `text` as a JSON string literal.

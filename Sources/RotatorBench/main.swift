@@ -56,6 +56,29 @@ do {
         }
     }
 
+    // BENCH_C_LOOP=<the C runtime loop `make bench` builds>: the yardstick, interleaved with the zip's binaries.
+    if let cLoop = ProcessInfo.processInfo.environment["BENCH_C_LOOP"], !cLoop.isEmpty,
+        FileManager.default.isExecutableFile(atPath: cLoop)
+    {
+        section("Against a C runtime loop on the same static libcurl and OpenSSL (Sources/RotatorBench/CLoop)")
+        var compared = [
+            ComparisonBenchmarks.Subject(name: "C loop", path: cLoop, environment: [:], event: #"{"Step":"bench"}"#),
+            ComparisonBenchmarks.Subject(
+                name: "LambdaEcho (zip build)", path: "dist/echo-lambda/bootstrap", environment: [:],
+                event: #"{"Step":"bench"}"#),
+            ComparisonBenchmarks.Subject(
+                name: "RotatorLambda (the zip's bootstrap, event rejected)", path: "dist/rotator-lambda/bootstrap",
+                environment: rotatorEnvironment, event: #"{"Step":"bench"}"#),
+        ].filter { FileManager.default.isExecutableFile(atPath: $0.path) }
+        if let baseline = ProcessInfo.processInfo.environment["BENCH_BASELINE"], !baseline.isEmpty {
+            compared.append(
+                .init(
+                    name: "baseline (BENCH_BASELINE, event rejected)", path: baseline, environment: rotatorEnvironment,
+                    event: #"{"Step":"bench"}"#))
+        }
+        for line in try ComparisonBenchmarks.compare(compared) { print(line) }
+    }
+
     section("SigV4 and Secrets Manager")
     print(benchmarkSigning())
     print(try benchmarkDescribeSecretRoundTrip())

@@ -39,6 +39,17 @@ struct JSONTests {
     }
 
     @Test(
+        "serialisation escapes exactly what JSON requires, also where an escape and a combining mark form one Character",
+        arguments: [
+            ("\"\u{301}", #""\"\#u{301}""#), ("\r\n", #""\r\n""#), ("é\u{7F}x\u{1F}", #""é\u007fx\u001f""#),
+            ("plain text", #""plain text""#), ("", #""""#), ("\\\u{0}😀", #""\\\u0000😀""#),
+        ])
+    func serialisation(text: String, expected: String) throws {
+        #expect(JSONValue.quoted(text) == expected)
+        #expect(try JSONValue(parsing: JSONValue.quoted(text)).stringValue == text)
+    }
+
+    @Test(
         "invalid documents are rejected with an offset, never with their content",
         arguments: [
             "", "{", #"{"a":}"#, "[1,]", "01", "1.", "-", "tru", #""\ud800""#, #""\x""#, "{} x", "\"a\u{01}\"",

@@ -23,7 +23,8 @@ struct PasswordSource {
         self.kind = kind
         self.client = client
         var policies: [String: PasswordPolicy] = [:]
-        for target in targets {
+        // A target whose credentials are issued (API keys) draws no password: no policy to check or keep.
+        for target in targets where target.generatesPasswords {
             policies[target.name] = try PasswordPolicy(
                 environment: environment, defaultExcludeCharacters: target.defaultExcludeCharacters)
         }

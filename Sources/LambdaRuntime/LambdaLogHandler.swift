@@ -95,7 +95,9 @@ public struct LambdaLogHandler: LogHandler {
     }
 
     private func oneLine(_ text: String) -> String {
-        guard text.contains(where: { $0 == "\n" || $0 == "\r" }) else { return text }
+        // Bytes, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n", so a Character test would
+        // let it through and split the record (and Character iteration is slow on every log line).
+        guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return text }
         return text.replacingNewlines()
     }
 
@@ -116,16 +118,23 @@ public struct LambdaLogHandler: LogHandler {
 }
 
 extension String {
+    /// CR and LF written as the two-character escapes `\r` and `\n`.
     fileprivate func replacingNewlines() -> String {
         var result = ""
-        for character in self {
-            switch character {
-            case "\r\n": result += "\\r\\n"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            default: result.append(character)
+        var runStart = utf8.startIndex
+        var index = runStart
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            guard byte == 0x0A || byte == 0x0D else {
+                index = utf8.index(after: index)
+                continue
             }
+            result += Substring(unicodeScalars[runStart..<index])
+            result += byte == 0x0A ? "\\n" : "\\r"
+            index = utf8.index(after: index)
+            runStart = index
         }
+        result += Substring(unicodeScalars[runStart..<utf8.endIndex])
         return result
     }
 }

@@ -53,7 +53,7 @@ extension SecretsManagerError {
                     + " (the service's expected canonical request is left out: it contains the signed headers)"
             }
         }
-        let flattened = String(message.map { $0 == "\n" || $0 == "\r" ? " " : $0 })
+        let flattened = String(message.map { $0.isNewline ? " " : $0 })  // isNewline: "\r\n" is one Character
         guard flattened.count > maximumMessageLength else { return flattened }
         return String(flattened.prefix(maximumMessageLength)) + "…"
     }

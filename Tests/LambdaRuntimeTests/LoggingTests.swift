@@ -16,10 +16,12 @@ struct LoggingTests {
                 context.logger.debug("debug line")
                 context.logger.info("info line", metadata: ["secretId": "arn:aws:secretsmanager:x"])
                 context.logger.error("error line\ninjected fake record")
+                context.logger.warning("crlf line\r\ninjected crlf record")
                 return event
             }
         }
-        return log.split(separator: "\n")
+        // Split at every line break a log reader would see, "\r\n" (one Character) included.
+        return log.split(whereSeparator: { $0.isNewline })
     }
 
     @Test("JSON format: one object per line with timestamp, level, message, requestId and metadata")
@@ -55,6 +57,7 @@ struct LoggingTests {
         let error = try #require(lines.first { $0.contains("error line") })
         #expect(error.contains("\tERROR\tlog-req\terror line\\ninjected fake record"))
         #expect(!lines.contains { $0.hasPrefix("injected") })
+        #expect(lines.contains { $0.contains("crlf line\\r\\ninjected crlf record") }, "\(lines)")
         let info = try #require(lines.first { $0.contains("info line") })
         #expect(info.hasSuffix("secretId=arn:aws:secretsmanager:x"))
     }

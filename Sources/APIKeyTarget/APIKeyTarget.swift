@@ -196,14 +196,14 @@ public final class APIKeyTarget: TargetService {
     }
 
     func caller(_ recipe: Recipe, _ context: RotationContext) throws(RotationError) -> RecipeCaller {
-        if client == nil {
-            do {
-                client = try HTTPClient(configuration: httpConfiguration)
-            } catch {
-                throw .target(.network, message: "Could not make an HTTP client: \(error.message)")
-            }
+        if let client { return RecipeCaller(recipe: recipe, client: client, context: context) }
+        do {
+            let made = try HTTPClient(configuration: httpConfiguration)
+            client = made
+            return RecipeCaller(recipe: recipe, client: made, context: context)
+        } catch {
+            throw .target(.network, message: "Could not make an HTTP client: \(error.message)")
         }
-        return RecipeCaller(recipe: recipe, client: client!, context: context)
     }
 
     func bindings(_ recipe: Recipe, _ context: RotationContext, current: SecretValue?) throws -> Bindings {

@@ -50,11 +50,13 @@ struct RecipeReader {
         guard let retire = RetirePolicy(rawValue: retireText) else {
             throw RecipeError("retire is \"\(retireText)\"; it must be immediately, nextRotation or expiry")
         }
-        let ttl = object["ttlSeconds"].map { $0.intValue }
-        if let ttl, ttl == nil || ttl! < 60 || ttl! > 315_360_000 {
-            throw RecipeError("ttlSeconds must be a whole number of seconds from 60 to 315360000 (ten years)")
+        var ttlSeconds: Int?
+        if let ttl = object["ttlSeconds"] {
+            guard let seconds = ttl.intValue, (60...315_360_000).contains(seconds) else {
+                throw RecipeError("ttlSeconds must be a whole number of seconds from 60 to 315360000 (ten years)")
+            }
+            ttlSeconds = seconds
         }
-        let ttlSeconds = ttl ?? nil
         if retire == .expiry && ttlSeconds == nil {
             throw RecipeError("retire is expiry, so ttlSeconds (how long a minted key lives) is required")
         }

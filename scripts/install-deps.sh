@@ -5,12 +5,12 @@
 #   - postgresql, mariadb-server, mariadb-client: the real servers the database targets' tests start
 #   - cmake: builds MariaDB Connector/C for the Lambda package
 #   - zip, unzip, advancecomp, patchelf, binutils, gcc, g++, make, pkg-config, dpkg-dev, libstdc++-12-dev,
-#     busybox-static, openssl, ca-certificates: make package / package-test (static libcurl and libpq are built
-#     from Debian's own source packages, hence the deb-src entry below)
+#     busybox-static, openssl, ca-certificates, valgrind (the code-layout profile): make package / package-test
+#     (static libcurl and libpq are built from Debian's own source packages, hence the deb-src entry below)
 #   - moto[server], boto3 (PyPI): the local Secrets Manager; cfn-lint (PyPI): the SAM template check
 set -euo pipefail
 
-apt_packages=(libcurl4-openssl-dev libssl-dev libpq-dev libmariadb-dev postgresql mariadb-server mariadb-client cmake zip unzip advancecomp patchelf binutils gcc g++
+apt_packages=(libcurl4-openssl-dev libssl-dev libpq-dev libmariadb-dev postgresql mariadb-server mariadb-client cmake zip unzip advancecomp patchelf binutils gcc g++ valgrind
     make pkg-config dpkg-dev libstdc++-12-dev busybox-static openssl ca-certificates)
 missing=()
 for package in "${apt_packages[@]}"; do

@@ -4,7 +4,8 @@
 Every subcommand prints one JSON document on stdout. A failed AWS call prints
 {"error": "<Code>", "message": "..."} and exits with status 1.
 
-    python3 scripts/moto_admin.py serve --port 5123 [--watch-parent]
+    python3 scripts/moto_admin.py serve --port 5123 [--watch-parent] [--ssl-cert CERT --ssl-key KEY]   (HTTPS: the
+        other subcommands then trust the CA named by AWS_CA_BUNDLE)
     python3 scripts/moto_admin.py --endpoint http://127.0.0.1:5123 provision-auth
     python3 scripts/moto_admin.py --endpoint URL create-secret --name NAME --secret-string -   (value on stdin)
     python3 scripts/moto_admin.py --endpoint URL start-rotation --secret-id ID [--token T]
@@ -23,6 +24,7 @@ import argparse
 import datetime
 import json
 import os
+import ssl
 import sys
 import urllib.request
 import uuid
@@ -70,7 +72,9 @@ def reset_auth(endpoint, count):
     request = urllib.request.Request(
         endpoint + "/moto-api/reset-auth", data=str(count).encode(), method="POST",
         headers={"Content-Type": "text/plain"})
-    with urllib.request.urlopen(request, timeout=10) as response:
+    # An HTTPS moto's certificate is trusted through AWS_CA_BUNDLE, as boto3 trusts it.
+    context = ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE") or None)
+    with urllib.request.urlopen(request, timeout=10, context=context) as response:
         return json.loads(response.read() or b"{}")
 
 
@@ -109,7 +113,8 @@ def cmd_serve(args):
         from serving import watch_parent  # beside this script
         watch_parent()
     from moto.server import main as moto_main
-    moto_main(["-H", args.host, "-p", str(args.port)])
+    tls = ["--ssl-cert", args.ssl_cert, "--ssl-key", args.ssl_key] if args.ssl_cert else []
+    moto_main(["-H", args.host, "-p", str(args.port)] + tls)
 
 
 def cmd_provision_auth(args):
@@ -223,6 +228,8 @@ def main():
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, required=True)
     serve.add_argument("--watch-parent", action="store_true", help="exit when the parent process dies")
+    serve.add_argument("--ssl-cert", help="serve HTTPS with this certificate (PEM; --ssl-key too)")
+    serve.add_argument("--ssl-key")
     serve.set_defaults(run=cmd_serve)
 
     commands.add_parser("provision-auth", help="IAM user + role, auth on, AssumeRole").set_defaults(

@@ -3,15 +3,18 @@
 #
 #   1. scripts/build-deps.sh: minimal static libcurl and libpq from Debian's sources (cached in .build-deps).
 #   2. swift build -c release --product RotatorLambda (the Lambda-only build of the rotator) --static-swift-stdlib, linked against those archives, Debian's
-#      static OpenSSL and libstdc++, and scripts/compat/lambda_compat.c (hypotf, arc4random: glibc 2.35/2.36
-#      symbols the static parts reference), with DT_RPATH $ORIGIN/lib for anything bundled later.
+#      static OpenSSL and libstdc++, scripts/compat/lambda_compat.c (hypotf, arc4random: glibc 2.35/2.36
+#      symbols the static parts reference) and scripts/compat/release_relocations.c, with DT_RPATH $ORIGIN/lib for
+#      anything bundled later. Linked by lld, twice: every function in its own section, profiled by
+#      scripts/layout-profile.sh (a rotation under callgrind), then again with the functions that ran laid out
+#      together (--symbol-ordering-file); -z now (full RELRO), no exported symbols.
 #   3. strip; stage dist/rotator-lambda/ (bootstrap [+ rotator] [+ lib/]); bundle any remaining non-glibc library.
 #   4. ABI gate (scripts/abi_gate.py), zip to dist/rotator-lambda.zip, print the size, fail above MAX_ZIP_BYTES.
 #
 # Environment: BOOTSTRAP_MODE=binary (default: the ELF is /var/task/bootstrap) | script (./bootstrap + rotator);
 #              SCRATCH (default .build-lambda), MAX_ZIP_BYTES (default 8000000), PRODUCT (default RotatorLambda, the Lambda-only build of the rotator),
 #              STAGE and PACKAGE_ZIP (defaults dist/rotator-lambda[.zip]; `make bench` packages LambdaEcho too),
-#              ZIP_RECOMPRESS=1 (default; 0 skips advzip),
+#              ZIP_RECOMPRESS=1 (default; 0 skips advzip), LAYOUT_PROFILE=1 (default; 0 links once, in link order),
 #              RDS_CA_BUNDLE=<file>: a PEM bundle of the Amazon RDS root CAs (downloaded by you from
 #              https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem), shipped as
 #              /var/task/rds-ca-bundle.pem; point ROTATOR_DB_CA_FILE (template.yaml: DbCaFile) at it.
@@ -36,30 +39,54 @@ case $BOOTSTRAP_MODE in binary|script) ;; *) die "BOOTSTRAP_MODE must be binary 
 for tool in swift gcc strip zip unzip readelf nm python3 flock patchelf ldd awk; do
     command -v "$tool" >/dev/null || die "'$tool' not found (run make deps)"
 done
+# lld comes with the Swift toolchain (swiftc -use-ld=lld finds it beside swiftc).
+[[ -x $(dirname "$(readlink -f "$(command -v swiftc)")")/ld.lld ]] || die "ld.lld not found beside swiftc (a Swift toolchain from swift.org has it)"
 
 # 1. static C dependencies (serialised with the Swift builds: they share the same two cores)
 bash scripts/build-deps.sh --check || flock "$LOCK" bash scripts/build-deps.sh
 DEPS=$repo/.build-deps
 
-# 2. compat object + release build
-mkdir -p "$SCRATCH/compat"
+# 2. compat objects + release build
 compat=$repo/$SCRATCH/compat/lambda_compat.o
-gcc -O2 -fPIC -fno-math-errno -Wall -Wextra -Werror -c scripts/compat/lambda_compat.c -o "$compat"
+release_relocations=$repo/$SCRATCH/compat/release_relocations.o
 
-swift_flags=(-c release --product "$PRODUCT" --static-swift-stdlib --scratch-path "$SCRATCH" --disable-local-rpath
-    -Xlinker --disable-new-dtags -Xlinker -rpath -Xlinker '$ORIGIN/lib'
-    -Xlinker "$compat")
-log "swift build ${swift_flags[*]}"
-export PKG_CONFIG_PATH=$DEPS/pkgconfig
-# SwiftPM does not track the static archives in .build-deps: remove the binary so it is always relinked.
-rm -f "$(swift build "${swift_flags[@]}" --show-bin-path)/$PRODUCT"
-if ! flock "$LOCK" swift build "${swift_flags[@]}" >"$SCRATCH/build.log" 2>&1; then
-    tail -60 "$SCRATCH/build.log" >&2
-    die "swift build failed (full log: $SCRATCH/build.log)"
+# -function-sections: one section per Swift function, so lld can move each (the Swift runtime's archive is built
+# that way too); the C archives move one object at a time. --no-export-dynamic undoes the -export-dynamic of
+# swiftc's static-stdlib link: nothing loads symbols from this executable, and 2,700 exported names would only
+# fill .dynsym. -z now binds every import before main (full RELRO), so no relocation is read after start-up.
+swift_flags=(-c release --static-swift-stdlib --scratch-path "$SCRATCH" --disable-local-rpath
+    -Xswiftc -Xfrontend -Xswiftc -function-sections -Xswiftc -use-ld=lld
+    -Xlinker --disable-new-dtags -Xlinker -rpath -Xlinker '$ORIGIN/lib' -Xlinker -z -Xlinker now
+    -Xlinker --no-export-dynamic -Xlinker "$compat" -Xlinker "$release_relocations")
+# SwiftPM reuses objects compiled with other -Xswiftc flags: a scratch folder built with different flags is emptied.
+# (The product is not part of the flags: LambdaEcho and RotatorLambda share the scratch folder.)
+if [[ -f $SCRATCH/swift-flags && $(cat "$SCRATCH/swift-flags") != "${swift_flags[*]}" ]]; then
+    log "the Swift flags changed since $SCRATCH was built: building from scratch"
+    rm -rf "$SCRATCH"
 fi
-tail -2 "$SCRATCH/build.log" >&2
+mkdir -p "$SCRATCH/compat" "$SCRATCH/layout"
+echo "${swift_flags[*]}" > "$SCRATCH/swift-flags"
+gcc -O2 -fPIC -fno-math-errno -Wall -Wextra -Werror -c scripts/compat/lambda_compat.c -o "$compat"
+gcc -O2 -fPIC -Wall -Wextra -Werror -c scripts/compat/release_relocations.c -o "$release_relocations"
+export PKG_CONFIG_PATH=$DEPS/pkgconfig
 bin=$(swift build "${swift_flags[@]}" --show-bin-path)/$PRODUCT
-[[ -x $bin ]] || die "no binary at $bin"
+link() { # link <extra swift build flags...>
+    log "swift build --product $PRODUCT ${swift_flags[*]} $*"
+    # SwiftPM does not track the static archives in .build-deps: remove the binary so it is always relinked.
+    rm -f "$bin"
+    if ! flock "$LOCK" swift build --product "$PRODUCT" "${swift_flags[@]}" "$@" >"$SCRATCH/build.log" 2>&1; then
+        tail -60 "$SCRATCH/build.log" >&2
+        die "swift build failed (full log: $SCRATCH/build.log)"
+    fi
+    tail -1 "$SCRATCH/build.log" >&2
+    [[ -x $bin ]] || die "no binary at $bin"
+}
+link
+if [[ ${LAYOUT_PROFILE:-1} == 1 ]]; then
+    cp "$bin" "$SCRATCH/layout/$PRODUCT.profiled"
+    bash scripts/layout-profile.sh "$SCRATCH/layout/$PRODUCT.profiled" "$SCRATCH/layout/$PRODUCT.order"
+    link -Xlinker "--symbol-ordering-file=$repo/$SCRATCH/layout/$PRODUCT.order" -Xlinker --no-warn-symbol-ordering
+fi
 
 # The binary must use at most FoundationEssentials: no full Foundation, no FoundationInternationalization / ICU.
 if heavy=$(nm "$bin" | grep -E '\$s10Foundation|\$s30FoundationInternationalization|\$s14_FoundationICU|\$s19FoundationNetworking|\$s13FoundationXML|_ZN6icu_[0-9]' | head -3) && [[ -n $heavy ]]; then

@@ -92,6 +92,19 @@ do {
         print(try RotationBenchmarks.wholeRotation(rotator: "dist/rotator-lambda/bootstrap", moto: moto))
     }
 
+    // On Lambda every Secrets Manager call is HTTPS: the figures that matter for memory are these.
+    section("Whole rotation over HTTPS (moto with a test CA's certificate), the zip's binary")
+    let tlsMoto = try MotoServer.start(iamAuth: true, tls: true)
+    defer { tlsMoto.stop() }
+    var tlsSubjects = [("the zip's binary", "dist/rotator-lambda/bootstrap")]
+    if let baseline = ProcessInfo.processInfo.environment["BENCH_BASELINE"], !baseline.isEmpty {
+        tlsSubjects.append(("baseline (BENCH_BASELINE)", baseline))
+    }
+    for (name, path) in tlsSubjects where FileManager.default.isExecutableFile(atPath: path) {
+        print("\(name):")
+        print(try RotationBenchmarks.wholeRotation(rotator: path, moto: tlsMoto))
+    }
+
     section(
         "Secrets Manager calls per whole rotation (AWS's generic template makes 9 with local passwords, 10 with GetRandomPassword)"
     )

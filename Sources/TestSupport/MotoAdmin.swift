@@ -13,13 +13,14 @@ public final class MotoAdmin: @unchecked Sendable {
     private let lock = NSLock()
     private let http: HTTPClient
 
-    init(endpoint: String, port: Int, accessKeyId: String, secretAccessKey: String) throws {
+    init(endpoint: String, port: Int, accessKeyId: String, secretAccessKey: String, caFile: String? = nil) throws {
         self.endpoint = endpoint
         self.host = "127.0.0.1:\(port)"
         signer = SigV4Signer(
             credentials: Credentials(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey), region: "us-east-1",
             service: "secretsmanager")
-        http = try HTTPClient(configuration: HTTPClientConfiguration(connectTimeoutMilliseconds: 5_000))
+        http = try HTTPClient(
+            configuration: HTTPClientConfiguration(connectTimeoutMilliseconds: 5_000, caBundlePath: caFile))
     }
 
     /// A failed admin call: the service's code and message.

@@ -16,6 +16,8 @@ public final class MotoServer: @unchecked Sendable {
     /// Temporary credentials of the rotation role (an `ASIA…` key and a session token) when IAM auth is on.
     public let roleCredentials: (accessKeyId: String, secretAccessKey: String, sessionToken: String?)
     public let port: Int
+    /// The CA file that signed moto's certificate when it serves HTTPS (`start(tls: true)`); `nil` for HTTP.
+    public let caFile: String?
     /// The admin user's keys, for `moto_admin.py`. Not the code under test's credentials.
     private let adminCredentials: (accessKeyId: String, secretAccessKey: String)
     /// Secrets Manager as the admin user, in-process (fast): for setting up and inspecting what the tests rotate.
@@ -28,14 +30,17 @@ public final class MotoServer: @unchecked Sendable {
     /// Starts `moto.server -H 127.0.0.1 -p <free port>`; with iamAuth, provisions an IAM user + role while
     /// auth is off, turns signature checking on (`/moto-api/reset-auth 0`), then AssumeRole gives temporary
     /// credentials (ASIA key + session token). Every later request is signature-checked.
+    /// - Parameter tls: serve HTTPS, as Secrets Manager is reached on Lambda, with a certificate from the tests'
+    ///   CA (`TestCertificates`); `clientEnvironment` then names that CA in `AWS_CA_BUNDLE`.
     /// - Throws: `ServerError` with the end of moto's log when it does not start or provisioning fails.
-    public static func start(iamAuth: Bool = true) throws -> MotoServer {
+    public static func start(iamAuth: Bool = true, tls: Bool = false) throws -> MotoServer {
         try TestLane.allowServer("moto")
         var lastError: Error = ServerError("moto did not start")
+        let certificates = tls ? try TestCertificates.shared.get() : nil
         // The free port may be taken between finding it and moto binding it: try a few.
         for _ in 0..<3 {
             do {
-                return try MotoServer(port: try FreePort.find(), iamAuth: iamAuth)
+                return try MotoServer(port: try FreePort.find(), iamAuth: iamAuth, certificates: certificates)
             } catch {
                 lastError = error
             }
@@ -43,19 +48,24 @@ public final class MotoServer: @unchecked Sendable {
         throw lastError
     }
 
-    private init(port: Int, iamAuth: Bool) throws {
+    private init(port: Int, iamAuth: Bool, certificates: TestCertificates?) throws {
         self.port = port
-        self.endpoint = "http://127.0.0.1:\(port)"
+        self.endpoint = "\(certificates == nil ? "http" : "https")://127.0.0.1:\(port)"
         self.region = "us-east-1"
+        caFile = certificates?.caFile
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(port)-\(getpid()).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let tlsArguments =
+            certificates.map { ["--ssl-cert", $0.serverCertificateFile, "--ssl-key", $0.serverKeyFile] } ?? []
         process = try PythonScript.start(
-            "moto_admin.py", ["serve", "--port", String(port), "--watch-parent"], log: logFile)
+            "moto_admin.py", ["serve", "--port", String(port), "--watch-parent"] + tlsArguments, log: logFile)
 
         do {
             try Self.waitUntilAccepting(port: port, process: process, logFile: logFile)
             if iamAuth {
-                let output = try PythonScript.run("moto_admin.py", ["--endpoint", endpoint, "provision-auth"])
+                let output = try PythonScript.run(
+                    "moto_admin.py", ["--endpoint", endpoint, "provision-auth"],
+                    environment: caFile.map { ["AWS_CA_BUNDLE": $0] } ?? [:])
                 let document = try JSONValue(parsing: output)
                 guard let adminKey = document["admin"]?["accessKeyId"]?.stringValue,
                     let adminSecret = document["admin"]?["secretAccessKey"]?.stringValue,
@@ -71,7 +81,7 @@ public final class MotoServer: @unchecked Sendable {
             }
             adminClient = try MotoAdmin(
                 endpoint: endpoint, port: port, accessKeyId: adminCredentials.accessKeyId,
-                secretAccessKey: adminCredentials.secretAccessKey)
+                secretAccessKey: adminCredentials.secretAccessKey, caFile: caFile)
         } catch {
             Self.terminate(process)
             try? FileManager.default.removeItem(at: logFile)
@@ -84,7 +94,7 @@ public final class MotoServer: @unchecked Sendable {
     }
 
     /// Environment for the code under test: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-    /// AWS_SESSION_TOKEN, SECRETS_MANAGER_ENDPOINT.
+    /// AWS_SESSION_TOKEN, SECRETS_MANAGER_ENDPOINT, and AWS_CA_BUNDLE when moto serves HTTPS.
     public var clientEnvironment: [String: String] {
         var environment = [
             "AWS_REGION": region,
@@ -93,6 +103,7 @@ public final class MotoServer: @unchecked Sendable {
             "SECRETS_MANAGER_ENDPOINT": endpoint,
         ]
         if let token = roleCredentials.sessionToken { environment["AWS_SESSION_TOKEN"] = token }
+        if let caFile { environment["AWS_CA_BUNDLE"] = caFile }
         return environment
     }
 
@@ -128,7 +139,7 @@ public final class MotoServer: @unchecked Sendable {
             environment: [
                 "MOTO_ADMIN_ACCESS_KEY_ID": adminCredentials.accessKeyId,
                 "MOTO_ADMIN_SECRET_ACCESS_KEY": adminCredentials.secretAccessKey,
-            ])
+            ].merging(caFile.map { ["AWS_CA_BUNDLE": $0] } ?? [:]) { _, new in new })
     }
 
     /// Stops moto (SIGTERM, then SIGKILL after a second). Safe to call more than once.

@@ -125,6 +125,26 @@ enum MotoFixture {
         #expect(error.map { "\($0)" }?.contains(tampered) == false)
     }
 
+    /// `make bench` measures rotations over HTTPS, as Secrets Manager is reached on Lambda: moto must serve it with
+    /// the tests' CA, the client must trust that CA through AWS_CA_BUNDLE only, and another CA must be refused.
+    @Test func overHTTPSTheCANamedByAWSCABundleIsTrustedAndNoOther() throws {
+        let moto = try MotoServer.start(iamAuth: true, tls: true)
+        defer { moto.stop() }
+        let certificates = try TestCertificates.shared.get()
+        #expect(moto.endpoint.hasPrefix("https://"))
+        #expect(moto.clientEnvironment["AWS_CA_BUNDLE"] == certificates.caFile)
+        let name = MotoFixture.uniqueName("https")
+        let arn = try moto.createSecret(name: name, secretString: #"{"username":"app","password":"zzTLSzz"}"#)
+
+        let described = try MotoFixture.client(moto).describeSecret(secretId: name, deadline: Self.deadline())
+        #expect(described.arn == arn)
+        let untrusted = try MotoFixture.client(moto, overriding: ["AWS_CA_BUNDLE": certificates.untrustedCAFile])
+        let refused = #expect(throws: SecretsManagerError.self) {
+            try untrusted.describeSecret(secretId: name, deadline: Self.deadline())
+        }
+        #expect(refused?.code == .tls)
+    }
+
     @Test func unknownSecretIsResourceNotFound() throws {
         let moto = try MotoFixture.server()
         let client = try MotoFixture.client(moto)

@@ -56,3 +56,14 @@ func benchmarkMariaDBSetAndTest() throws -> [String] {
     }
     return [single, alternating]
 }
+
+/// A MariaDB single-user secret for a new account on `server`, whose password reaches the server only as its hash.
+func mariaDBCallCountSecret(_ server: MariaDBServer) throws -> String {
+    let user = "calls_\(UUID().uuidString.prefix(8).lowercased())"
+    let password = benchmarkPassword()
+    try server.execute("CREATE USER '\(user)'@'%' IDENTIFIED BY PASSWORD '\(MySQLPasswordHash.native(password))'")
+    return JSONObject([
+        "engine": .string("mariadb"), "host": .string("127.0.0.1"), "port": .integer(server.port),
+        "username": .string(user), "password": .string(password), "ssl": .bool(true),
+    ]).serialized
+}

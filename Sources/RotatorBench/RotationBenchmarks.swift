@@ -83,6 +83,7 @@ enum CallCountBenchmarks {
                             "Step": .string(step), "SecretId": .string(arn), "ClientRequestToken": .string(token),
                         ]).serialized))
             }
+            var duration = ""
             for script in perStep ? events.map({ [$0] }) : [events] {
                 let fake = try FakeRuntimeAPI(script: script)
                 var environment = moto.clientEnvironment
@@ -95,13 +96,22 @@ enum CallCountBenchmarks {
                 guard errors.isEmpty else {
                     throw ServerError("call count, \(name): \(errors.joined(separator: "; "))")
                 }
+                // createSecret handed out → finishSecret answered, in the warm sandbox.
+                let requests = fake.server.requests
+                if !perStep, let first = requests.first(where: { $0.method == "GET" }),
+                    let last = requests.last(where: { $0.method == "POST" })
+                {
+                    let milliseconds = Double(last.receivedAtNanoseconds - first.receivedAtNanoseconds) / 1_000_000
+                    duration = ", \(Statistics.format(milliseconds, decimals: 1)) ms through the counting proxy"
+                }
             }
             var byOperation: [String: Int] = [:]
             for exchange in proxy.log { byOperation[exchange.operation, default: 0] += 1 }
             let detail = byOperation.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             lines.append(
                 "\(name): \(proxy.log.count) Secrets Manager calls per rotation "
-                    + (perStep ? "with a new sandbox for every step" : "in one warm sandbox") + " (\(detail))")
+                    + (perStep ? "with a new sandbox for every step" : "in one warm sandbox") + " (\(detail))"
+                    + duration)
         }
         return lines.joined(separator: "\n")
     }

@@ -138,6 +138,14 @@ do {
             })
     }
 
+    let callMariaDB = try MariaDBServer()
+    defer { callMariaDB.stop() }
+    print(
+        try CallCountBenchmarks.callsPerRotation(
+            binary: callBinary, moto: moto, name: "mariadb single user",
+            environment: ["ROTATOR_DB_CA_FILE": callMariaDB.caFile, "EXCLUDE_CHARACTERS": ""]
+        ) { try mariaDBCallCountSecret(callMariaDB) })
+
     section("Account view (rotator status without --secret-id)")
     print(try FleetBenchmarks.scan(rotator: binaries + "/rotator", moto: moto))
 

@@ -3,7 +3,7 @@
  *
  * A position-independent executable carries ~49,000 relative relocations (the Swift runtime's metadata, OpenSSL's
  * tables): 1.2 MB of .rela.dyn that the dynamic loader reads once, before main, and nothing reads again. Those pages
- * stay mapped and count in the process's resident memory, which is what Lambda reports as "Max Memory Used".
+ * stay mapped and count in the process's resident memory (VmHWM) for as long as it runs.
  * DT_RELR (`-z pack-relative-relocs`) would shrink the table to a few KB, but needs glibc 2.36 and
  * provided.al2023 has 2.34. So once the loader is done, this constructor hands the table's pages back: MADV_DONTNEED
  * unmaps them (they are clean, read-only file pages: a later read would fault them in again from the file, so

@@ -65,7 +65,7 @@ public final class MotoServer: @unchecked Sendable {
             if iamAuth {
                 let output = try PythonScript.run(
                     "moto_admin.py", ["--endpoint", endpoint, "provision-auth"],
-                    environment: caFile.map { ["AWS_CA_BUNDLE": $0] } ?? [:])
+                    environment: Self.scriptEnvironment(caFile: caFile))
                 let document = try JSONValue(parsing: output)
                 guard let adminKey = document["admin"]?["accessKeyId"]?.stringValue,
                     let adminSecret = document["admin"]?["secretAccessKey"]?.stringValue,
@@ -139,7 +139,12 @@ public final class MotoServer: @unchecked Sendable {
             environment: [
                 "MOTO_ADMIN_ACCESS_KEY_ID": adminCredentials.accessKeyId,
                 "MOTO_ADMIN_SECRET_ACCESS_KEY": adminCredentials.secretAccessKey,
-            ].merging(caFile.map { ["AWS_CA_BUNDLE": $0] } ?? [:]) { _, new in new })
+            ].merging(Self.scriptEnvironment(caFile: caFile)) { _, new in new })
+    }
+
+    /// What `moto_admin.py` needs besides its arguments: the CA to trust when moto serves HTTPS.
+    private static func scriptEnvironment(caFile: String?) -> [String: String] {
+        caFile.map { ["AWS_CA_BUNDLE": $0] } ?? [:]
     }
 
     /// Stops moto (SIGTERM, then SIGKILL after a second). Safe to call more than once.

@@ -10,6 +10,13 @@ import Rotation
 /// One MySQL or MariaDB session on MariaDB Connector/C's non-blocking API: connecting and every statement run
 /// against the attempt's time limit and the Lambda deadline (https://mariadb.com/kb/en/using-the-non-blocking-library/).
 /// Closed by `close()` or when the last reference goes.
+///
+/// What the library keeps of the pointers it is given, and for how long:
+/// - `mysql_real_connect_start`: host, user, password and database, until the connect ends (`_cont` returns 0);
+///   they are held in `CStringCopies` for that long.
+/// - `mysql_real_query_start`: the statement, until it has been sent; held the same way.
+/// - `mysql_options`: nothing (strings are duplicated, numbers read at once); `mysql_real_escape_string`: nothing.
+/// - Results: rows point into the `MYSQL_RES`, copied into Swift strings before `mysql_free_result`.
 public final class MySQLConnection: DatabaseSession {
     private var handle: UnsafeMutablePointer<MYSQL>?
     private let deadlineEpochMilliseconds: Int64
@@ -54,10 +61,15 @@ public final class MySQLConnection: DatabaseSession {
         handle = mysql
         try Self.configure(mysql, login: login, timeoutSeconds: UInt32((attempt + 999) / 1_000))
         var connected: UnsafeMutablePointer<MYSQL>?
+        // The library keeps these four pointers and reads them again in every `mysql_real_connect_cont` (the user
+        // and password are copied only after the server's greeting, the database at authentication): they must stay
+        // put until the connect has finished, not just for the `_start` call.
+        let arguments = CStringCopies()
+        defer { withExtendedLifetime(arguments) {} }
         // A CNAME's certificate names the real server: connect to that name, which the library verifies.
-        let host = login.serverName ?? login.host
         var status = mysql_real_connect_start(
-            &connected, mysql, host, login.user, login.password, login.database, UInt32(login.port), nil, 0)
+            &connected, mysql, arguments.copy(login.serverName ?? login.host), arguments.copy(login.user),
+            arguments.copy(login.password), arguments.copy(login.database), UInt32(login.port), nil, 0)
         while status != 0 {
             guard let events = wait(status, until: until) else {
                 close()
@@ -112,7 +124,11 @@ public final class MySQLConnection: DatabaseSession {
         }
         let until = deadlineEpochMilliseconds - DatabaseConnectorLimits.deadlineMarginMilliseconds
         var error: Int32 = 0
-        var status = sql.withCString { mysql_real_query_start(&error, mysql, $0, UInt(sql.utf8.count)) }
+        // The library keeps the statement's pointer until the query has been sent, which may take several
+        // `mysql_real_query_cont` calls; the copy may hold a password hash, and is wiped when it goes.
+        let text = CStringCopies()
+        defer { withExtendedLifetime(text) {} }
+        var status = mysql_real_query_start(&error, mysql, text.copy(sql), UInt(sql.utf8.count))
         status = try drive(status, until: until) { events in mysql_real_query_cont(&error, mysql, events) }
         guard error == 0 else { throw failure(connecting: false, sensitive: sensitive) }
         var result: UnsafeMutablePointer<MYSQL_RES>?
@@ -164,6 +180,7 @@ public final class MySQLConnection: DatabaseSession {
     private static func configure(_ mysql: UnsafeMutablePointer<MYSQL>, login: DatabaseLogin, timeoutSeconds: UInt32)
         throws(DatabaseError)
     {
+        // mysql_options copies a string value (strdup) and reads a number at once: none of these pointers is kept.
         var ok = mysql_options(mysql, MYSQL_OPT_NONBLOCK, nil) == 0
         ok = ok && cmariadb_option_uint(mysql, MYSQL_OPT_CONNECT_TIMEOUT, timeoutSeconds) == 0
         ok = ok && cmariadb_option_uint(mysql, MYSQL_OPT_READ_TIMEOUT, timeoutSeconds) == 0

@@ -34,23 +34,18 @@ extension PostgresConnection {
         return connection
     }
 
-    /// Calls `body` with a C array of copies of `strings`. The copies are wiped before they are freed: one of
-    /// them is a password.
+    /// Calls `body` with a C array of copies of `strings`, wiped when `body` returns: one of them is a password.
+    /// libpq copies what it keeps (`PQconnectStartParams` its keywords and values into the connection,
+    /// `PQsendQueryParams` the statement and parameters into its output buffer:
+    /// https://www.postgresql.org/docs/15/libpq-async.html), so the copies need not outlive the call.
     static func withCStrings<Result>(
         _ strings: [String], nullTerminated: Bool = false,
         _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> Result
     ) -> Result {
-        let copies: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-        defer {
-            for copy in copies {
-                guard let copy else { continue }
-                memset(copy, 0, strlen(copy))
-                free(copy)
-            }
-        }
-        var pointers = copies.map { $0.map { UnsafePointer($0) } }
+        let copies = CStringCopies()
+        var pointers = strings.map { copies.copy($0) }
         if nullTerminated { pointers.append(nil) }
-        return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
+        return withExtendedLifetime(copies) { pointers.withUnsafeBufferPointer { body($0.baseAddress) } }
     }
 
     /// Waits until `socket` is ready for `events` or the clock passes `until`; `false` means time ran out.

@@ -75,4 +75,51 @@ struct MariaDBConnectMemoryServerTests {
         #expect(server.canLogIn(user: user, password: newPassword))
         expectNoSecrets([password, newPassword], in: run.output, "the rotator's output")
     }
+
+    @Test(
+        "Secrets Manager over keep-alive connections (as AWS allows): alternating users, then single user, complete",
+        arguments: [true, false])
+    func keepAliveSecretsManager(alternating: Bool) throws {
+        let server = try SharedMariaDB.withTLS.get()
+        let lambda = try MariaDBLambda(server: server)
+        // moto closes every connection; this proxy keeps the function's connection open across requests, so the
+        // heap is used as it is against AWS.
+        let keepAlive = try ForwardingProxy(upstreamPort: lambda.moto.port) { _, _ in .none }
+        defer { keepAlive.stop() }
+        var environment = Self.perturbFreedMemory
+        environment["SECRETS_MANAGER_ENDPOINT"] = keepAlive.endpoint
+        let user = uniqueName("ka")
+        let database = uniqueName("kadb")
+        let password = randomPassword()
+        try server.createAccount(user, password: password)
+        try server.execute(
+            "CREATE DATABASE `\(database)`; GRANT SELECT ON `\(database)`.* TO \(MariaDBServer.account(user))")
+        var masterARN: String?
+        var secrets = [password]
+        if alternating {
+            let master = uniqueName("kaadm")
+            let masterPassword = randomPassword()
+            try server.createAccount(master, password: masterPassword)
+            try server.execute("GRANT ALL PRIVILEGES ON *.* TO \(MariaDBServer.account(master)) WITH GRANT OPTION")
+            masterARN = try lambda.createSecret(
+                mariaDBSecret(port: server.port, username: master, password: masterPassword))
+            secrets.append(masterPassword)
+        }
+        let arn = try lambda.createSecret(
+            mariaDBSecret(
+                port: server.port, username: user, password: password, masterARN: masterARN, dbname: database))
+        var output = ""
+        for round in 1...2 {
+            let run = try lambda.rotate(arn, environment: environment)
+            output += run.output
+            let succeeded = lambda.succeeded(run)
+            #expect(succeeded, "round \(round): \(lambda.runner.errors(run.posts))")
+            let current = try #require(try lambda.password(arn, "AWSCURRENT"))
+            let currentUser = try #require(try lambda.username(arn, "AWSCURRENT"))
+            secrets.append(current)
+            #expect(server.canLogIn(user: currentUser, password: current), "round \(round)")
+        }
+        #expect(keepAlive.log.count >= 16, "the function's requests went through the keep-alive proxy")
+        expectNoSecrets(secrets, in: output, "the rotator's output")
+    }
 }

@@ -135,6 +135,10 @@ public final class APIKeyTarget: TargetService {
                     "login with AWSCURRENT", reason,
                     advice: "the API refuses the current key: `rotator repair` finds the one that works")
             ]
+        case .unreachable(let reason):
+            return checks + [
+                .failed("login with AWSCURRENT", reason, advice: "the API could not be reached: check the network")
+            ]
         case .cannotTell: break
         }
         do {
@@ -167,6 +171,13 @@ public final class APIKeyTarget: TargetService {
             try prove(value, recipe: try recipe(for: value, secretId: context.secretId), context: context)
             return .works
         } catch let error as RotationError {
+            // An API that cannot be reached, or answers with its own trouble, says nothing about the key.
+            if case .target(let code, _) = error,
+                [.network, .tls, .timeout, .connectionFailed].contains(code)
+                    || code.rawValue == "APIUnavailable" || code.rawValue == "RateLimited"
+            {
+                return .unreachable("\(error.errorType): \(error.errorMessage)")
+            }
             return .fails("\(error.errorType): \(error.errorMessage)")
         } catch {
             return .fails("\(type(of: error))")

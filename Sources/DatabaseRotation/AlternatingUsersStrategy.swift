@@ -44,7 +44,9 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
             let pending = try DatabaseSecret(try context.pending(), driver: driver, validation: .alternatingUsers)
             let connector = DatabaseConnector(driver: driver, configuration: configuration, context: context)
 
-            if connector.pendingAlreadyLogsIn(pending) { return }
+            // Where rights are copied, the pending password is set before the copy is finished and verified (so
+            // that an account in use never has fewer rights than it had): a login proves nothing about the rights.
+            if !driver.copiesRights, connector.pendingAlreadyLogsIn(pending) { return }
             guard
                 try alternateName(of: current.username)
                     == pending.username

@@ -10,7 +10,12 @@ extension DatabaseTarget {
             try connector.connectProvingPassword(secret, label: label).close()
             return .works
         } catch {
-            return .fails("\(error.category.rawValue): \(error.message)")
+            switch error.category {
+            case .network, .tls, .timeout, .connectionFailed:
+                return .unreachable("\(error.category.rawValue): \(error.message)")
+            default:
+                return .fails("\(error.category.rawValue): \(error.message)")
+            }
         }
     }
 
@@ -90,6 +95,8 @@ extension DatabaseTarget {
                         advice:
                             "applications still using the previous user fail until the next rotation sets its password")
                 )
+            case .unreachable(let reason):
+                checks.append(.skipped("login with AWSPREVIOUS", "cannot tell: \(reason)"))
             case .cannotTell: break
             }
         } else {

@@ -28,6 +28,10 @@ public protocol DatabaseDriver: Sendable {
     var userNameLengthUnit: UserNames.Unit { get }
     /// Whether the engine can keep the current password working beside a new one (the `dual` mode).
     var supportsDualPasswords: Bool { get }
+    /// Whether `updateUser` copies rights from the template and reads them back (MySQL-family grants), rather than
+    /// making the clone follow the template by membership (PostgreSQL roles). A re-driven setSecret whose pending
+    /// password already logs in then copies again: the password may have been set before the copy was verified.
+    var copiesRights: Bool { get }
     /// `EXCLUDE_CHARACTERS` when unset (the engine's template default).
     var defaultExcludeCharacters: String { get }
     /// The environment variable that chooses single or alternating users (`ROTATOR_POSTGRES_MODE`).
@@ -151,6 +155,7 @@ public protocol DatabaseSession: AnyObject {
 extension DatabaseDriver {
     public var userNameLengthUnit: UserNames.Unit { .bytes }
     public var supportsDualPasswords: Bool { false }
+    public var copiesRights: Bool { false }
 }
 
 extension DatabaseSession {

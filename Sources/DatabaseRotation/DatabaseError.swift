@@ -28,6 +28,8 @@ public struct DatabaseError: Error, Sendable, Equatable, CustomStringConvertible
         case unsupported
         /// Any other SQL error.
         case query
+        /// An account's rights, read back after copying, differ from those they were copied from.
+        case rightsMismatch
     }
 
     public var category: Category
@@ -56,6 +58,7 @@ public struct DatabaseError: Error, Sendable, Equatable, CustomStringConvertible
         case .query: .queryFailed
         case .connectionFailed: .connectionFailed
         case .passwordNotChecked: .passwordNotChecked
+        case .rightsMismatch: .rightsMismatch
         }
     }
 

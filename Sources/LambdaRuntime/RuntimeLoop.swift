@@ -183,10 +183,6 @@ struct RuntimeLoop {
     }
 
     private func setTraceEnvironment(_ traceID: String?) {
-        if let traceID {
-            setenv("_X_AMZN_TRACE_ID", traceID, 1)
-        } else {
-            unsetenv("_X_AMZN_TRACE_ID")
-        }
+        TraceEnvironment.shared.set(traceID)
     }
 }

@@ -54,32 +54,23 @@ extension MySQLConnection {
     }
 
     /// Creates the account locked and without rights, then gives it the template's rights and last its password
-    /// (`updateUser`). A crash in between leaves a locked account that the next attempt finishes; the account can
-    /// log in only once it has every right, so a login that works proves the rights are there too.
+    /// (`updateUser`). Everything that may refuse the template (its plugin, its rights, what the master may grant)
+    /// is read before `CREATE USER`, so a refusal leaves nothing behind. A crash in between leaves a locked account
+    /// that the next attempt finishes; it is unlocked only once its rights are read back equal to the template's.
     public func createUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
         throws(DatabaseError)
     {
-        try run("CREATE USER \(try name(of: account)) ACCOUNT LOCK", doing: "create \(account)")
-        try updateUser(account, password: password, like: template)
+        let copy = try MySQLRightsCopy(to: account, like: template, password: password, on: self, exists: false)
+        try run("CREATE USER \(copy.grantee) ACCOUNT LOCK", doing: "create \(account)")
+        try copy.apply(on: self)
     }
 
-    /// Makes `account`'s rights the template's (revoking what the template does not have, then granting what it has),
-    /// then sets its password, TLS requirement and limits in one `ALTER USER` that also unlocks it.
+    /// Gives `account` the template's rights, TLS requirement, limits and a new password; see `MySQLRightsCopy`
+    /// for the order, which never leaves an account in use with fewer rights than it had.
     public func updateUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
         throws(DatabaseError)
     {
-        let settings = try accountSettings(of: template)
-        let grantee = try name(of: account)
-        let (identified, hash) = try settings.passwordClause(password, mariaDB: isMariaDB, account: "\(template)")
-        let wanted = try MySQLGrants(lines: try grantLines(of: template), of: template)
-        let held = try MySQLGrants(lines: try grantLines(of: account), of: account)
-        for statement in wanted.statements(changing: held, for: grantee) {
-            try run(statement, doing: "copy the rights of \(template) to \(account)")
-        }
-        let require = try settings.requireClause { (text: String) throws(DatabaseError) in try literal(text) }
-        let alter = ["ALTER USER \(grantee) \(identified)", require, settings.withClause, "ACCOUNT UNLOCK"]
-            .filter { !$0.isEmpty }.joined(separator: " ")
-        try run(alter, sensitive: [hash], doing: "set the password of \(account)")
+        try MySQLRightsCopy(to: account, like: template, password: password, on: self, exists: true).apply(on: self)
     }
 
     /// `'user'@'host'` for an account; `%` when it has no host part.
@@ -133,7 +124,7 @@ extension MySQLConnection {
     }
 
     /// Runs a statement whose failure is reported as what it was doing.
-    private func run(_ statement: String, sensitive: [String] = [], doing action: String) throws(DatabaseError) {
+    func run(_ statement: String, sensitive: [String] = [], doing action: String) throws(DatabaseError) {
         do {
             try query(statement, sensitive: sensitive)
         } catch {

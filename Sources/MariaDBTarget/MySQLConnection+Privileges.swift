@@ -6,7 +6,9 @@ extension MySQLConnection {
     /// grant (`WITH GRANT OPTION`) and to read `mysql.user` (https://mariadb.com/kb/en/grant/).
     public func missingPrivileges(asMaster: Bool) throws(DatabaseError) -> [String] {
         guard asMaster else { return [] }
-        let grants = try MySQLGrants(lines: try query("SHOW GRANTS").compactMap { $0.first ?? nil }, of: account)
+        // SHOW GRANTS also lists the active roles' grants and, on MariaDB 10.11, PUBLIC's: all usable here.
+        let grants = try MySQLGrants(
+            sessionLines: try query("SHOW GRANTS").compactMap { $0.first ?? nil }, of: account)
         let global = grants.objects["*.*"] ?? MySQLGrants.ObjectRights()
         let all = global.privileges.contains("ALL PRIVILEGES")
         var missing: [String] = []

@@ -39,6 +39,7 @@ public struct MySQLDriver: DatabaseDriver {
     public var userNameLengthUnit: UserNames.Unit { .characters }
     /// Only MySQL has `RETAIN CURRENT PASSWORD`; the session checks the server's version.
     public var supportsDualPasswords: Bool { flavor == .mysql }
+    public var copiesRights: Bool { true }
     /// The MySQL and MariaDB templates' default.
     public var defaultExcludeCharacters: String { #"/@"'\"# }
     public var modeVariable: String { flavor == .mysql ? "ROTATOR_MYSQL_MODE" : "ROTATOR_MARIADB_MODE" }

@@ -23,12 +23,32 @@ struct MySQLGrants: Equatable {
 
     init() {}
 
-    /// Reads the lines `SHOW GRANTS FOR account` printed.
+    /// Whom a `SHOW GRANTS` line grants to.
+    enum Grantee: Equatable {
+        /// The account asked about.
+        case account
+        /// A role (`` `reader` ``): MariaDB lists the grants of the session's active roles in `SHOW GRANTS`.
+        case role(String)
+        /// `PUBLIC`: MariaDB ≥ 10.11 lists what every account has (https://mariadb.com/kb/en/show-grants/).
+        case everyone
+    }
+
+    /// Reads the lines `SHOW GRANTS FOR account` printed: every line must grant to `account`.
     /// - Throws: `DatabaseError(.unsupported)` naming what could not be read (no grant text: it may hold a hash).
     init(lines: [String], of account: DatabaseAccount) throws(DatabaseError) {
+        try self.init(lines: lines, of: account, accepting: { $0 == .account })
+    }
+
+    /// Reads what `SHOW GRANTS` (no `FOR`) printed for the session's own account: its lines, and on MariaDB those of
+    /// its active roles and of `PUBLIC`, all of which the session may use; the rights are their union.
+    init(sessionLines lines: [String], of account: DatabaseAccount) throws(DatabaseError) {
+        try self.init(lines: lines, of: account, accepting: { _ in true })
+    }
+
+    private init(lines: [String], of account: DatabaseAccount, accepting: (Grantee) -> Bool) throws(DatabaseError) {
         for (number, line) in lines.enumerated() {
             do throws(DatabaseError) {
-                try read(MySQLStatementText(line), of: account)
+                try read(MySQLStatementText(line), of: account, accepting: accepting)
             } catch {
                 throw DatabaseError(
                     .unsupported,
@@ -38,13 +58,17 @@ struct MySQLGrants: Equatable {
         }
     }
 
-    private mutating func read(_ line: MySQLStatementText, of account: DatabaseAccount) throws(DatabaseError) {
+    private mutating func read(
+        _ line: MySQLStatementText, of account: DatabaseAccount, accepting: (Grantee) -> Bool
+    ) throws(DatabaseError) {
         let tokens = line.tokens
         if tokens.count >= 4, tokens[0].isKeyword("SET"), tokens[1].isKeyword("DEFAULT"), tokens[2].isKeyword("ROLE") {
             guard let forIndex = tokens.firstIndex(where: { $0.isKeyword("FOR") }), forIndex > 3 else {
                 throw DatabaseError(.unsupported, "a SET DEFAULT ROLE line without FOR")
             }
-            try Self.expectGrantee(tokens, at: forIndex + 1, is: account, ending: true)
+            let (grantee, end) = try Self.grantee(tokens, at: forIndex + 1, account: account)
+            guard end == tokens.count else { throw DatabaseError(.unsupported, "text after the account") }
+            guard grantee == .account else { throw DatabaseError(.unsupported, "a default role for someone else") }
             let role = line.source(tokens[3..<forIndex])
             defaultRole = role.uppercased() == "NONE" ? nil : role
             return
@@ -67,7 +91,8 @@ struct MySQLGrants: Equatable {
             }
         }
         guard let toIndex, toIndex > 1 else { throw DatabaseError(.unsupported, "a GRANT line without TO") }
-        let afterGrantee = try Self.expectGrantee(tokens, at: toIndex + 1, is: account, ending: false)
+        let (grantee, afterGrantee) = try Self.grantee(tokens, at: toIndex + 1, account: account)
+        guard accepting(grantee) else { throw DatabaseError(.unsupported, "it does not grant to \(account)") }
         let options = try Self.readOptions(tokens[afterGrantee...])
         if let onIndex {
             guard onIndex > 1, onIndex + 1 < toIndex else {
@@ -84,24 +109,33 @@ struct MySQLGrants: Equatable {
             objects[object] = rights
         } else {
             for role in Self.split(tokens[1..<toIndex]) {
-                roles[line.source(role)] = options.adminOption
+                let name = line.source(role)
+                roles[name] = (roles[name] ?? false) || options.adminOption
             }
         }
     }
 
-    /// Checks that `user@host` at `index` is `account`; returns the index after it.
-    @discardableResult
-    private static func expectGrantee(_ tokens: [MySQLToken], at index: Int, is account: DatabaseAccount, ending: Bool)
-        throws(DatabaseError) -> Int
+    /// Reads the grantee at `index`: `user@host` (which must be `account`), a role's name, or `PUBLIC`; returns it
+    /// and the index after it.
+    private static func grantee(_ tokens: [MySQLToken], at index: Int, account: DatabaseAccount)
+        throws(DatabaseError) -> (Grantee, Int)
     {
-        guard index + 2 < tokens.count, tokens[index + 1].isSymbol("@"),
-            tokens[index].kind != .symbol, tokens[index + 2].kind != .symbol,
-            tokens[index].value == account.user, tokens[index + 2].value == (account.host ?? "%")
-        else {
+        guard index < tokens.count, tokens[index].kind != .symbol else {
+            throw DatabaseError(.unsupported, "no grantee")
+        }
+        if index + 2 < tokens.count, tokens[index + 1].isSymbol("@") {
+            guard tokens[index + 2].kind != .symbol, tokens[index].value == account.user,
+                tokens[index + 2].value == (account.host ?? "%")
+            else {
+                throw DatabaseError(.unsupported, "it does not grant to \(account)")
+            }
+            return (.account, index + 3)
+        }
+        if tokens[index].isKeyword("PUBLIC") { return (.everyone, index + 1) }
+        guard tokens[index].kind == .identifier else {
             throw DatabaseError(.unsupported, "it does not grant to \(account)")
         }
-        if ending && index + 3 != tokens.count { throw DatabaseError(.unsupported, "text after the account") }
-        return index + 3
+        return (.role(tokens[index].text), index + 1)
     }
 
     /// The options after the grantee. Only `WITH GRANT OPTION` and `WITH ADMIN OPTION` matter here; MariaDB's
@@ -206,43 +240,5 @@ struct MySQLGrants: Equatable {
         }
         parts.append(tokens[start..<tokens.endIndex])
         return parts.filter { !$0.isEmpty }
-    }
-
-    /// The statements that give `grantee` exactly these rights when it has `current` ones. Revokes come first: a
-    /// grant of `ALL PRIVILEGES` followed by a revoke of `SELECT` would leave less than the template has, and a
-    /// column list must be revoked as a whole before the template's narrower one is granted.
-    /// - Parameter grantee: the account as an SQL account name (`'app_clone'@'%'`).
-    ///   MariaDB prints the default role in `SHOW GRANTS` and it is copied; MySQL 8 keeps it elsewhere and it is not.
-    func statements(changing current: MySQLGrants, for grantee: String) -> [String] {
-        var revokes: [String] = []
-        var grants: [String] = []
-        for (role, admin) in current.roles.sorted(by: { $0.key < $1.key }) where roles[role] != admin {
-            revokes.append("REVOKE \(role) FROM \(grantee)")
-        }
-        for object in Set(objects.keys).union(current.objects.keys).sorted() {
-            let wanted = objects[object] ?? ObjectRights()
-            let held = current.objects[object] ?? ObjectRights()
-            let extra = held.privileges.subtracting(wanted.privileges)
-            if !extra.isEmpty {
-                revokes.append("REVOKE \(extra.sorted().joined(separator: ", ")) ON \(object) FROM \(grantee)")
-            }
-            if held.grantOption && !wanted.grantOption {
-                revokes.append("REVOKE GRANT OPTION ON \(object) FROM \(grantee)")
-            }
-            let missing = wanted.privileges.subtracting(held.privileges)
-            let missingGrantOption = wanted.grantOption && !held.grantOption
-            if !missing.isEmpty || missingGrantOption {
-                let list = missing.isEmpty ? "USAGE" : missing.sorted().joined(separator: ", ")
-                grants.append(
-                    "GRANT \(list) ON \(object) TO \(grantee)" + (wanted.grantOption ? " WITH GRANT OPTION" : ""))
-            }
-        }
-        for (role, admin) in roles.sorted(by: { $0.key < $1.key }) where current.roles[role] != admin {
-            grants.append("GRANT \(role) TO \(grantee)" + (admin ? " WITH ADMIN OPTION" : ""))
-        }
-        if defaultRole != current.defaultRole {
-            grants.append("SET DEFAULT ROLE \(defaultRole ?? "NONE") FOR \(grantee)")
-        }
-        return revokes + grants
     }
 }

@@ -7,6 +7,9 @@ public enum CredentialCheck: Sendable, Equatable {
     case fails(String)
     /// The target cannot try it (the generic target: the value is used somewhere the function does not know).
     case cannotTell
+    /// The target could not be reached to try it (network, DNS, TLS, timeout): whether it works cannot be told,
+    /// which is never taken for "does not work".
+    case unreachable(String)
 }
 
 /// One check of `rotator doctor`.

@@ -33,7 +33,8 @@ public enum FailureCategory: String, Sendable, CaseIterable {
             "SecretsManager.InvalidSignatureException", "SecretsManager.InvalidClientTokenId",
             "SecretsManager.UnrecognizedClientException", "SecretsManager.ExpiredTokenException":
             self = .authentication
-        case "Target.Permission", "SecretsManager.AccessDeniedException", "SecretsManager.DecryptionFailure",
+        case "Target.Permission", "Target.RightsMismatch", "SecretsManager.AccessDeniedException",
+            "SecretsManager.DecryptionFailure",
             "SecretsManager.EncryptionFailure":
             self = .permission
         case "Target.ConfigInvalid", "Target.Unsupported", "Runtime.ConfigInvalid", "Rotation.NoTarget",

@@ -56,6 +56,9 @@ public struct TargetErrorCode: RawRepresentable, Hashable, Sendable, CustomStrin
     public static let unsupported = TargetErrorCode("Unsupported")
     /// The target accepted a login without checking the password (trust, peer, cert), so nothing was proven.
     public static let passwordNotChecked = TargetErrorCode("PasswordNotChecked")
+    /// A user's rights, read back after they were copied from another, are not the same: the credential is not
+    /// made current.
+    public static let rightsMismatch = TargetErrorCode("RightsMismatch")
 }
 
 extension RotationError: LambdaReportableError, CustomStringConvertible {

@@ -66,4 +66,52 @@ enum RuntimeBenchmarks {
             "peak RSS after \(samples.count) invocations: \(Statistics.format(Double(peakKilobytes.withLock { $0 }) / 1024, decimals: 2)) MB (VmHWM)"
         return (roundTrip, memory)
     }
+
+    /// The process's data size (VmData: heap and other private memory) after 1,000 and after `invocations`
+    /// invocations, each with a trace id of its own, as Lambda sends them: anything the runtime keeps per
+    /// invocation (such as `setenv` copies of `_X_AMZN_TRACE_ID`) shows as growth.
+    static func heapGrowth(binary: String, environment: [String: String], event: String, invocations: Int = 100_000)
+        throws -> String
+    {
+        let child = Locked<Int32>(0)
+        let handedOut = Locked(0)
+        let samples = Locked<[Int: Int]>([:])
+        let sampleAt: Set<Int> = [1_000, invocations]
+        let fake = try FakeRuntimeAPI(
+            source: {
+                handedOut.withLock { count -> FakeRuntimeAPI.Next? in
+                    guard count < invocations else { return nil }
+                    count += 1
+                    let trace =
+                        "Root=1-\(String(count, radix: 16))-\(SecureRandomHex.make(12));Parent=53995c3f42cd8ad8;Sampled=1"
+                    return .event(
+                        .init(requestID: "heap-\(count)", json: event, extra: [("Lambda-Runtime-Trace-Id", trace)]))
+                }
+            },
+            journal: { entry in
+                guard case .post = entry else { return }
+                let answered = handedOut.withLock { $0 }
+                guard sampleAt.contains(answered) else { return }
+                let pid = child.withLock { $0 }
+                samples.withLock { $0[answered] = ProcFS.statusKilobytes(pid: pid, field: "VmData") }
+            })
+        var env = environment
+        env["AWS_LAMBDA_RUNTIME_API"] = fake.hostAndPort
+        let pid = try Spawn.start(binary, environment: env)
+        child.withLock { $0 = pid }
+        _ = Spawn.wait(pid)
+        let taken = samples.withLock { $0 }
+        guard let early = taken[1_000], let late = taken[invocations] else { return "heap growth: not measured" }
+        let perInvocation = Double((late - early) * 1_024) / Double(invocations - 1_000)
+        return "data size (VmData) after 1,000 invocations \(early) kB, after \(invocations): \(late) kB "
+            + "(\(Statistics.format(perInvocation, decimals: 1)) bytes per invocation), a new trace id each"
+    }
+}
+
+/// Hex digits from the system's random source, for trace ids that are never repeated.
+enum SecureRandomHex {
+    static func make(_ count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<count).map { _ in "0123456789abcdef".randomElement(using: &generator) ?? "0" })
+    }
 }

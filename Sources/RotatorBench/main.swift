@@ -53,6 +53,8 @@ do {
                 binary: binary, environment: environment, event: #"{"Step":"bench"}"#)
             print(warm.roundTrip.replacingOccurrences(of: "warm invocation", with: "warm invocation (rejected event)"))
             print(warm.memory)
+            print(
+                try RuntimeBenchmarks.heapGrowth(binary: binary, environment: environment, event: #"{"Step":"bench"}"#))
         }
     }
 

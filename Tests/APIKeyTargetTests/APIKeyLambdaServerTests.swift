@@ -137,7 +137,7 @@ struct APIKeyLambdaServerTests {
         #expect(doctor.output.contains("passed   login with AWSCURRENT"), "\(doctor.output)")
         #expect(doctor.output.contains("FAILED   labels"))
         // Both keys work (the pending one was minted), so the rotation is resumed with its own token.
-        let repair = try command(["repair", "--secret-id", arn, "--apply"])
+        let repair = try command(["repair", "--secret-id", arn, "--apply", "--force"])
         #expect(repair.status == 0 && repair.output.contains("Action: resume"), "\(repair.output)")
         #expect(try lab.moto.adminClient.stages(secretId: arn)[token]?.contains("AWSCURRENT") == true)
     }

@@ -25,6 +25,8 @@ final class FaultLab: @unchecked Sendable {
     /// The alternating-users scenarios' master secrets, made once each.
     let master = Locked<String?>(nil)
     let mariaDBMaster = Locked<String?>(nil)
+    /// The re-sync scenario's idle users, by the name of the current user they are the clone of.
+    let idleUsers = Locked<[String: IdleUser]>([:])
 
     /// One lab per test process: the suites run one after another (`.serialized`).
     static let shared = Result { try FaultLab() }

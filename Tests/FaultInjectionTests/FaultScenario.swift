@@ -55,9 +55,21 @@ struct FaultScenario: Sendable {
         makeSecret: { lab in try lab.mariaDBSecret(masterARN: try lab.mariaDBMasterARN()) },
         logsIn: { lab, value in lab.mariaDBLogsIn(value) })
 
+    /// Alternating users whose idle user already exists with other rights than the current one: every grant,
+    /// the password change and every revoke of the re-sync is a crash point. Checked beside the usual invariants:
+    /// while its old password works, the idle user has every right it had; once current, exactly the template's.
+    static let mariaDBResync = FaultScenario(
+        name: "mariadb alternating users, rights re-synced", strategy: .alternatingUsers,
+        rotatedKeys: ["password", "username"], environment: ["EXCLUDE_CHARACTERS": ""],
+        makeSecret: { lab in try lab.mariaDBResyncSecret(masterARN: try lab.mariaDBMasterARN()) },
+        logsIn: { lab, value in lab.mariaDBLogsIn(value) })
+
     static let all = [
         generic, postgresSingleUser, postgresAlternatingUsers, mariaDBSingleUser, mariaDBAlternatingUsers,
     ]
+
+    /// The scenarios every crash point is tried for: all, and the re-sync.
+    static let crashing = all + [mariaDBResync]
 }
 
 extension FaultLab {

@@ -91,6 +91,7 @@ struct RotationUnderTest {
                     "\(scenario.name) \(moment): locked out (neither AWSCURRENT\(pendingMayStandIn ? " nor AWSPENDING" : "") logs in)"
                 )
             }
+            checkIdleRights(moment, versions: versions)
         } catch {
             lab.record("\(scenario.name) \(moment): could not check (\(error))")
         }
@@ -113,11 +114,22 @@ struct RotationUnderTest {
                 let new = try? SecretValue(secretString: newText)
             else { return }
             if !logsIn(lab, new) { lab.record("\(scenario.name) \(moment): the new credential does not log in") }
+            checkIdleRights(moment, versions: versions)
             if scenario.strategy == .singleUser && logsIn(lab, .json(original)) {
                 lab.record("\(scenario.name) \(moment): the old password still logs in")
             }
         } catch {
             lab.record("\(scenario.name) \(moment): could not check completion (\(error))")
+        }
+    }
+
+    /// The re-sync scenario's invariant on the idle user (`FaultLab.checkIdleRights`).
+    private func checkIdleRights(_ moment: String, versions: [(id: String, stages: [String], value: String?)]) {
+        guard let user = original["username"]?.stringValue else { return }
+        let current = versions.first { $0.stages.contains("AWSCURRENT") }?.value
+        let isCurrent = current.flatMap { try? JSONValue(parsing: $0)["username"]?.stringValue } == user + "_clone"
+        if let problem = lab.checkIdleRights(currentUser: user, isCurrent: isCurrent) {
+            lab.record("\(scenario.name) \(moment): \(problem)")
         }
     }
 
@@ -144,7 +156,8 @@ struct RotationUnderTest {
         environment.merge(scenario.environment) { _, new in new }
         let child = try ChildProcess(
             executable: BuiltProducts.executable("rotator"),
-            arguments: ["repair", "--secret-id", arn, "--json"] + (apply ? ["--apply"] : []), environment: environment)
+            arguments: ["repair", "--secret-id", arn, "--json", "--force"] + (apply ? ["--apply"] : []),
+            environment: environment)
         let status = child.wait(timeout: 120)
         let output = child.output
         for finding in lab.leaks.findings(in: output) { lab.record("leak in repair output: \(finding)") }

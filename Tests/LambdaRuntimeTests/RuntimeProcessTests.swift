@@ -11,17 +11,27 @@ struct RuntimeProcessTests {
         return try ChildProcess(executable: BuiltProducts.executable("LambdaEcho"), environment: environment)
     }
 
-    @Test("_X_AMZN_TRACE_ID is set for an invocation with a trace id and unset for one without")
+    @Test(
+        "_X_AMZN_TRACE_ID is set for an invocation with a trace id and unset for one without, each value whole")
     func traceEnvironment() throws {
         let trace = "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1"
-        let fake = try FakeRuntimeAPI(script: [
-            .event(.init(requestID: "t1", json: "_X_AMZN_TRACE_ID", extra: [("Lambda-Runtime-Trace-Id", trace)])),
-            .event(.init(requestID: "t2", json: "_X_AMZN_TRACE_ID")),
-        ])
+        // Longer, then shorter, than the one before (the value is rewritten in place), and one too long for the
+        // buffer the runtime keeps.
+        let traces = [
+            trace, nil, trace + ";Lineage=a87bd80c:1|68fd508a:5", "Root=1-5759e988-bd862e3fe1be46a994272793", nil,
+            "Root=" + String(repeating: "x", count: 2_000), "Root=1-short",
+        ]
+        let fake = try FakeRuntimeAPI(
+            script: traces.enumerated().map { index, trace in
+                .event(
+                    .init(
+                        requestID: "t\(index)", json: "_X_AMZN_TRACE_ID",
+                        extra: trace.map { [("Lambda-Runtime-Trace-Id", $0)] } ?? []))
+            })
         let child = try startEcho(fake, extra: ["_X_AMZN_TRACE_ID": "stale-from-the-environment"])
         let status = child.wait()
         #expect(status == 1)
-        #expect(fake.posts.map(\.bodyText) == [trace, "<unset>"])
+        #expect(fake.posts.map(\.bodyText) == traces.map { $0 ?? "<unset>" })
     }
 
     @Test("an init failure in the real binary posts /init/error and exits non-zero")

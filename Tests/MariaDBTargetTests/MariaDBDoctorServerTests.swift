@@ -70,7 +70,7 @@ struct MariaDBDoctorServerTests {
 
         let stuck = try doctor(arn, secrets: secrets)
         #expect(stuck.checks["labels"] == "failed" && stuck.checks["login with AWSCURRENT"] == "failed")
-        let repaired = try lambda.runner.command(["repair", "--secret-id", arn, "--apply"])
+        let repaired = try lambda.runner.command(["repair", "--secret-id", arn, "--apply", "--force"])
         expectNoSecrets(secrets, in: repaired.output, "rotator repair's output")
         #expect(repaired.status == 0, "\(repaired.output)")
         #expect(repaired.output.contains("Action: finish"), "\(repaired.output)")

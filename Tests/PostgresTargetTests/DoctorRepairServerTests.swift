@@ -1,5 +1,8 @@
+import DatabaseRotation
 import Foundation
 import JSON
+import Logging
+import PostgresTarget
 import Rotation
 import TestSupport
 import TestTags
@@ -46,7 +49,8 @@ struct DoctorRepairServerTests {
     }
 
     func repair(_ arn: String, apply: Bool = false) throws -> (status: Int32?, output: String, plan: JSONObject) {
-        let run = try lambda.runner.command(["repair", "--secret-id", arn, "--json"] + (apply ? ["--apply"] : []))
+        let run = try lambda.runner.command(
+            ["repair", "--secret-id", arn, "--json", "--force"] + (apply ? ["--apply"] : []))
         expectNoSecrets(secrets(arn), in: run.output, "rotator repair's output")
         let line = try #require(
             run.output.split(separator: "\n").first { $0.hasPrefix(#"{"secretId""#) }, "no plan in: \(run.output)")
@@ -242,6 +246,78 @@ struct DoctorRepairServerTests {
         let plan = try repair(arn)
         #expect(plan.status == 2 && plan.plan["action"] == .string("refuse"), "\(plan.output)")
         #expect(plan.plan["reason"]?.stringValue?.contains("the AWSPREVIOUS one does") == true, "\(plan.output)")
+    }
+}
+
+extension DoctorRepairServerTests {
+    @Test("a young AWSPENDING: repair refuses without --force, since a step may still be running")
+    func youngPending() throws {
+        let arn = try appSecret()
+        let token = try moto.startRotation(secretId: arn)
+        _ = try lambda.run(arn: arn, token: token, steps: [.createSecret])
+        let run = try lambda.runner.command(["repair", "--secret-id", arn, "--apply"])
+        #expect(run.status == 2, "\(run.output)")
+        #expect(run.output.contains("a rotation step may still be running"), "\(run.output)")
+        #expect(try moto.adminClient.stages(secretId: arn)[token] == ["AWSPENDING"], "nothing changed")
+    }
+
+    @Test("the database down: repair cannot tell, refuses, and never advises changing a password by hand")
+    func databaseDown() throws {
+        let arn = try appSecret()
+        let token = try moto.startRotation(secretId: arn)
+        _ = try lambda.run(arn: arn, token: token, steps: [.createSecret, .setSecret])
+        let before = try moto.adminClient.stages(secretId: arn)
+        server.stop()
+        defer { try? server.start() }
+        let plan = try repair(arn, apply: true)
+        #expect(plan.status == 2, "\(plan.output)")
+        #expect(plan.plan["action"] == .string("refuse"))
+        let reason = plan.plan["reason"]?.stringValue ?? ""
+        #expect(reason.contains("could not be reached") && reason.contains("cannot be told"), "\(reason)")
+        #expect(!reason.contains("by hand") && !reason.contains("set the password"), "\(reason)")
+        #expect(plan.output.contains("cannot tell: the target could not be reached"), "\(plan.output)")
+        #expect(try moto.adminClient.stages(secretId: arn) == before)
+    }
+
+    @Test("AWSPENDING taken off after the database got its password: repair finds that version and restores it")
+    func restoreUnlabelledVersion() throws {
+        let arn = try appSecret()
+        let token = try moto.startRotation(secretId: arn)
+        _ = try lambda.run(arn: arn, token: token, steps: [.createSecret, .setSecret])
+        let pending = try #require(try lambda.password(arn, "AWSPENDING"))
+        // What a repair racing the rotation did: the label is gone, the database has the pending password.
+        _ = try moto.adminClient.call(
+            "UpdateSecretVersionStage",
+            JSONObject([
+                "SecretId": .string(arn), "VersionStage": .string("AWSPENDING"), "RemoveFromVersionId": .string(token),
+            ]))
+        let plan = try repair(arn)
+        #expect(plan.plan["action"] == .string("restore"), "\(plan.output)")
+        #expect(plan.plan["restoreVersion"] == .string(token))
+        let applied = try repair(arn, apply: true)
+        #expect(applied.status == 0, "\(applied.output)")
+        #expect(try moto.adminClient.stages(secretId: arn)[token]?.contains("AWSCURRENT") == true)
+        #expect(try lambda.password(arn, "AWSCURRENT") == pending && server.logsIn("doc_app", pending))
+    }
+
+    @Test("a rotation's setSecret lands between repair's plan and its apply: the apply sees it and changes nothing")
+    func planOvertakenByRotation() throws {
+        let arn = try appSecret()
+        let token = try moto.startRotation(secretId: arn)
+        _ = try lambda.run(arn: arn, token: token, steps: [.createSecret])
+        var environment = moto.clientEnvironment
+        environment["ROTATOR_DB_CA_FILE"] = server.caFile
+        let rotation = try LocalRotation(
+            environment: environment, targets: [DatabaseTarget.choice(PostgresDriver())],
+            logger: Logger(label: "repair-race"))
+        let plan = try rotation.planRepair(secretId: arn, force: true)
+        #expect(plan.action == .clear)
+        // Secrets Manager's retry of setSecret: the database now holds the pending password.
+        _ = try lambda.run(arn: arn, token: token, steps: [.setSecret])
+        let pending = try #require(try lambda.password(arn, "AWSPENDING"))
+        #expect(server.logsIn("doc_app", pending))
+        #expect(throws: RotationError.self) { try rotation.applyRepair(plan, force: true) }
+        #expect(try moto.adminClient.stages(secretId: arn)[token] == ["AWSPENDING"], "AWSPENDING stays")
     }
 }
 

@@ -115,10 +115,16 @@ struct CommandLineServerTests {
                 stdin: Data(
                     RotationEvent(step: .createSecret, secretId: stopped.arn, clientRequestToken: token).json.utf8)
             ).status == 0)
-        let plan = try stopped.runCLI(["repair", "--secret-id", stopped.arn])
+        // The pending version is seconds old: a step may still be running, so repair refuses without --force.
+        let young = try stopped.runCLI(["repair", "--secret-id", stopped.arn, "--apply"])
+        #expect(young.status == 2, "\(young.output)")
+        #expect(young.output.contains("Action: refuse — AWSPENDING is on version \(token), created 0 min ago"))
+        #expect(young.output.contains("or with --force if no rotation is running"))
+        #expect(stopped.version(with: "AWSPENDING") == token)
+        let plan = try stopped.runCLI(["repair", "--secret-id", stopped.arn, "--force"])
         #expect(plan.status == 0 && plan.output.contains("Action: resume"), "\(plan.output)")
         #expect(stopped.version(with: "AWSPENDING") == token, "the plan alone changes nothing")
-        let applied = try stopped.runCLI(["repair", "--secret-id", stopped.arn, "--apply"])
+        let applied = try stopped.runCLI(["repair", "--secret-id", stopped.arn, "--apply", "--force"])
         #expect(applied.status == 0, "\(applied.output)")
         #expect(stopped.version(with: "AWSCURRENT") == token)
     }

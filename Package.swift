@@ -36,6 +36,8 @@ let package = Package(
 
         // Pure Swift building blocks. Timekeeping (deadlines, clocks, sleeping) is the leaf everything shares.
         .target(name: "Timekeeping"),
+        // Secrets cut out of text by bytes (error messages that may echo a credential).
+        .target(name: "Redaction"),
         .target(name: "JSON"),
         .target(name: "SigV4", dependencies: ["CCrypto"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
@@ -44,19 +46,23 @@ let package = Package(
         .target(name: "LambdaRuntime", dependencies: ["HTTPClient", "JSON", "Timekeeping", logging]),
 
         // The AWS side: the only way the function touches a secret.
-        .target(name: "SecretsManager", dependencies: ["SigV4", "HTTPClient", "JSON", "Timekeeping", logging]),
+        .target(
+            name: "SecretsManager", dependencies: ["SigV4", "HTTPClient", "JSON", "Timekeeping", "Redaction", logging]),
 
         // Rotation logic, the TargetService protocol and the generic target.
         .target(name: "Rotation", dependencies: ["SecretsManager", "LambdaRuntime", "JSON", "Timekeeping", logging]),
         // The strategies every database shares (single user, alternating users) over a small driver protocol.
         .target(name: "DatabaseRotation", dependencies: ["Rotation", "JSON", logging]),
         // Drivers: only what is specific to one engine, and its client library.
-        .target(name: "PostgresTarget", dependencies: ["DatabaseRotation", "Rotation", "CLibPQ", logging]),
         .target(
-            name: "MariaDBTarget", dependencies: ["DatabaseRotation", "Rotation", "CMariaDB", "CCrypto", logging]),
+            name: "PostgresTarget", dependencies: ["DatabaseRotation", "Rotation", "CLibPQ", "Redaction", logging]),
+        .target(
+            name: "MariaDBTarget",
+            dependencies: ["DatabaseRotation", "Rotation", "CMariaDB", "CCrypto", "Redaction", logging]),
         // Keys issued by an HTTPS API, rotated as a recipe in the function's configuration describes.
         .target(
-            name: "APIKeyTarget", dependencies: ["Rotation", "HTTPClient", "JSON", "LambdaRuntime", "SecretsManager"]),
+            name: "APIKeyTarget",
+            dependencies: ["Rotation", "HTTPClient", "JSON", "LambdaRuntime", "SecretsManager", "Redaction"]),
         // The targets both executables ship with, listed once.
         .target(name: "BuiltInTargets", dependencies: ["Rotation", "PostgresTarget", "MariaDBTarget", "APIKeyTarget"]),
 
@@ -87,6 +93,7 @@ let package = Package(
             exclude: ["CLoop"]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "RedactionTests", dependencies: ["Redaction"]),
         .testTarget(
             name: "APIKeyTargetTests",
             dependencies: [

@@ -30,10 +30,13 @@ Admin routes (plain JSON, no auth: this server only ever listens on loopback for
                            -> 201 {"id", "value"}. Seeds the first key; bypasses the SendGrid 100-key limit.
     GET    /_admin/keys    -> {"keys": [{"id","family","name","value","status","expires_on","usable",...}]}
     POST   /_admin/faults  {"status": 503, "count": 2, "method": "POST", "path_prefix": "/v3/api_keys",
-                            "after": false, "retry_after": 1}
+                            "after": false, "retry_after": 1, "message": null, "raw_body": null,
+                            "reset_only": false}
                            The next `count` matching non-admin requests get `status` with the family's error
                            body. "after": true processes the request first (a lost response). 429s carry the
-                           family's rate-limit headers with a delay of retry_after seconds.
+                           family's rate-limit headers with a delay of retry_after seconds (reset_only:
+                           X-RateLimit-Reset without Retry-After). "message" is the error body's text;
+                           "raw_body" replaces the body with these bytes, not JSON.
     POST   /_admin/kill    {"pid": 1234, "nth": 3, "when": "before"|"after"}
                            SIGKILLs pid on the nth non-admin request from now, then closes that connection
                            without a response; "after" processes the request first. One plan at a time (a new
@@ -80,10 +83,11 @@ class Request:
 
 
 class Reply:
-    def __init__(self, status, document=None, headers=None):
+    def __init__(self, status, document=None, headers=None, raw=None):
         self.status = status
         self.document = document      # a JSON value, or None for an empty body
         self.headers = dict(headers or {})
+        self.raw = raw                # a body sent as is (not JSON), for faults
 
 
 # ---------------------------------------------------------------- time and values
@@ -163,13 +167,15 @@ def family_error(family, status, message, cloudflare_code=None):
     return Reply(status, {"error": message})
 
 
-def rate_limited(family, retry_after):
-    """A 429 as each family sends it."""
+def rate_limited(family, retry_after, reset_only=False):
+    """A 429 as each family sends it; reset_only leaves out Retry-After (the reset time alone says when)."""
     if family == "sendgrid":
         reply = sendgrid_error(429, "too many requests")
         reply.headers.update({
             "X-RateLimit-Limit": str(SENDGRID_RATE_LIMIT), "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": str(int(time.time()) + retry_after), "Retry-After": str(retry_after)})
+            "X-RateLimit-Reset": str(int(time.time()) + retry_after)})
+        if not reset_only:
+            reply.headers["Retry-After"] = str(retry_after)
         return reply
     if family == "cloudflare":
         reply = cloudflare_error(429, "Please wait and consider throttling your request speed", 971)
@@ -179,9 +185,11 @@ def rate_limited(family, retry_after):
 
 
 def fault_reply(family, fault):
+    if fault.get("raw_body") is not None:
+        return Reply(fault["status"], raw=fault["raw_body"])
     if fault["status"] == 429:
-        return rate_limited(family, fault["retry_after"])
-    return family_error(family, fault["status"], "injected fault")
+        return rate_limited(family, fault["retry_after"], fault.get("reset_only", False))
+    return family_error(family, fault["status"], fault.get("message") or "injected fault")
 
 
 def json_object(request, family):
@@ -534,9 +542,13 @@ def admin_add_fault(store, document):
         return admin_error(400, "count must be >= 1 and retry_after a whole number of seconds >= 0")
     if not isinstance(method, (str, type(None))) or not isinstance(prefix, str):
         return admin_error(400, "method and path_prefix must be strings")
+    message, raw_body = document.get("message"), document.get("raw_body")
+    if not isinstance(message, (str, type(None))) or not isinstance(raw_body, (str, type(None))):
+        return admin_error(400, "message and raw_body must be strings")
     store.faults.append({"status": status, "count": count, "method": method.upper() if method else None,
                          "path_prefix": prefix, "after": document.get("after") is True,
-                         "retry_after": retry_after})
+                         "retry_after": retry_after, "message": message, "raw_body": raw_body,
+                         "reset_only": document.get("reset_only") is True})
     return Reply(200, {"pending_faults": len(store.faults)})
 
 
@@ -680,8 +692,11 @@ def make_handler(store):
                 return reply
 
         def send_reply(self, reply):
-            has_body = reply.status not in NO_BODY_STATUSES and reply.document is not None
-            body = json.dumps(reply.document).encode() if has_body else b""
+            has_body = reply.status not in NO_BODY_STATUSES and (reply.document is not None or reply.raw is not None)
+            if reply.raw is not None:
+                body = reply.raw.encode() if has_body else b""
+            else:
+                body = json.dumps(reply.document).encode() if has_body else b""
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)

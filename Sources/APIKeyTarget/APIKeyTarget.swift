@@ -73,8 +73,11 @@ public final class APIKeyTarget: TargetService {
 
     public var name: String { "apikey" }
 
+    /// The recipe's name, for the outcome line, metrics and `rotator status`; only a name the loaded recipes define
+    /// is printed (the secret's value is anyone's text until it names a recipe).
     public func strategyName(for current: SecretValue) -> String? {
-        current.string(Self.recipeKey) ?? defaultRecipe
+        guard let name = current.string(Self.recipeKey) ?? defaultRecipe else { return nil }
+        return book.recipes[name] != nil ? name : "unknown recipe"
     }
 
     /// The recipe `value` names (or the configured one). - Throws: `RotationError` saying which is missing.

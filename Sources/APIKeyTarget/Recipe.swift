@@ -35,6 +35,9 @@ struct RecipeRequest: Sendable {
     /// Sent with the rotation's token as value, where the API takes an idempotency key.
     var idempotencyHeader: String?
     var assertions: [Assertion]
+    /// Statuses that mean "this key is not valid yet": the test is tried again, as for a 401 (some APIs answer 403
+    /// until a new key has spread).
+    var notYetValid: [Int] = []
 
     struct Assertion: Sendable {
         var pointer: JSONPointer
@@ -77,6 +80,14 @@ public struct Recipe: Sendable {
     var errorPointer: JSONPointer?
 
     var list: RecipeRequest
+    /// How to ask for the list's next page; `nil` when it has one page.
+    var listPaging: ListPaging?
+    /// A boolean in the list's answer that says there is more than it holds: with no `listPaging`, the sweep fails
+    /// rather than leave keys it did not see.
+    var listTruncated: JSONPointer?
+    /// A header of 429 answers that says when the limit resets (seconds to wait, or an epoch time), besides
+    /// `Retry-After`.
+    var rateLimitResetHeader: String?
     var listItems: JSONPointer
     var listName: JSONPointer
     var listID: JSONPointer
@@ -97,12 +108,36 @@ public struct Recipe: Sendable {
         return fields
     }
 
+    /// Fields never scrubbed from error texts (unless a request sends them): the ids and the recipe's name.
+    var notSecretFields: Set<String> { nonSecretFields.union([APIKeyTarget.recipeKey]) }
+
     /// Whether a request reads AWSPREVIOUS (only then is it read).
     var readsPrevious: Bool {
         [list, create, test, revoke].contains { request in
             request.variables.contains { if case .previous = $0 { return true } else { return false } }
         }
     }
+}
+
+/// How a list answer points at its next page (https://www.rfc-editor.org/rfc/rfc8288 and the APIs' own forms).
+enum ListPaging: Sendable, Equatable {
+    /// Page numbers in a query parameter, from the number the list's query starts with (else 1); the number of
+    /// pages at `totalPages` in the answer when given, else until a page comes back empty.
+    case pageNumbers(parameter: String, totalPages: JSONPointer?)
+    /// An opaque cursor from the answer, sent back in a query parameter; no cursor (or an empty one) ends it.
+    case cursor(parameter: String, next: JSONPointer)
+    /// The next page's URL (or path) in the answer, on the recipe's own host; none ends it.
+    case nextURL(JSONPointer)
+
+    /// At most this many pages are read: an API that never says "last page" must not hold a rotation forever.
+    static let maximumPages = 100
+}
+
+/// Which page of a list to ask for.
+enum ListPage: Sendable, Equatable {
+    case number(parameter: String, Int)
+    case cursor(parameter: String, String)
+    case url(String)
 }
 
 /// The recipes of one file: `{"recipes": {"name": {…}, …}}`.

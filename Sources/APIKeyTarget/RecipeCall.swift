@@ -1,6 +1,7 @@
 import HTTPClient
 import JSON
 import LambdaRuntime
+import Redaction
 import Rotation
 
 /// The values a request's placeholders are filled from. Secret values among them are also what every error
@@ -63,15 +64,17 @@ struct Bindings {
 
     /// Every secret string a request may carry, longest first (so that a secret inside another is not left
     /// half-replaced): the fields `alwaysSecret` names whatever their length, and every other string of the
-    /// versions of 8 characters or more.
-    func secrets(alwaysSecret: Set<String>) -> [String] {
+    /// versions of 8 bytes or more, except the fields `never` names (ids, the recipe's name: not secret, and
+    /// scrubbing them would garble messages, such as a host name that contains the recipe's name).
+    func secrets(alwaysSecret: Set<String>, never: Set<String>) -> [String] {
         let values = [current, pending, previous].compactMap { $0?.object }.flatMap { object in
             object.members.compactMap { member -> String? in
                 guard let text = member.value.stringValue, !text.isEmpty else { return nil }
-                return alwaysSecret.contains(member.key) || text.count >= 8 ? text : nil
+                if alwaysSecret.contains(member.key) { return text }
+                return !never.contains(member.key) && text.utf8.count >= 8 ? text : nil
             }
         }
-        return Set(values).sorted { $0.count > $1.count }
+        return Set(values).sorted { $0.utf8.count > $1.utf8.count }
     }
 }
 
@@ -100,9 +103,15 @@ struct RecipeCaller {
     /// Time kept back from the deadline to report a failure.
     static let deadlineMarginMilliseconds: Int64 = 1_000
 
-    /// - Parameter step: the recipe step's name for messages (`create`, `test`…).
-    func send(_ request: RecipeRequest, step: String, bindings: Bindings) throws(RotationError) -> RecipeAnswer {
-        let built = try build(request, bindings: bindings)
+    /// Sends one request of the recipe. Transport failures are retried a few times; 429 and 5xx answers are retried
+    /// for as long as the deadline allows, after `Retry-After` or the recipe's reset header when the API sends one.
+    /// - Parameters:
+    ///   - step: the recipe step's name for messages (`create`, `test`…).
+    ///   - page: for the list, which page to ask for (`nil`: the first, as the recipe writes it).
+    func send(_ request: RecipeRequest, step: String, bindings: Bindings, page: ListPage? = nil) throws(RotationError)
+        -> RecipeAnswer
+    {
+        let built = try build(request, bindings: bindings, page: page, step: step)
         var attempt = 1
         while true {
             let left = context.deadline.remainingMilliseconds - Self.deadlineMarginMilliseconds
@@ -131,7 +140,7 @@ struct RecipeCaller {
                     status: response.status, body: body, alreadyDone: !request.expect.contains(response.status))
             }
             let retryable = response.status == 429 || (500...599).contains(response.status)
-            if retryable, attempt < Self.maximumAttempts {
+            if retryable {
                 let delay = retryDelayMilliseconds(response, attempt: attempt)
                 if delay < context.deadline.remainingMilliseconds - Self.deadlineMarginMilliseconds {
                     attempt += 1
@@ -139,19 +148,40 @@ struct RecipeCaller {
                     continue
                 }
             }
-            throw statusFailure(response, step: step, request: request, bindings: bindings)
+            throw statusFailure(response, step: step, request: request, bindings: bindings, attempts: attempt)
         }
     }
 
-    private func build(_ request: RecipeRequest, bindings: Bindings) throws(RotationError) -> HTTPRequest {
+    private func build(_ request: RecipeRequest, bindings: Bindings, page: ListPage?, step: String)
+        throws(RotationError) -> HTTPRequest
+    {
         let secretId = context.secretId
         var url = recipe.baseURL + (try fillURL(request.path, bindings))
-        if !request.query.isEmpty {
-            var pairs: [String] = []
-            for (name, value) in request.query {
+        var pairs: [String] = []
+        var paged: (name: String, value: String)?
+        switch page {
+        case .number(let parameter, let number)?: paged = (parameter, String(number))
+        case .cursor(let parameter, let cursor)?: paged = (parameter, cursor)
+        case .url(let next)?:
+            // The API's own next-page link, on the recipe's host only: an answer must not send a key elsewhere.
+            let absolute = next.hasPrefix("/") ? recipe.baseURL + next : next
+            guard absolute.hasPrefix(recipe.baseURL + "/"), !RecipeReader.hasControlBytes(absolute),
+                !absolute.contains(" ")
+            else {
+                throw .target(
+                    TargetErrorCode("APIError"),
+                    message: "\(what(step, request)): the next page is not on \(recipe.baseURL); not followed.")
+            }
+            url = absolute
+        case nil: break
+        }
+        if case .url? = page {
+        } else {
+            for (name, value) in request.query where name != paged?.name {
                 pairs.append(Self.percentEncoded(name) + "=" + (try fillURL(value, bindings)))
             }
-            url += "?" + pairs.joined(separator: "&")
+            if let paged { pairs.append(Self.percentEncoded(paged.name) + "=" + Self.percentEncoded(paged.value)) }
+            if !pairs.isEmpty { url += "?" + pairs.joined(separator: "&") }
         }
         var headers = HTTPHeaders()
         for (name, value) in request.headers {
@@ -246,15 +276,44 @@ struct RecipeCaller {
         }
     }
 
-    /// `Retry-After` (seconds), else backoff: 0.5 s, 1 s, 2 s.
-    private func retryDelayMilliseconds(_ response: HTTPResponse, attempt: Int) -> Int64 {
-        if let text = response.headers["Retry-After"], let seconds = Int64(text.filter { $0 != " " }), seconds >= 0 {
-            return min(seconds, 30) * 1_000
+    /// How long to wait before trying a 429 or 5xx again: `Retry-After` (seconds or an HTTP date:
+    /// https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3), else the recipe's reset header (seconds to wait, or
+    /// an epoch time in seconds) for a 429, else backoff from 0.5 s doubling to 8 s; never more than 60 s.
+    func retryDelayMilliseconds(_ response: HTTPResponse, attempt: Int) -> Int64 {
+        let now = Deadline.now().epochMilliseconds / 1_000
+        if let seconds = response.headers["Retry-After"].flatMap({ Self.seconds(in: $0, now: now) }) {
+            return min(seconds, 60) * 1_000
         }
-        return Self.backoffMilliseconds(attempt: attempt)
+        // A rate limit's reset time says nothing about a server error: only a 429 waits for it (APIs send the
+        // header with every answer).
+        if response.status == 429, let header = recipe.rateLimitResetHeader,
+            let seconds = response.headers[header].flatMap({ Self.seconds(in: $0, now: now) })
+        {
+            return min(seconds, 60) * 1_000
+        }
+        return Self.backoffMilliseconds(attempt: min(attempt, 5))
     }
 
-    /// 0.5 s, 1 s, 2 s for attempts 1, 2, 3.
+    /// Seconds to wait from a header: a count of seconds, an epoch time (anything past 10⁹), or an HTTP date.
+    static func seconds(in text: String, now: Int64) -> Int64? {
+        let compact = text.filter { $0 != " " }
+        if let number = Int64(compact), number >= 0 { return number > 1_000_000_000 ? max(number - now, 0) : number }
+        if let date = httpDateEpochSeconds(text) { return max(date - now, 0) }
+        return nil
+    }
+
+    /// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) as epoch seconds, by way of RFC 3339.
+    static func httpDateEpochSeconds(_ text: String) -> Int64? {
+        let parts = text.split(separator: " ")
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard parts.count == 6, parts[5] == "GMT", parts[1].count == 2, parts[3].count == 4, parts[4].count == 8,
+            let month = months.firstIndex(of: String(parts[2]))
+        else { return nil }
+        let rfc3339 = "\(parts[3])-\(month < 9 ? "0" : "")\(month + 1)-\(parts[1])T\(parts[4])Z"
+        return RFC3339.parse(rfc3339).map { Int64($0) }
+    }
+
+    /// 0.5 s, 1 s, 2 s … for attempts 1, 2, 3 …
     static func backoffMilliseconds(attempt: Int) -> Int64 { 250 << Int64(attempt) }
 
     private func wait(milliseconds: Int64) {
@@ -289,9 +348,9 @@ struct RecipeCaller {
         }
     }
 
-    private func statusFailure(_ response: HTTPResponse, step: String, request: RecipeRequest, bindings: Bindings)
-        -> RotationError
-    {
+    private func statusFailure(
+        _ response: HTTPResponse, step: String, request: RecipeRequest, bindings: Bindings, attempts: Int
+    ) -> RotationError {
         var detail = ""
         if let pointer = recipe.errorPointer, let body = try? JSONValue(parsing: response.body),
             let text = pointer.resolve(in: body)?.stringValue
@@ -299,18 +358,23 @@ struct RecipeCaller {
             detail = ": " + String(scrub(text, bindings).prefix(200))
         }
         let message = "\(what(step, request)) answered HTTP \(response.status)\(detail)."
+        let tries = attempts > 1 ? " Tried \(attempts) times, until the Lambda deadline was near." : ""
+        if request.notYetValid.contains(response.status) {
+            return .target(.loginFailed, message: message + " The recipe reads this as a key that is not valid yet.")
+        }
         switch response.status {
         case 401: return .target(.loginFailed, message: message + " The API refused the key it was sent.")
         case 403: return .target(.permission, message: message + " The key lacks a permission this step needs.")
-        case 429:
-            return .target(
-                TargetErrorCode("RateLimited"), message: message + " Rate limited; retried until the deadline.")
+        case 429: return .target(TargetErrorCode("RateLimited"), message: message + " Rate limited." + tries)
+        case 500...599:
+            return .target(TargetErrorCode("APIUnavailable"), message: message + " The API failed." + tries)
         default: return .target(TargetErrorCode("APIError"), message: message)
         }
     }
 
     private func scrub(_ text: String, _ bindings: Bindings) -> String {
-        bindings.secrets(alwaysSecret: recipe.sentFields).reduce(text) { $0.replacing($1, with: "[redacted]") }
+        text.redacting(
+            bindings.secrets(alwaysSecret: recipe.sentFields, never: recipe.notSecretFields), with: "[redacted]")
     }
 
     /// RFC 3986 unreserved characters stay; everything else is %XX (so an id cannot add a path segment).

@@ -20,7 +20,7 @@ struct RecipeReader {
 
     private static let recipeKeys: Set<String> = [
         "baseURL", "fields", "nonSecretFields", "keyName", "retire", "ttlSeconds", "errorPointer", "list", "create",
-        "test", "revoke", "description",
+        "test", "revoke", "description", "rateLimitReset",
     ]
 
     func recipe() throws(RecipeError) -> Recipe {
@@ -80,7 +80,8 @@ struct RecipeReader {
                 text throws(RecipeError) in
                 try pointer(text, at: "errorPointer")
             },
-            list: try request(list, at: "list", nonSecret: nonSecret, extraKeys: ["items", "name", "id"]),
+            list: try request(
+                list, at: "list", nonSecret: nonSecret, extraKeys: ["items", "name", "id", "paging", "truncated"]),
             listItems: try pointer(try string("items", in: list, at: "list.items"), at: "list.items"),
             listName: try pointer(try string("name", in: list, at: "list.name"), at: "list.name"),
             listID: try pointer(try string("id", in: list, at: "list.id"), at: "list.id"),
@@ -88,7 +89,8 @@ struct RecipeReader {
             createdValue: try pointer(try string("value", in: create, at: "create.value"), at: "create.value"),
             createdID: try pointer(try string("id", in: create, at: "create.id"), at: "create.id"),
             test: try request(
-                try objectAt("test", in: object), at: "test", nonSecret: nonSecret, extraKeys: ["attempts"]),
+                try objectAt("test", in: object), at: "test", nonSecret: nonSecret,
+                extraKeys: ["attempts", "notYetValid"]),
             testAttempts: 3,
             revoke: try request(try objectAt("revoke", in: object), at: "revoke", nonSecret: nonSecret, extraKeys: []))
         if let attempts = try objectAt("test", in: object)["attempts"] {
@@ -96,6 +98,16 @@ struct RecipeReader {
                 throw RecipeError("test.attempts must be a whole number from 1 to 10")
             }
             recipe.testAttempts = count
+        }
+        recipe.test.notYetValid = try statuses(
+            "notYetValid", in: try objectAt("test", in: object), at: "test", required: false)
+        recipe.listPaging = try paging(list["paging"])
+        recipe.listTruncated = try optionalString("truncated", in: list, at: "list.truncated").map {
+            text throws(RecipeError) in try pointer(text, at: "list.truncated")
+        }
+        if let header = try optionalString("rateLimitReset", in: object, at: "rateLimitReset") {
+            try Self.checkHeaderName(header, at: "rateLimitReset")
+            recipe.rateLimitResetHeader = header
         }
         guard recipe.test.variables.contains(.pending(valueField)) else {
             throw RecipeError("test must send the key under test ({{pending.\(valueField)}}), or it proves nothing")
@@ -112,6 +124,33 @@ struct RecipeReader {
             throw RecipeError("uses {{expiresAt}}, {{expiresAtDate}} or {{ttlSeconds}} without ttlSeconds")
         }
         return recipe
+    }
+
+    /// `list.paging`: `{"page": PARAM, "totalPages": POINTER?}`, `{"cursor": PARAM, "next": POINTER}` or
+    /// `{"nextURL": POINTER}`.
+    private func paging(_ value: JSONValue?) throws(RecipeError) -> ListPaging? {
+        guard let value else { return nil }
+        guard let object = value.objectValue else { throw RecipeError("list.paging must be an object") }
+        let at = "list.paging"
+        if let parameter = try optionalString("page", in: object, at: "\(at).page") {
+            try onlyKnownKeys(object, ["page", "totalPages"], at: at + ".")
+            return .pageNumbers(
+                parameter: parameter,
+                totalPages: try optionalString("totalPages", in: object, at: "\(at).totalPages").map {
+                    text throws(RecipeError) in try pointer(text, at: "\(at).totalPages")
+                })
+        }
+        if let parameter = try optionalString("cursor", in: object, at: "\(at).cursor") {
+            try onlyKnownKeys(object, ["cursor", "next"], at: at + ".")
+            return .cursor(
+                parameter: parameter,
+                next: try pointer(try string("next", in: object, at: "\(at).next"), at: "\(at).next"))
+        }
+        if let next = try optionalString("nextURL", in: object, at: "\(at).nextURL") {
+            try onlyKnownKeys(object, ["nextURL"], at: at + ".")
+            return .nextURL(try pointer(next, at: "\(at).nextURL"))
+        }
+        throw RecipeError("list.paging needs one of page, cursor or nextURL")
     }
 
     /// `https://host[:port]`, no path, user or query; plain `http://` only for this machine.

@@ -1,6 +1,7 @@
 import CMariaDB
 import DatabaseRotation
 import Logging
+import Redaction
 import Rotation
 
 #if canImport(Glibc)
@@ -251,7 +252,7 @@ public final class MySQLConnection: DatabaseSession {
         }
         let code = mysql_errno(mysql)
         var message = String(cString: mysql_error(mysql))
-        for secret in sensitive where !secret.isEmpty { message = message.replacing(secret, with: "<redacted>") }
+        message = message.redacting(sensitive)
         let category = MySQLErrorClassifier.category(code: code, connecting: connecting)
         return DatabaseError(category, "\(message.loggable) (error \(code))")
     }

@@ -1,5 +1,6 @@
 import CLibPQ
 import Logging
+import Redaction
 import Rotation
 
 /// Receives the server's notices (NOTICE, WARNING, and LOG or DEBUG when a role's `client_min_messages` asks for
@@ -38,9 +39,7 @@ final class NoticeSink {
         let severity = field(result, "V") ?? field(result, "S") ?? "NOTICE"
         let sqlState = field(result, "C").map { " (SQLSTATE \($0))" } ?? ""
         var text = DatabaseErrorClassifier.oneLine(field(result, "M") ?? "")
-        for secret in sensitive + [password] where !secret.isEmpty {
-            text = text.replacing(secret, with: "<redacted>")
-        }
+        text = text.redacting(sensitive + [password])
         if text.count > Self.maximumLength { text = String(text.prefix(Self.maximumLength)) + "…" }
         let line: Logger.Message = "PostgreSQL server \(severity)\(sqlState): \(text.loggable)"
         switch severity {

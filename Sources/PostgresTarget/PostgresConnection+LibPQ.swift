@@ -1,5 +1,6 @@
 import CLibPQ
 import DatabaseRotation
+import Redaction
 import Rotation
 
 #if canImport(Glibc)
@@ -81,9 +82,7 @@ extension PostgresConnection {
         let primary =
             field(result, "M") ?? DatabaseErrorClassifier.oneLine(String(cString: PQresultErrorMessage(result)))
         var message = DatabaseErrorClassifier.oneLine(primary) + (sqlState.isEmpty ? "" : " (SQLSTATE \(sqlState))")
-        for secret in sensitive where !secret.isEmpty {
-            message = message.replacing(secret, with: "<redacted>")
-        }
+        message = message.redacting(sensitive)
         return DatabaseError(DatabaseErrorClassifier.category(sqlState: sqlState), message)
     }
 

@@ -253,6 +253,14 @@ extension LocalRotation {
                 secretId: plan.secretId, versionStage: "AWSPENDING", moveToVersionId: nil, removeFromVersionId: pending,
                 deadline: deadline)
             done.append("Took AWSPENDING off version \(pending).")
+            // What the cleared attempt left where the credential is used (an API key it minted) goes too.
+            let event = RotationEvent(step: .finishSecret, secretId: plan.secretId, clientRequestToken: pending)
+            let description = try handler.client.describeSecret(secretId: plan.secretId, deadline: deadline)
+            let context = handler.context(
+                event, arn: description.arn, labels: RotationHandler.Labels(description), deadline: deadline,
+                logger: logger)
+            let target = try handler.selector.target(for: try context.current(), secretId: plan.secretId)
+            done += try target.didClearPending(context)
         case .finish:
             guard let pending = plan.pendingVersion else { return done }
             let event = RotationEvent(step: .finishSecret, secretId: plan.secretId, clientRequestToken: pending)

@@ -11,16 +11,25 @@ public struct RotationContext {
     public let deadline: Deadline
     public let logger: Logger
     private let readSecret: (_ secretId: String, _ stage: String, _ versionId: String?) throws -> SecretValue?
+    private let listVersions: () throws -> [String]
 
     public init(
         secretId: String, token: String, deadline: Deadline, logger: Logger,
+        listVersions: @escaping () throws -> [String] = { [] },
         readSecret: @escaping (_ secretId: String, _ stage: String, _ versionId: String?) throws -> SecretValue?
     ) {
         self.secretId = secretId
         self.token = token
         self.deadline = deadline
         self.logger = logger
+        self.listVersions = listVersions
         self.readSecret = readSecret
+    }
+
+    /// The id of every version this secret has, deprecated ones included (ListSecretVersionIds): the tokens of all
+    /// its rotations that Secrets Manager still keeps, for a target that names what it makes after the token.
+    public func versionIds() throws -> [String] {
+        try listVersions()
     }
 
     /// The `AWSCURRENT` value of this secret. - Throws: `RotationError` if it has none.

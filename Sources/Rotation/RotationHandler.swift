@@ -175,8 +175,13 @@ public final class RotationHandler: LambdaHandler {
     {
         let ownIds = [event.secretId, arn]
         let token = event.clientRequestToken
-        return RotationContext(secretId: event.secretId, token: token, deadline: deadline, logger: logger) {
-            [reader] secretId, stage, versionId in
+        return RotationContext(
+            secretId: event.secretId, token: token, deadline: deadline, logger: logger,
+            listVersions: { [client] in
+                try client.listSecretVersionIds(secretId: arn, includeDeprecated: true, deadline: deadline)
+                    .map(\.versionId)
+            }
+        ) { [reader] secretId, stage, versionId in
             guard ownIds.contains(secretId) else {
                 return try reader.value(secretId: secretId, stage: stage, deadline: deadline)
             }

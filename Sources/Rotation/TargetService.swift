@@ -65,6 +65,11 @@ public protocol TargetService {
     /// The target's own checks for `rotator doctor` (reachability, TLS, logins, privileges), after the generic ones
     /// passed. Read-only. Default: none.
     func diagnose(current: SecretValue, previous: SecretValue?, context: RotationContext) -> [DiagnosticCheck]
+
+    /// `rotator repair` took AWSPENDING off this rotation's version (`context.token`) because it never reached the
+    /// target: undo what the attempt may still have left there (an API key it minted). Returns what it did, one line
+    /// each. Default: nothing.
+    func didClearPending(_ context: RotationContext) throws -> [String]
 }
 
 extension TargetService {
@@ -97,6 +102,8 @@ extension TargetService {
     public func diagnose(current: SecretValue, previous: SecretValue?, context: RotationContext) -> [DiagnosticCheck] {
         []
     }
+
+    public func didClearPending(_ context: RotationContext) throws -> [String] { [] }
 }
 
 extension SecretValue {

@@ -1,6 +1,7 @@
 import HTTPClient
 import JSON
 import Logging
+import Redaction
 import SigV4
 import Timekeeping
 
@@ -146,9 +147,8 @@ public final class SecretsManagerClient {
     private func redacted(_ error: SecretsManagerError) -> SecretsManagerError {
         var error = error
         let credentials = configuration.credentials
-        for secret in [credentials.secretAccessKey, credentials.sessionToken ?? ""] where secret.count >= 8 {
-            error.message = error.message.replacing(secret, with: "<redacted>")
-        }
+        let secrets = [credentials.secretAccessKey, credentials.sessionToken ?? ""].filter { $0.utf8.count >= 8 }
+        error.message = error.message.redacting(secrets)
         return error
     }
 

@@ -95,16 +95,20 @@ public final class APIKeysServer: @unchecked Sendable {
 
     /// The next `count` requests matching `method` and `pathPrefix` get `status`; with `after`, once the server
     /// has done what they asked (a lost response).
+    /// `message` is the text of the family's error body; `rawBody` replaces the body (not JSON); `resetOnly` sends a
+    /// 429 with the reset time and no `Retry-After`.
     public func fault(
         status: Int, count: Int = 1, method: String? = nil, pathPrefix: String? = nil, after: Bool = false,
-        retryAfter: Int = 1
+        retryAfter: Int = 1, message: String? = nil, rawBody: String? = nil, resetOnly: Bool = false
     ) throws {
         var body = JSONObject([
             "status": .integer(status), "count": .integer(count), "after": .bool(after),
-            "retry_after": .integer(retryAfter),
+            "retry_after": .integer(retryAfter), "reset_only": .bool(resetOnly),
         ])
         if let method { body["method"] = .string(method) }
         if let pathPrefix { body["path_prefix"] = .string(pathPrefix) }
+        if let message { body["message"] = .string(message) }
+        if let rawBody { body["raw_body"] = .string(rawBody) }
         _ = try admin(.post, "/_admin/faults", body)
     }
 

@@ -15,13 +15,15 @@ enum ShippedRecipe: String, CaseIterable, Sendable {
 
     var officialBaseURL: String { self == .sendgrid ? "https://api.sendgrid.com" : "https://api.cloudflare.com" }
 
-    /// The recipe file's text with `baseURL` replaced (and `retire` if given): written to a file of its own.
-    func installed(baseURL: String, retire: String? = nil) throws -> String {
+    /// The recipe file's text with `baseURL` replaced (and `retire` if given, and `edit` applied): written to a file
+    /// of its own.
+    func installed(baseURL: String, retire: String? = nil, edit: (String) -> String = { $0 }) throws -> String {
         var text = try String(contentsOf: file, encoding: .utf8)
         text = text.replacingOccurrences(of: "\"\(officialBaseURL)\"", with: "\"\(baseURL)\"")
         if let retire {
             text = text.replacingOccurrences(of: #""retire": "nextRotation""#, with: #""retire": "\#(retire)""#)
         }
+        text = edit(text)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("recipes-\(UUID().uuidString).json")
         try text.write(to: path, atomically: true, encoding: .utf8)
         return path.path
@@ -35,11 +37,11 @@ struct APIKeyLab {
     let recipe: ShippedRecipe
     let recipesFile: String
 
-    init(_ recipe: ShippedRecipe, api: APIKeysServer, retire: String? = nil) throws {
+    init(_ recipe: ShippedRecipe, api: APIKeysServer, retire: String? = nil, edit: (String) -> String = { $0 }) throws {
         self.api = api
         self.recipe = recipe
         moto = try SharedMoto.get()
-        recipesFile = try recipe.installed(baseURL: api.baseURL, retire: retire)
+        recipesFile = try recipe.installed(baseURL: api.baseURL, retire: retire, edit: edit)
     }
 
     var family: String { recipe.rawValue }

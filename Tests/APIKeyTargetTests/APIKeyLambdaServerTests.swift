@@ -77,7 +77,7 @@ struct APIKeyLambdaServerTests {
         let named = try lab.api.keys().filter { $0.name == "rotator-\(run.token)" }
         #expect(named.count == 2, "the lost one and the stored one")
         #expect(named.filter(\.usable).map(\.value) == [try lab.value(arn, "AWSCURRENT")?["api_key"]?.stringValue])
-        #expect(run.output.contains("minted by an earlier attempt of this rotation and never stored"))
+        #expect(run.output.contains("minted by an attempt of a rotation of this secret and never stored"))
     }
 
     @Test("the API refuses the key: Target.LoginFailed with the API's message, no key minted, nothing changed")

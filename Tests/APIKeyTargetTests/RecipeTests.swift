@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Rotation
 import SecretsManager
 import Testing
@@ -124,11 +125,75 @@ struct RecipeTests {
         #expect(try APIKeyTarget(environment: [:], files: files).book.recipes.isEmpty)
     }
 
-    @Test("error texts are scrubbed of every secret, longest first, and of the fields sent whatever their length")
+    @Test(
+        "error texts are scrubbed of every secret, longest first, and of the fields sent whatever their length; never of ids or the recipe's name"
+    )
     func scrubbing() throws {
-        let current = try SecretValue(secretString: #"{"key":"abc","admin":"abc-longer-secret","note":"short"}"#)
+        let current = try SecretValue(
+            secretString:
+                #"{"key":"abc","admin":"abc-longer-secret","note":"short","rotator_recipe":"sendgrid","key_id":"id-1234567890"}"#
+        )
         let bindings = Bindings(current: current, token: "t", keyName: "rotator-t")
-        #expect(bindings.secrets(alwaysSecret: ["key"]) == ["abc-longer-secret", "abc"])
+        #expect(
+            bindings.secrets(alwaysSecret: ["key"], never: ["rotator_recipe", "key_id"]) == [
+                "abc-longer-secret", "abc",
+            ])
+    }
+
+    @Test("wait times from Retry-After (seconds or an HTTP date) and from reset headers (seconds or an epoch time)")
+    func retryHeaders() {
+        let now: Int64 = 1_800_000_000
+        #expect(RecipeCaller.seconds(in: "7", now: now) == 7)
+        #expect(RecipeCaller.seconds(in: " 1800000012 ", now: now) == 12, "an epoch time")
+        #expect(RecipeCaller.seconds(in: "1799999000", now: now) == 0, "a reset in the past")
+        let epoch = RecipeCaller.httpDateEpochSeconds("Fri, 15 Jan 2027 08:00:00 GMT")
+        #expect(epoch == Int64(1_800_000_000), "\(String(describing: epoch))")
+        #expect(RecipeCaller.seconds(in: "Fri, 15 Jan 2027 08:00:30 GMT", now: 1_800_000_000) == 30)
+        #expect(RecipeCaller.seconds(in: "soon", now: now) == nil)
+    }
+
+    @Test("list paging: page numbers to totalPages or an empty page, cursors and next links until none or repeated")
+    func paging() throws {
+        let list = RecipeRequest(
+            method: .get, path: try Template("/k"), query: [("page", try Template("1"))], headers: [], body: nil,
+            expect: [200], alreadyDone: [], idempotencyHeader: nil, assertions: [])
+        let total = try JSONPointer("/info/total")
+        let numbered = ListPaging.pageNumbers(parameter: "page", totalPages: total)
+        let body = try JSONValue(parsing: #"{"info":{"total":2}}"#)
+        let second = APIKeyTarget.nextPage(after: nil, number: 1, paging: numbered, list: list, body: body, count: 5)
+        #expect(second == .number(parameter: "page", 2))
+        #expect(
+            APIKeyTarget.nextPage(after: second, number: 2, paging: numbered, list: list, body: body, count: 5) == nil)
+        let open = ListPaging.pageNumbers(parameter: "page", totalPages: nil)
+        #expect(APIKeyTarget.nextPage(after: nil, number: 1, paging: open, list: list, body: .null, count: 0) == nil)
+        let cursor = ListPaging.cursor(parameter: "c", next: try JSONPointer("/next"))
+        let withCursor = try JSONValue(parsing: #"{"next":"abc"}"#)
+        #expect(
+            APIKeyTarget.nextPage(after: nil, number: 1, paging: cursor, list: list, body: withCursor, count: 1)
+                == .cursor(parameter: "c", "abc"))
+        #expect(
+            APIKeyTarget.nextPage(
+                after: .cursor(parameter: "c", "abc"), number: 2, paging: cursor, list: list, body: withCursor, count: 1
+            )
+                == nil, "a cursor that repeats ends the list")
+        let link = ListPaging.nextURL(try JSONPointer("/next"))
+        #expect(
+            APIKeyTarget.nextPage(after: nil, number: 1, paging: link, list: list, body: withCursor, count: 1)
+                == .url("abc"))
+    }
+
+    @Test("recipe paging, truncated, notYetValid and rateLimitReset are read and checked")
+    func recipeExtensions() throws {
+        let base = try String(
+            contentsOf: ShippedRecipe.cloudflare.file, encoding: .utf8)
+        let book = try RecipeBook(json: base)
+        #expect(
+            book.recipes["cloudflare"]?.listPaging
+                == .pageNumbers(parameter: "page", totalPages: try JSONPointer("/result_info/total_pages")))
+        let sendgrid = try RecipeBook(json: try String(contentsOf: ShippedRecipe.sendgrid.file, encoding: .utf8))
+        #expect(sendgrid.recipes["sendgrid"]?.rateLimitResetHeader == "X-RateLimit-Reset")
+        let bad = base.replacingOccurrences(of: #""paging": { "page": "page","#, with: #""paging": { "pages": "page","#)
+        #expect(throws: RecipeError.self) { try RecipeBook(json: bad) }
     }
 
     @Test("ids in URLs are percent-encoded: an id cannot add a path segment or a query")

@@ -8,8 +8,8 @@ RELEASE_BIN   := $(RELEASE_DIR)/release
 LOCK          := flock /tmp/swift-build.lock
 RELEASE_FLAGS := -c release --scratch-path $(RELEASE_DIR) --static-swift-stdlib
 
-.PHONY: all deps build release test unit-test swift-test check-source format example-test package package-test \
-        abi-gate-selftest lint-template bench bootstrap-bench demo soak clean
+.PHONY: all deps build release test unit-test swift-test sanitize valgrind-test check-source format example-test \
+        package package-test abi-gate-selftest lint-template bench bootstrap-bench demo soak clean
 
 all: build
 
@@ -26,9 +26,11 @@ release: deps
 	$(LOCK) $(SWIFT) build $(RELEASE_FLAGS) --product rotator
 	$(LOCK) $(SWIFT) build $(RELEASE_FLAGS) --product LambdaEcho
 
-## test: every test. Swift tests start their own servers (fake Runtime API, moto, PostgreSQL) on loopback;
-## then the example package, the ABI gate's self-test, cfn-lint, and the Lambda zip in a provided.al2023-like chroot.
-test: deps check-source swift-test example-test abi-gate-selftest lint-template package-test
+## test: every test. Swift tests start their own servers (fake Runtime API, moto, PostgreSQL, MariaDB) on loopback;
+## the driver, HTTP client and fault-injection suites run under AddressSanitizer, the DNS resolver under
+## ThreadSanitizer; then the example package, the ABI gate's self-test, cfn-lint, the Lambda zip in a
+## provided.al2023-like chroot, and one whole rotation per target under valgrind through the zip's binary.
+test: deps check-source swift-test sanitize example-test abi-gate-selftest lint-template package-test valgrind-test
 
 ## unit-test: the Swift tests that need no server (no moto, no PostgreSQL), in seconds. Server suites are named
 ## …ServerTests and tagged .server; one that is not fails here, as TestSupport refuses to start its server.
@@ -36,13 +38,33 @@ unit-test:
 	$(LOCK) $(SWIFT) build --build-tests
 	ROTATOR_TEST_LANE=unit $(LOCK) $(SWIFT) test --skip-build --skip 'ServerTests'
 
-## swift-test: every Swift test, servers included, with the fault-injection suite's summary at the end.
+## swift-test: every Swift test, servers included, but the suites `make sanitize` runs.
+SANITIZED_SUITES := MariaDBTargetTests|PostgresTargetTests|HTTPClientTests|FaultInjectionTests
 FAULT_SUMMARY := .build/fault-injection-summary.txt
 swift-test:
 	$(LOCK) $(SWIFT) build --build-tests --explicit-target-dependency-import-check error
-	rm -f $(FAULT_SUMMARY)
-	$(LOCK) $(SWIFT) test --skip-build
+	$(LOCK) $(SWIFT) test --skip-build --skip '$(SANITIZED_SUITES)'
+
+## sanitize: the server suites of both drivers, the HTTP client and the fault-injection suite built with
+## AddressSanitizer (with the RotatorLambda and rotator they run), against the real servers, with the fault-injection
+## summary at the end; then the zip's binary built with ThreadSanitizer through the suite that makes name resolution
+## time out (HostResolver's thread). Reports go to files; any report fails the lane, whatever the tests saw.
+SANITIZER_REPORTS := $(CURDIR)/.build/sanitizer-reports
+sanitize:
+	rm -rf $(SANITIZER_REPORTS) $(FAULT_SUMMARY) && mkdir -p $(SANITIZER_REPORTS)
+	$(LOCK) $(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	ASAN_OPTIONS=detect_leaks=0:quarantine_size_mb=8:log_path=$(SANITIZER_REPORTS)/asan FAULT_HOSTILE_EVENTS=30000 $(LOCK) $(SWIFT) test --skip-build \
+		--sanitize=address --scratch-path .build-asan --filter '$(SANITIZED_SUITES)'
 	@grep -v '^fault-injection:   ' $(FAULT_SUMMARY) 2>/dev/null || echo "fault-injection: no summary (the suite did not run)"
+	$(LOCK) $(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product RotatorLambda
+	ROTATOR_BIN_DIR=$(CURDIR)/.build-tsan/debug TSAN_OPTIONS=halt_on_error=1:log_path=$(SANITIZER_REPORTS)/tsan \
+		$(LOCK) $(SWIFT) test --skip-build --filter 'PostgresSafetyServerTests'
+	@bash scripts/sanitizer-reports.sh $(SANITIZER_REPORTS)
+
+## valgrind-test: one whole rotation per target (generic, PostgreSQL, MariaDB single and alternating users, an API
+## key) through the zip's binary under valgrind memcheck: zero errors.
+valgrind-test: package
+	bash scripts/valgrind-rotations.sh
 
 ## soak: the fault-injection suite with more rotations and a million hostile events (not run by CI).
 soak:

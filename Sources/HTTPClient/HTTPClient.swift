@@ -28,6 +28,12 @@ public struct HTTPClientConfiguration: Sendable {
 ///
 /// The handle is reused for every request, so libcurl keeps the connection alive between them and
 /// reconnects by itself when the server has closed it. Not thread-safe: one client per thread.
+///
+/// What libcurl keeps of the pointers it is given (https://curl.se/libcurl/c/curl_easy_setopt.html): string options
+/// (`CURLOPT_URL`, `CURLOPT_CAINFO`, …) are copied; `CURLOPT_POSTFIELDS` (the body) and `CURLOPT_HTTPHEADER` (the
+/// header list) are not, so both live until `curl_easy_perform` returns, and `curl_easy_reset` drops them before the
+/// next request; `CURLOPT_ERRORBUFFER` is written during every transfer and lives as long as the handle; the
+/// callbacks' context is a collector kept alive across the perform.
 public final class HTTPClient {
     public let configuration: HTTPClientConfiguration
     private let handle: UnsafeMutableRawPointer

@@ -19,7 +19,7 @@ public final class ChildProcess: @unchecked Sendable {
         cleanup = files
     }
 
-    /// Starts `executable` with exactly `environment` (nothing inherited) and `arguments`.
+    /// Starts `executable` with exactly `environment` (nothing inherited but the sanitizers' options) and `arguments`.
     public init(executable: URL, arguments: [String] = [], environment: [String: String], stdin: Data? = nil) throws {
         outputURL = FileManager.default.temporaryDirectory.appendingPathComponent(
             "rotator-child-\(UUID().uuidString).log")
@@ -29,6 +29,10 @@ public final class ChildProcess: @unchecked Sendable {
         process.arguments = arguments
         var environment = environment
         environment["PATH"] = environment["PATH"] ?? "/usr/bin:/bin"
+        // A sanitizer lane's settings (where reports go, whether to stop at the first) reach the binaries it runs.
+        for name in ["ASAN_OPTIONS", "TSAN_OPTIONS", "UBSAN_OPTIONS"] where environment[name] == nil {
+            environment[name] = ProcessInfo.processInfo.environment[name]
+        }
         process.environment = environment
         process.standardOutput = output
         process.standardError = output

@@ -7,13 +7,19 @@ import Testing
 
 /// Crash anywhere, fail anything: every rotation must survive. The binary is `RotatorLambda`, the zip's; faults come
 /// from outside the process only (a proxy in front of moto and one in front of PostgreSQL, SIGKILL of the process).
-/// One suite, serialized: the lab's proxies serve one rotator process at a time.
-@Suite("Fault injection", .serialized, .tags(.server))
-struct FaultInjectionServerTests {
+/// Each test (each case of a parameterized one) has a lab to itself while it runs, from a pool of as many labs as
+/// the machine has cores: a lab's proxies serve one rotator process at a time, and the tests, which mostly wait on
+/// moto and the databases, run side by side.
+@Suite("Fault injection", .tags(.server))
+final class FaultInjectionServerTests: @unchecked Sendable {
     let lab: FaultLab
 
     init() throws {
-        lab = try FaultLab.shared.get()
+        lab = try FaultLab.pool.acquire()
+    }
+
+    deinit {
+        FaultLab.pool.release(lab)
     }
 
     /// The invariants broken during `body`, recorded as issues.
@@ -299,10 +305,10 @@ extension FakeRuntimeAPI.Post {
 
 extension FaultInjectionServerTests {
     @Test(
-        "100,000 generated and mutated events through the real binary: no crash, every invocation answered, memory flat"
+        "100,000 generated and mutated events (FAULT_HOSTILE_EVENTS) through the real binary: no crash, every invocation answered, memory flat"
     )
     func hostileInputAtVolume() throws {
-        let total = isSoak ? 1_000_000 : 100_000
+        let total = isSoak ? 1_000_000 : hostileEventCount
         let seed = SeededRandom.fromEnvironment().seed
         let events = Locked(HostileEvents(random: SeededRandom(seed: seed)))
         let child = Locked<Int32>(0)

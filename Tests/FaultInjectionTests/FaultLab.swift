@@ -28,10 +28,10 @@ final class FaultLab: @unchecked Sendable {
     /// The re-sync scenario's idle users, by the name of the current user they are the clone of.
     let idleUsers = Locked<[String: IdleUser]>([:])
 
-    /// One lab per test process: the suites run one after another (`.serialized`).
-    static let shared = Result { try FaultLab() }
+    /// The labs of this test process, one per test at a time.
+    static let pool = FaultLabPool(size: max(ProcessInfo.processInfo.activeProcessorCount, 1))
 
-    private init() throws {
+    fileprivate init() throws {
         moto = try MotoServer.start(iamAuth: true)
         database = try PostgresServer()
         mariaDB = try MariaDBServer()
@@ -148,4 +148,31 @@ final class FaultLab: @unchecked Sendable {
     let violations = Locked<[String]>([])
 
     func record(_ violation: String) { violations.withLock { $0.append(violation) } }
+}
+
+/// Labs lent to one test at a time, made when first needed and kept for the process: at most `size` exist, so a test
+/// that finds none free waits for one (there are no more labs than threads that run tests, so a holder is running).
+final class FaultLabPool: @unchecked Sendable {
+    private let free = Locked<[FaultLab]>([])
+    private let slots: DispatchSemaphore
+
+    init(size: Int) {
+        slots = DispatchSemaphore(value: size)
+    }
+
+    func acquire() throws -> FaultLab {
+        slots.wait()
+        if let lab = free.withLock({ $0.popLast() }) { return lab }
+        do {
+            return try FaultLab()
+        } catch {
+            slots.signal()
+            throw error
+        }
+    }
+
+    func release(_ lab: FaultLab) {
+        free.withLock { $0.append(lab) }
+        slots.signal()
+    }
 }

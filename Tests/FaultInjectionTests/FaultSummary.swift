@@ -6,7 +6,11 @@ import TestSupport
 enum FaultSummary {
     static let file = BuiltProducts.packageRoot.appendingPathComponent(".build/fault-injection-summary.txt")
 
+    private static let writing = NSLock()
+
     static func report(_ lines: [String]) {
+        writing.lock()
+        defer { writing.unlock() }
         let text = lines.map { "fault-injection: \($0)" }.joined(separator: "\n") + "\n"
         print(text, terminator: "")
         guard let data = text.data(using: .utf8) else { return }
@@ -48,3 +52,9 @@ struct SeededRandom: RandomNumberGenerator {
 
 /// Whether a soak run was asked for (`make soak`): more rotations and events than CI runs.
 var isSoak: Bool { ProcessInfo.processInfo.environment["FAULT_SOAK"] == "1" }
+
+/// How many hostile events the volume test sends: 100,000, or `FAULT_HOSTILE_EVENTS` (the AddressSanitizer lane sends
+/// fewer, each of which costs more there).
+var hostileEventCount: Int {
+    ProcessInfo.processInfo.environment["FAULT_HOSTILE_EVENTS"].flatMap { Int($0) }.map { max($0, 1_000) } ?? 100_000
+}

@@ -162,7 +162,9 @@ extension LocalRotation {
     ) throws -> FleetReport {
         let deadline = Deadline.after(milliseconds: 600_000)
         var pages = 0
-        let listed = try handler.client.listSecrets(filters: filters, deadline: deadline) { _ in pages += 1 }
+        let listed = try handler.client.listSecrets(filters: filters, pageSize: 100, deadline: deadline) { _ in
+            pages += 1
+        }
         let wanted = listed.filter { entry in
             tags.allSatisfy { tag in entry.tags.contains(where: { $0.key == tag.key && $0.value == tag.value }) }
         }

@@ -7,13 +7,13 @@ struct PasswordSource {
     enum Kind: String, Sendable { case local, api }
 
     let kind: Kind
-    let client: SecretsManagerClient
+    let client: any SecretsManagerService
     /// Each target's policy, read once at start-up: the environment's, with the target's default exclusions.
     private let policies: [String: PasswordPolicy]
 
     /// - Throws: `ConfigurationError` for an unknown `PASSWORD_SOURCE`, or a policy no password can meet (at
     ///   start-up, not at the first rotation).
-    init(environment: [String: String], client: SecretsManagerClient, targets: [any TargetService])
+    init(environment: [String: String], client: any SecretsManagerService, targets: [any TargetService])
         throws(ConfigurationError)
     {
         let name = (environment["PASSWORD_SOURCE"] ?? "local").lowercased()

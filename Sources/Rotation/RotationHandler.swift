@@ -6,7 +6,7 @@ import SecretsManager
 /// `testSecret` or `finishSecret`. Every step is idempotent; Secrets Manager retries whole rotations.
 public final class RotationHandler: LambdaHandler {
     /// The client the handler uses; `rotator status` reads through it too.
-    public let client: SecretsManagerClient
+    public let client: any SecretsManagerService
     let selector: TargetSelector
     let passwords: PasswordSource
     /// Secret values, each version read once for the life of the sandbox.
@@ -14,7 +14,7 @@ public final class RotationHandler: LambdaHandler {
     /// The outcome line (and metrics) of every step, in Lambda; `nil` on the command line.
     let signals: StepSignals?
 
-    init(client: SecretsManagerClient, selector: TargetSelector, passwords: PasswordSource, signals: StepSignals? = nil)
+    init(client: any SecretsManagerService, selector: TargetSelector, passwords: PasswordSource, signals: StepSignals? = nil)
     {
         self.client = client
         self.selector = selector

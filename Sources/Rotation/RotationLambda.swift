@@ -36,6 +36,15 @@ public enum RotationLambda {
             throw ConfigurationError(error.message)
         }
         let client = try SecretsManagerClient(configuration: configuration, logger: logger)
+        return try makeHandler(environment: environment, targets: targets, client: client, signals: signals)
+    }
+
+    /// Builds a handler on a Secrets Manager of the caller's (an in-memory one in tests).
+    /// - Throws: `ConfigurationError` when the environment is unusable (target, password policy).
+    public static func makeHandler(
+        environment: [String: String], targets: [TargetChoice], client: any SecretsManagerService,
+        signals: StepSignals? = nil
+    ) throws -> RotationHandler {
         let selector = try TargetSelector(choices: targets, environment: environment)
         let passwords = try PasswordSource(environment: environment, client: client, targets: selector.targets)
         return RotationHandler(client: client, selector: selector, passwords: passwords, signals: signals)

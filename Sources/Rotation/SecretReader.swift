@@ -9,7 +9,7 @@ import SecretsManager
 /// version id through the step's own DescribeSecret. The cache is small and bounded; it holds what the process
 /// had in memory anyway.
 final class SecretReader {
-    let client: SecretsManagerClient
+    let client: any SecretsManagerService
     private var values: [Key: SecretValue] = [:]
     private var order: [Key] = []
     /// Versions kept: a rotation needs three of one secret (current, pending, previous) and a master's.
@@ -20,7 +20,7 @@ final class SecretReader {
         let versionId: String
     }
 
-    init(client: SecretsManagerClient) {
+    init(client: any SecretsManagerService) {
         self.client = client
     }
 

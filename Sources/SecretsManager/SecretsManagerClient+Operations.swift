@@ -20,7 +20,7 @@ extension SecretsManagerClient {
     /// GetSecretValue for a version id and/or a staging label. With neither, asks for `AWSCURRENT` explicitly:
     /// moto's implicit default can be another version.
     public func getSecretValue(
-        secretId: String, versionId: String? = nil, versionStage: String?, deadline: Deadline
+        secretId: String, versionId: String?, versionStage: String?, deadline: Deadline
     ) throws(SecretsManagerError) -> SecretValueResponse {
         var body = JSONObject(["SecretId": .string(secretId)])
         if let versionId { body["VersionId"] = .string(versionId) }
@@ -68,7 +68,7 @@ extension SecretsManagerClient {
     /// ListSecretVersionIds, following `NextToken` until the last page.
     /// - Parameter maxResults: the page size (1–100); the service default when `nil`.
     public func listSecretVersionIds(
-        secretId: String, includeDeprecated: Bool, maxResults: Int? = nil, deadline: Deadline
+        secretId: String, includeDeprecated: Bool, maxResults: Int?, deadline: Deadline
     ) throws(SecretsManagerError) -> [SecretVersionSummary] {
         var body = JSONObject(["SecretId": .string(secretId), "IncludeDeprecated": .bool(includeDeprecated)])
         if let maxResults { body["MaxResults"] = .integer(maxResults) }
@@ -82,7 +82,7 @@ extension SecretsManagerClient {
     /// ListSecrets, every page (at most 100 secrets each), with `filters` applied by the service; `onPage` is told
     /// how many came in each page. Values are never read.
     public func listSecrets(
-        filters: [SecretListFilter] = [], pageSize: Int = 100, deadline: Deadline, onPage: (Int) -> Void = { _ in }
+        filters: [SecretListFilter], pageSize: Int, deadline: Deadline, onPage: (Int) -> Void
     ) throws(SecretsManagerError) -> [SecretListEntry] {
         var body = JSONObject(["MaxResults": .integer(pageSize)])
         if !filters.isEmpty {

@@ -14,8 +14,10 @@ public final class RotationHandler: LambdaHandler {
     /// The outcome line (and metrics) of every step, in Lambda; `nil` on the command line.
     let signals: StepSignals?
 
-    init(client: any SecretsManagerService, selector: TargetSelector, passwords: PasswordSource, signals: StepSignals? = nil)
-    {
+    init(
+        client: any SecretsManagerService, selector: TargetSelector, passwords: PasswordSource,
+        signals: StepSignals? = nil
+    ) {
         self.client = client
         self.selector = selector
         self.passwords = passwords

@@ -79,7 +79,8 @@ let package = Package(
         // Test infrastructure shared by the tests and the benchmarks: the fake Runtime API server,
         // moto and PostgreSQL launchers, process helpers. Never linked into the Lambda binary.
         .target(
-            name: "TestSupport", dependencies: ["JSON", "Timekeeping", "HTTPClient", "SigV4", "SecretsManager", logging]),
+            name: "TestSupport",
+            dependencies: ["JSON", "Timekeeping", "HTTPClient", "SigV4", "SecretsManager", logging]),
         // Swift Testing tags the test targets share (`.server`).
         .target(name: "TestTags", dependencies: ["Rotation", "TestSupport"]),
         // The same fake Runtime API as a program, for the package test's shell script.

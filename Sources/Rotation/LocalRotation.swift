@@ -13,6 +13,12 @@ public struct LocalRotation {
         self.logger = logger
     }
 
+    /// The commands on a handler of the caller's (one on an in-memory Secrets Manager, in tests).
+    public init(handler: RotationHandler, logger: Logger) {
+        self.handler = handler
+        self.logger = logger
+    }
+
     /// Runs one event exactly as Lambda would, with a deadline `timeoutSeconds` away.
     public func invoke(event: [UInt8], timeoutSeconds: Int) throws -> [UInt8] {
         let context = LambdaContext(

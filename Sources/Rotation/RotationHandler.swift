@@ -87,34 +87,21 @@ public final class RotationHandler: LambdaHandler {
         let token = event.clientRequestToken
 
         let description = try client.describeSecret(secretId: secretId, deadline: deadline)
-        if description.rotationEnabled == false {
-            logger.error("Secret \(secretId) is not enabled for rotation")
-            throw RotationError.notEnabled(secretId: secretId)
-        }
-        let versions = description.versionIdsToStages
-        if let stages = versions.first(where: { $0.versionId == token })?.stages {
-            if stages.contains("AWSCURRENT") {
-                logger.info("Secret version \(token) already set as AWSCURRENT for secret \(secretId).")
-                if event.step == .finishSecret {
-                    // A crash between moving the label and the target's hook is healed here, on Secrets Manager's retry.
-                    let prepared = try prepare(
-                        event, description: description, deadline: deadline, logger: logger, chosen: chosen)
-                    try prepared.target.didFinishSecret(prepared.context)
-                }
-                return
-            }
-            guard stages.contains("AWSPENDING") else {
-                let stale = versions.first(where: {
-                    $0.stages.contains("AWSPENDING") && !$0.stages.contains("AWSCURRENT")
-                })
-                let error = RotationError.notPending(token: token, secretId: secretId, stalePending: stale?.versionId)
-                logger.error("\(error.errorMessage)")
-                throw error
-            }
-        } else if !(allowNewToken && event.step == .createSecret) {
-            let error = RotationError.unknownVersion(token: token, secretId: secretId)
+        switch Preamble.decide(event, description: description, allowNewToken: allowNewToken) {
+        case .refuse(let error):
             logger.error("\(error.errorMessage)")
             throw error
+        case .alreadyCurrent:
+            logger.info("Secret version \(token) already set as AWSCURRENT for secret \(secretId).")
+            if event.step == .finishSecret {
+                // A crash between moving the label and the target's hook is healed here, on Secrets Manager's retry.
+                let prepared = try prepare(
+                    event, description: description, deadline: deadline, logger: logger, chosen: chosen)
+                try prepared.target.didFinishSecret(prepared.context)
+            }
+            return
+        case .proceed:
+            break
         }
 
         let (target, context, current) = try prepare(

@@ -32,6 +32,9 @@ public final class InMemorySecretsManager: SecretsManagerService, @unchecked Sen
     private let log = Locked<[String]>([])
     /// A fault for an operation (its name, as the API spells it), consulted before the operation runs.
     public let faults = Locked<(@Sendable (String) -> SecretsManagerError?)?>(nil)
+    /// Whether an operation's answer is lost after it took effect (the caller sees a network error), consulted after
+    /// a change is made: what a dropped response looks like to the function.
+    public let loseAnswer = Locked<(@Sendable (String) -> Bool)?>(nil)
     public let region = "us-east-1"
     public let account = "123456789012"
 
@@ -142,7 +145,8 @@ public final class InMemorySecretsManager: SecretsManagerService, @unchecked Sen
         rotationToken: String?, deadline: Deadline
     ) throws(SecretsManagerError) -> PutSecretValueResponse {
         try called("PutSecretValue")
-        return try mutate(secretId) { (secret: inout Secret) throws(SecretsManagerError) -> PutSecretValueResponse in
+        let response = try mutate(secretId) {
+            (secret: inout Secret) throws(SecretsManagerError) -> PutSecretValueResponse in
             let stages = versionStages.isEmpty ? ["AWSCURRENT"] : versionStages
             if let index = secret.versions.firstIndex(where: { $0.id == clientRequestToken }) {
                 if let existing = secret.versions[index].value {
@@ -163,6 +167,8 @@ public final class InMemorySecretsManager: SecretsManagerService, @unchecked Sen
             let stored = secret.versions.first { $0.id == clientRequestToken }?.stages ?? []
             return PutSecretValueResponse(arn: secret.arn, versionId: clientRequestToken, versionStages: stored)
         }
+        try answered("PutSecretValue")
+        return response
     }
 
     public func updateSecretVersionStage(
@@ -197,6 +203,7 @@ public final class InMemorySecretsManager: SecretsManagerService, @unchecked Sen
                 secret.versions[index].stages.removeAll { $0 == versionStage }
             }
         }
+        try answered("UpdateSecretVersionStage")
     }
 
     public func getRandomPassword(_ request: RandomPasswordRequest, deadline: Deadline) throws(SecretsManagerError)
@@ -276,6 +283,13 @@ public final class InMemorySecretsManager: SecretsManagerService, @unchecked Sen
     private func called(_ operation: String) throws(SecretsManagerError) {
         log.withLock { $0.append(operation) }
         if let fault = faults.withLock({ $0 })?(operation) { throw fault }
+    }
+
+    /// The network error a lost answer is, after the change was made.
+    private func answered(_ operation: String) throws(SecretsManagerError) {
+        if loseAnswer.withLock({ $0 })?(operation) == true {
+            throw SecretsManagerError(code: .network, message: "the connection closed before the answer arrived")
+        }
     }
 
     private func find(_ secretId: String) throws(SecretsManagerError) -> Secret {

@@ -23,9 +23,11 @@ public enum LambdaRuntime {
     /// - Parameters:
     ///   - updatesTraceEnvironment: set `_X_AMZN_TRACE_ID` per invocation (leave on outside tests).
     ///   - logFileDescriptor: where log records go; Lambda collects standard output.
+    ///   - postTimeoutMilliseconds: how long a POST to the Runtime API may take before it is tried again (5 s;
+    ///     tests of a Runtime API that never answers shorten it).
     public static func run(
         environment: [String: String], updatesTraceEnvironment: Bool = true, logFileDescriptor: Int32 = 1,
-        makeHandler: (LambdaInitContext) throws -> any LambdaHandler
+        postTimeoutMilliseconds: Int = 5_000, makeHandler: (LambdaInitContext) throws -> any LambdaHandler
     ) -> Int32 {
         // With CURLOPT_NOSIGNAL libcurl does not protect us from SIGPIPE on a connection the peer closed.
         signal(SIGPIPE, SIG_IGN)
@@ -40,7 +42,7 @@ public enum LambdaRuntime {
         }
         let client: RuntimeAPIClient
         do {
-            client = try RuntimeAPIClient(hostAndPort: runtimeAPI)
+            client = try RuntimeAPIClient(hostAndPort: runtimeAPI, postTimeoutMilliseconds: postTimeoutMilliseconds)
         } catch {
             logger.critical("Cannot create the Runtime API client: \(error.message)")
             return 1

@@ -4,9 +4,15 @@ import HTTPClient
 final class RuntimeAPIClient {
     private let http: HTTPClient
     private let base: String
+    private let postTimeoutMilliseconds: Int
 
-    /// - Parameter hostAndPort: `AWS_LAMBDA_RUNTIME_API`, such as `127.0.0.1:9001`.
-    init(hostAndPort: String) throws(HTTPClientError) {
+    /// - Parameters:
+    ///   - hostAndPort: `AWS_LAMBDA_RUNTIME_API`, such as `127.0.0.1:9001`.
+    ///   - postTimeoutMilliseconds: how long a POST may take (tests shorten it).
+    init(hostAndPort: String, postTimeoutMilliseconds: Int = RuntimeAPIClient.defaultPostTimeoutMilliseconds)
+        throws(HTTPClientError)
+    {
+        self.postTimeoutMilliseconds = postTimeoutMilliseconds
         // A short connect timeout: the API is local, so a slow connect means it is gone. No proxy, ever.
         http = try HTTPClient(
             configuration: HTTPClientConfiguration(
@@ -39,14 +45,14 @@ final class RuntimeAPIClient {
 
     /// How long a POST may take. The API is on the same host and answers in well under a millisecond; one that
     /// does not answer at all must not hang the function: the loop retries a bounded number of times, then exits.
-    static let postTimeoutMilliseconds = 5_000
+    static let defaultPostTimeoutMilliseconds = 5_000
 
     private func post(path: String, body: [UInt8], errorType: String?) throws(HTTPClientError) -> Int {
         var headers = HTTPHeaders(["Content-Type": "application/json"])
         if let errorType { headers.add(name: RuntimeHeader.functionErrorType, value: errorType) }
         let request = HTTPRequest(
             method: .post, url: base + path, headers: headers, body: body,
-            timeoutMilliseconds: Self.postTimeoutMilliseconds)
+            timeoutMilliseconds: postTimeoutMilliseconds)
         return try http.send(request).status
     }
 

@@ -5,7 +5,7 @@ import TestSupport
 /// Runs `LambdaRuntime.run` in this process against `fake` until the fake's script runs out (it then answers
 /// 500 and the loop exits), capturing the log.
 func runInProcess(
-    _ fake: FakeRuntimeAPI, environment extra: [String: String] = [:],
+    _ fake: FakeRuntimeAPI, environment extra: [String: String] = [:], postTimeoutMilliseconds: Int = 5_000,
     makeHandler: (LambdaInitContext) throws -> any LambdaHandler
 ) -> (status: Int32, log: String) {
     let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("runtime-\(UUID().uuidString).log")
@@ -16,7 +16,8 @@ func runInProcess(
     var environment = ["AWS_LAMBDA_RUNTIME_API": fake.hostAndPort]
     environment.merge(extra) { _, new in new }
     let status = LambdaRuntime.run(
-        environment: environment, updatesTraceEnvironment: false, logFileDescriptor: logFD, makeHandler: makeHandler)
+        environment: environment, updatesTraceEnvironment: false, logFileDescriptor: logFD,
+        postTimeoutMilliseconds: postTimeoutMilliseconds, makeHandler: makeHandler)
     let log = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
     return (status, log)
 }

@@ -9,36 +9,8 @@ import Rotation
 public protocol DatabaseDriver: Sendable {
     associatedtype Session: DatabaseSession
 
-    /// The `ROTATOR_TARGET` name (`postgres`).
-    var name: String { get }
-    /// The engine's name in messages, as the templates write it (`PostgreSQL` → "… in PostgreSQL DB …").
-    var displayName: String { get }
-    /// The secret's `engine` values this driver rotates (`postgres`, `aurora-postgresql`).
-    var engines: [String] { get }
-    /// The template's text for a secret with a missing or other engine.
-    var wrongEngineMessage: String { get }
-    /// `port` when the secret has none.
-    var defaultPort: Int { get }
-    /// `dbname` when the secret has none (PostgreSQL: `postgres`); `nil` connects to no database in particular.
-    var defaultDatabase: String? { get }
-    /// The longest user name the server keeps (PostgreSQL: 63 bytes; MySQL: 32 characters; MariaDB: 80), unless
-    /// `USERNAME_CHARACTER_LIMIT` says otherwise.
-    var maximumUserNameLength: Int { get }
-    /// How the server counts that length.
-    var userNameLengthUnit: UserNames.Unit { get }
-    /// Whether the engine can keep the current password working beside a new one (the `dual` mode).
-    var supportsDualPasswords: Bool { get }
-    /// Whether `updateUser` copies rights from the template and reads them back (MySQL-family grants), rather than
-    /// making the clone follow the template by membership (PostgreSQL roles). A re-driven setSecret whose pending
-    /// password already logs in then copies again: the password may have been set before the copy was verified.
-    var copiesRights: Bool { get }
-    /// `EXCLUDE_CHARACTERS` when unset (the engine's template default).
-    var defaultExcludeCharacters: String { get }
-    /// The environment variable that chooses single or alternating users (`ROTATOR_POSTGRES_MODE`).
-    var modeVariable: String { get }
-    /// How this engine lets a user in without a password, for the error that says so ("a trust, peer or cert
-    /// rule in pg_hba.conf").
-    var passwordlessLoginCause: String { get }
+    /// The engine's names, defaults and limits.
+    var traits: DatabaseTraits { get }
 
     /// Opens a session and logs in. Name resolution, TLS and authentication must all finish within
     /// `timeoutMilliseconds` and before `deadline`; server messages go to `logger`, never to stderr.
@@ -152,11 +124,7 @@ public protocol DatabaseSession: AnyObject {
     func close()
 }
 
-extension DatabaseDriver {
-    public var userNameLengthUnit: UserNames.Unit { .bytes }
-    public var supportsDualPasswords: Bool { false }
-    public var copiesRights: Bool { false }
-}
+
 
 extension DatabaseSession {
     public func missingPrivileges(asMaster: Bool) throws(DatabaseError) -> [String] { [] }

@@ -23,28 +23,19 @@ public struct MySQLDriver: DatabaseDriver {
     /// The `mariadb` entry: engine `mariadb`.
     public static var mariaDBChoice: TargetChoice { DatabaseTarget.choice(MySQLDriver(.mariaDB)) }
 
-    public var name: String { flavor == .mysql ? "mysql" : "mariadb" }
-    public var displayName: String { flavor == .mysql ? "MySQL" : "MariaDB" }
-    public var engines: [String] { flavor == .mysql ? ["mysql", "aurora-mysql"] : ["mariadb"] }
-    public var wrongEngineMessage: String {
-        "Database engine must be set to '\(name)' in order to use this rotation lambda"
-    }
-    public var defaultPort: Int { 3306 }
-    /// The templates connect to no database when the secret has no `dbname`.
-    public var defaultDatabase: String? { nil }
-    /// MySQL 5.7.8+: 32 characters (https://dev.mysql.com/doc/refman/8.0/en/user-names.html); MariaDB: 80
-    /// (https://mariadb.com/kb/en/create-user/#user-name-component). AWS's MySQL template defaults to 16 (MySQL 5.6);
-    /// `USERNAME_CHARACTER_LIMIT` still sets it.
-    public var maximumUserNameLength: Int { flavor == .mysql ? 32 : 80 }
-    public var userNameLengthUnit: UserNames.Unit { .characters }
-    /// Only MySQL has `RETAIN CURRENT PASSWORD`; the session checks the server's version.
-    public var supportsDualPasswords: Bool { flavor == .mysql }
-    public var copiesRights: Bool { true }
-    /// The MySQL and MariaDB templates' default.
-    public var defaultExcludeCharacters: String { #"/@"'\"# }
-    public var modeVariable: String { flavor == .mysql ? "ROTATOR_MYSQL_MODE" : "ROTATOR_MARIADB_MODE" }
-    public var passwordlessLoginCause: String {
-        "an anonymous account such as ''@'%', or a server started with --skip-grant-tables"
+    public var traits: DatabaseTraits {
+        DatabaseTraits(
+            name: flavor == .mysql ? "mysql" : "mariadb", displayName: flavor == .mysql ? "MySQL" : "MariaDB",
+            engines: flavor == .mysql ? ["mysql", "aurora-mysql"] : ["mariadb"], defaultPort: 3306,
+            // The templates connect to no database when the secret has no `dbname`.
+            defaultDatabase: nil,
+            // MySQL 5.7.8+: 32 characters (https://dev.mysql.com/doc/refman/8.0/en/user-names.html); MariaDB: 80
+            // (https://mariadb.com/kb/en/create-user/#user-name-component). AWS's MySQL template defaults to 16
+            // (MySQL 5.6); `USERNAME_CHARACTER_LIMIT` still sets it.
+            maximumUserNameLength: flavor == .mysql ? 32 : 80, userNameLengthUnit: .characters,
+            // Only MySQL has `RETAIN CURRENT PASSWORD`; the session checks the server's version.
+            supportsDualPasswords: flavor == .mysql, copiesRights: true,
+            passwordlessLoginCause: "an anonymous account such as ''@'%', or a server started with --skip-grant-tables")
     }
 
     public func connect(_ login: DatabaseLogin, timeoutMilliseconds: Int64, deadline: Deadline, logger: Logger)

@@ -13,20 +13,16 @@ public struct PostgresDriver: DatabaseDriver {
     /// The `postgres` entry for `RotationLambda.run(targets:)`.
     public static var choice: TargetChoice { DatabaseTarget.choice(PostgresDriver()) }
 
-    public var name: String { "postgres" }
-    public var displayName: String { "PostgreSQL" }
-    public var engines: [String] { ["postgres", "aurora-postgresql"] }
-    public var wrongEngineMessage: String {
-        "Database engine must be set to 'postgres' in order to use this rotation lambda"
+    public var traits: DatabaseTraits {
+        DatabaseTraits(
+            name: "postgres", displayName: "PostgreSQL", engines: ["postgres", "aurora-postgresql"], defaultPort: 5432,
+            defaultDatabase: Self.database,
+            // NAMEDATALEN − 1 (https://www.postgresql.org/docs/15/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS).
+            maximumUserNameLength: 63,
+            // The PostgreSQL templates' default, with `:`, which breaks `.pgpass` files.
+            defaultExcludeCharacters: #":/@"'\"#,
+            passwordlessLoginCause: "a trust, peer or cert rule in pg_hba.conf")
     }
-    public var defaultPort: Int { 5432 }
-    public var defaultDatabase: String? { Self.database }
-    /// NAMEDATALEN − 1 (https://www.postgresql.org/docs/15/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS).
-    public var maximumUserNameLength: Int { 63 }
-    /// The PostgreSQL templates' default, with `:`, which breaks `.pgpass` files.
-    public var defaultExcludeCharacters: String { #":/@"'\"# }
-    public var modeVariable: String { "ROTATOR_POSTGRES_MODE" }
-    public var passwordlessLoginCause: String { "a trust, peer or cert rule in pg_hba.conf" }
 
     public func connect(_ login: DatabaseLogin, timeoutMilliseconds: Int64, deadline: Deadline, logger: Logger)
         throws(DatabaseError) -> PostgresConnection

@@ -81,6 +81,10 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: ["JSON", "Timekeeping", "HTTPClient", "SigV4", "SecretsManager", logging]),
+        // An in-memory database and its driver: the shared database strategies tested without a server.
+        .target(
+            name: "DatabaseTestKit",
+            dependencies: ["DatabaseRotation", "Rotation", "TestSupport", "TestTags", logging]),
         // Swift Testing tags the test targets share (`.server`).
         .target(name: "TestTags", dependencies: ["Rotation", "TestSupport"]),
         // The same fake Runtime API as a program, for the package test's shell script.
@@ -95,6 +99,11 @@ let package = Package(
             exclude: ["CLoop"]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(
+            name: "DatabaseRotationTests",
+            dependencies: [
+                "DatabaseRotation", "DatabaseTestKit", "Rotation", "SecretsManager", "TestSupport", "TestTags", "JSON",
+            ]),
         .testTarget(name: "RedactionTests", dependencies: ["Redaction"]),
         .testTarget(
             name: "APIKeyTargetTests",
@@ -115,12 +124,13 @@ let package = Package(
         .testTarget(
             name: "PostgresTargetTests",
             dependencies: [
-                "PostgresTarget", "DatabaseRotation", "Rotation", "TestSupport", "TestTags", "JSON", logging,
+                "PostgresTarget", "DatabaseRotation", "DatabaseTestKit", "Rotation", "TestSupport", "TestTags", "JSON",
+                logging,
             ]),
         .testTarget(
             name: "MariaDBTargetTests",
             dependencies: [
-                "MariaDBTarget", "DatabaseRotation", "Rotation", "TestSupport", "TestTags", "JSON",
+                "MariaDBTarget", "DatabaseRotation", "DatabaseTestKit", "Rotation", "TestSupport", "TestTags", "JSON",
             ]),
         .testTarget(
             name: "FaultInjectionTests",

@@ -124,8 +124,6 @@ public protocol DatabaseSession: AnyObject {
     func close()
 }
 
-
-
 extension DatabaseSession {
     public func missingPrivileges(asMaster: Bool) throws(DatabaseError) -> [String] { [] }
 

@@ -1,0 +1,219 @@
+import DatabaseRotation
+import Logging
+import Rotation
+import TestSupport
+
+/// A database server in memory, for testing the strategies every engine shares without a server: accounts with
+/// host parts, a password (and, with dual passwords, the one before it), whether a login asks for the password,
+/// rights as opaque strings, locks; reachable or not, with or without TLS. What a real driver does is held to the
+/// same expectations by `DriverConformance` against its real server.
+public final class InMemoryDatabase: @unchecked Sendable {
+    public struct Account: Sendable, Equatable {
+        public var user: String
+        public var host: String
+        /// The current password first; with dual passwords, the retained one second.
+        public var passwords: [String]
+        /// `false` lets anyone in as this user whatever the password (PostgreSQL `trust`).
+        public var checksPassword = true
+        public var rights: Set<String> = []
+        /// May create users and set others' passwords and rights (a master).
+        public var administers = false
+        public var locked = false
+    }
+
+    private let accounts = Locked<[Account]>([])
+    /// `false`: every connection fails as a network error.
+    public let reachable = Locked(true)
+    public let offersTLS = Locked(true)
+    /// Every change made, `verb account` (`create app_clone`, `password app`), for tests that count or order them.
+    public let changes = Locked<[String]>([])
+    /// A failure for the next change of that kind (`create`, `password`, `rights`), consulted before it is made.
+    public let failChange = Locked<(@Sendable (String) -> DatabaseError?)?>(nil)
+
+    public init() {}
+
+    public func addAccount(
+        _ user: String, password: String, host: String = "%", rights: Set<String> = [], administers: Bool = false,
+        checksPassword: Bool = true
+    ) {
+        accounts.withLock {
+            $0.append(
+                Account(
+                    user: user, host: host, passwords: [password], checksPassword: checksPassword, rights: rights,
+                    administers: administers))
+        }
+    }
+
+    public func account(_ user: String, host: String = "%") -> Account? {
+        accounts.withLock { $0.first { $0.user == user && $0.host == host } }
+    }
+
+    /// Whether `user` logs in with `password` (any of its passwords; an account that does not check lets anyone in).
+    public func canLogIn(_ user: String, _ password: String) -> Bool {
+        guard let account = accounts.withLock({ $0.first { $0.user == user } }), !account.locked else { return false }
+        return !account.checksPassword || account.passwords.contains(password)
+    }
+
+    /// Changes an account as the test's administrator would (behind the rotator's back).
+    public func alter(_ user: String, host: String = "%", _ change: (inout Account) -> Void) {
+        accounts.withLock { accounts in
+            if let index = accounts.firstIndex(where: { $0.user == user && $0.host == host }) {
+                change(&accounts[index])
+            }
+        }
+    }
+
+    func login(_ login: DatabaseLogin) throws(DatabaseError) -> Account {
+        guard reachable.withLock({ $0 }) else {
+            throw DatabaseError(
+                .network, "could not connect to server: Connection refused (\(login.host):\(login.port))")
+        }
+        if login.tls != .disabled && !offersTLS.withLock({ $0 }) {
+            throw DatabaseError(.tls, "the server does not support TLS")
+        }
+        let found = accounts.withLock { $0.first { $0.user == login.user } }
+        guard let account = found, !account.locked,
+            !account.checksPassword || account.passwords.contains(login.password)
+        else {
+            throw DatabaseError(.authentication, "password authentication failed for user \"\(login.user)\"")
+        }
+        return account
+    }
+
+    func change(_ kind: String, _ account: DatabaseAccount, _ body: (inout [Account]) throws(DatabaseError) -> Void)
+        throws(DatabaseError)
+    {
+        if let failure = failChange.withLock({ $0 })?(kind) { throw failure }
+        let outcome: DatabaseError? = accounts.withLock { accounts in
+            do throws(DatabaseError) {
+                try body(&accounts)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let outcome { throw outcome }
+        changes.withLock { $0.append("\(kind) \(account.user)") }
+    }
+}
+
+/// The driver for `InMemoryDatabase`, with the traits a test gives it.
+public struct InMemoryDriver: DatabaseDriver {
+    public let database: InMemoryDatabase
+    public let traits: DatabaseTraits
+
+    public init(database: InMemoryDatabase, traits: DatabaseTraits = InMemoryDriver.defaultTraits) {
+        self.database = database
+        self.traits = traits
+    }
+
+    /// A made-up engine `memdb`: 16-byte user names, so the clone-name limit is easy to reach.
+    public static let defaultTraits = DatabaseTraits(
+        name: "memdb", displayName: "MemDB", engines: ["memdb"], defaultPort: 7777, defaultDatabase: "main",
+        maximumUserNameLength: 16, passwordlessLoginCause: "an account that does not check passwords")
+
+    public func connect(_ login: DatabaseLogin, timeoutMilliseconds: Int64, deadline: Deadline, logger: Logger)
+        throws(DatabaseError) -> InMemorySession
+    {
+        let account = try database.login(login)
+        return InMemorySession(
+            database: database, account: DatabaseAccount(user: account.user, host: account.host),
+            usedPassword: account.checksPassword, traits: traits)
+    }
+
+    public func serverOffersTLS(host: String, port: Int, within milliseconds: Int64) throws(DatabaseError) -> Bool {
+        guard database.reachable.withLock({ $0 }) else { throw DatabaseError(.network, "connection refused") }
+        return database.offersTLS.withLock { $0 }
+    }
+
+    public func meansServerHasNoTLS(_ error: DatabaseError) -> Bool {
+        error.message.contains("the server does not support TLS")
+    }
+}
+
+/// One login to an `InMemoryDatabase`.
+public final class InMemorySession: DatabaseSession {
+    let database: InMemoryDatabase
+    public let account: DatabaseAccount
+    public let usedPassword: Bool
+    let traits: DatabaseTraits
+
+    init(database: InMemoryDatabase, account: DatabaseAccount, usedPassword: Bool, traits: DatabaseTraits) {
+        self.database = database
+        self.account = account
+        self.usedPassword = usedPassword
+        self.traits = traits
+    }
+
+    public func ping() throws(DatabaseError) {
+        guard database.reachable.withLock({ $0 }) else { throw DatabaseError(.network, "the connection was lost") }
+    }
+
+    public func changeOwnPassword(to password: String) throws(DatabaseError) {
+        try database.change("password", account) { (accounts: inout [InMemoryDatabase.Account]) throws(DatabaseError) in
+            try Self.index(of: account, in: accounts).map { accounts[$0].passwords = [password] }
+        }
+    }
+
+    public func changeOwnPasswordKeepingCurrent(to password: String) throws(DatabaseError) {
+        guard traits.supportsDualPasswords else {
+            throw DatabaseError(.configuration, "dual passwords are not supported by \(traits.displayName)")
+        }
+        try database.change("password", account) { (accounts: inout [InMemoryDatabase.Account]) throws(DatabaseError) in
+            try Self.index(of: account, in: accounts).map {
+                accounts[$0].passwords = [password] + accounts[$0].passwords.prefix(1)
+            }
+        }
+    }
+
+    public func userExists(_ account: DatabaseAccount) throws(DatabaseError) -> Bool {
+        database.account(account.user, host: account.host ?? "%") != nil
+    }
+
+    public func createUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
+        throws(DatabaseError)
+    {
+        try requireAdministrator("create \(account)")
+        guard let source = database.account(template.user, host: template.host ?? "%") else {
+            throw DatabaseError(.configuration, "\(template) does not exist")
+        }
+        try database.change("create", account) { (accounts: inout [InMemoryDatabase.Account]) throws(DatabaseError) in
+            accounts.append(
+                InMemoryDatabase.Account(
+                    user: account.user, host: account.host ?? "%", passwords: [password], rights: source.rights))
+        }
+    }
+
+    public func updateUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
+        throws(DatabaseError)
+    {
+        try requireAdministrator("set the password of \(account)")
+        let rights = traits.copiesRights ? database.account(template.user, host: template.host ?? "%")?.rights : nil
+        try database.change("password", account) { (accounts: inout [InMemoryDatabase.Account]) throws(DatabaseError) in
+            guard let index = try Self.index(of: account, in: accounts) else { return }
+            accounts[index].passwords = [password]
+            if let rights { accounts[index].rights = rights }
+        }
+    }
+
+    public func missingPrivileges(asMaster: Bool) throws(DatabaseError) -> [String] {
+        asMaster && database.account(account.user, host: account.host ?? "%")?.administers != true
+            ? ["CREATE USER"] : []
+    }
+
+    public func close() {}
+
+    private func requireAdministrator(_ action: String) throws(DatabaseError) {
+        guard database.account(account.user, host: account.host ?? "%")?.administers == true else {
+            throw DatabaseError(.permission, "permission denied: \(account) may not \(action)")
+        }
+    }
+
+    private static func index(of account: DatabaseAccount, in accounts: [InMemoryDatabase.Account])
+        throws(DatabaseError) -> Int?
+    {
+        guard let index = accounts.firstIndex(where: { $0.user == account.user && $0.host == (account.host ?? "%") })
+        else { throw DatabaseError(.configuration, "\(account) does not exist") }
+        return index
+    }
+}

@@ -1,4 +1,4 @@
-/// The SigV4 canonical request of a non-S3 service (sigv4/README.md §2), built stage by stage so each
+/// The SigV4 canonical request of a non-S3 service (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-canonical-request), built stage by stage so each
 /// stage can be tested on its own.
 public struct CanonicalRequest: Sendable, Equatable {
     /// The full canonical request text, the input of the string to sign.

@@ -1,7 +1,7 @@
 /// RFC 3986 percent-encoding with exactly the SigV4 unreserved set (`A-Z a-z 0-9 - _ . ~`).
 ///
 /// Foundation's character sets keep `+ / : @ ! $ ' ( ) * , ; = &` unencoded, which breaks signatures
-/// (sigv4/README.md §3.3), so the signer has its own encoder working on UTF-8 bytes.
+/// (AWS SigV4, "URI encode": https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html), so the signer has its own encoder working on UTF-8 bytes.
 enum URIEncoding {
     /// Percent-encodes every byte of `text` except the unreserved set, and `/` when `keepingSlashes`.
     static func encode(_ text: some StringProtocol, keepingSlashes: Bool = false) -> String {

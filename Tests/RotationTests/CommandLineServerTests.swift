@@ -89,7 +89,7 @@ struct CommandLineServerTests {
     @Test("doctor, generic target: passes after a rotation; a value the safety rules refuse fails, naming why")
     func doctor() throws {
         let fixture = try RotationFixture(secretString: #"{"username":"cli","password":"doctor-Pw1!"}"#)
-        try fixture.startRotation()
+        _ = try fixture.startRotation()
         #expect(try fixture.runCLI(["rotate", "--secret-id", fixture.arn]).status == 0)
         let healthy = try fixture.runCLI(["doctor", "--secret-id", fixture.arn])
         #expect(healthy.status == 0, "\(healthy.output)")
@@ -139,7 +139,7 @@ struct FleetCommandLineServerTests {
         // ok: rotation on and just done (RotateSecret staged it, `rotator rotate` finished it).
         let done = try RotationFixture(
             secretString: #"{"username":"a","password":"fleet-done-Pw1!"}"#, name: prefix + "done")
-        try done.startRotation()
+        _ = try done.startRotation()
         #expect(try done.runCLI(["rotate", "--secret-id", done.arn]).status == 0)
         // off: never configured.
         let off = try RotationFixture(

@@ -125,7 +125,7 @@ import Testing
         }
     }
 
-    /// The Host header carries the port only when it is not the scheme's default (sigv4/README.md §2.6).
+    /// The Host header carries the port only when it is not the scheme's default (https://www.rfc-editor.org/rfc/rfc9110#section-7.2).
     @Test(arguments: [
         ("https://X.Example.com:443/", "x.example.com", "https://x.example.com/"),
         ("http://localhost:4566", "localhost:4566", "http://localhost:4566/"),

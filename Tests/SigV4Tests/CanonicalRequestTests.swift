@@ -1,7 +1,7 @@
 import SigV4
 import Testing
 
-/// Canonicalisation rules the official suite cannot catch (sigv4/README.md §1c "double encoding" and §3).
+/// Canonicalisation rules the official suite cannot catch (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html: "each path segment must be URI-encoded twice", except for S3).
 @Suite struct CanonicalRequestTests {
     /// The path is normalised and then encoded a second time, as every non-S3 service expects.
     @Test(arguments: [

@@ -37,7 +37,7 @@ struct SuiteCase: Sendable, CustomTestStringConvertible {
                 atPath: suiteRoot.appendingPathComponent("aws-signing-test-suite-v4").path)
     }
 
-    // The fixed parameters of both suites (sigv4/README.md §1a).
+    // The fixed parameters of both suites (the suite's own fixed date, region and service, as its cases state them).
     static let suiteAccessKey = "AKIDEXAMPLE"
     static let suiteSecretKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Rotation
+
+struct Doctor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check, read-only, everything a rotation of the secret needs; exit 0 only when every check passed.",
+        discussion: """
+            In order: the secret is readable (IAM, KMS), its JSON fits the target, its labels (a stuck AWSPENDING), \
+            the rotation configuration, the password policy, and for databases: name resolution, TCP and TLS, the \
+            AWSCURRENT and AWSPREVIOUS logins, the master secret, and the privileges the strategy needs. Changes \
+            nothing; never prints a secret value.
+            """)
+
+    @Option(help: "The secret's name or ARN.")
+    var secretId: String
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let diagnosis: Diagnosis
+        do {
+            diagnosis = try common.makeRotation().doctor(
+                secretId: secretId, now: Double(Deadline.now().epochMilliseconds) / 1_000)
+        } catch {
+            throw failure(error)
+        }
+        print(json ? diagnosis.json : diagnosis.lines.joined(separator: "\n"))
+        if !diagnosis.passed { throw ExitCode(2) }
+    }
+}

@@ -65,10 +65,7 @@ struct StrategyTests {
         let arn = lab.secret(user: "trusted", password: "x", account: false)
         let token = try lab.memory.startRotation(secretId: arn)
         try lab.step(.createSecret, arn, token)
-        do {
-            try lab.step(.setSecret, arn, token)
-            Issue.record("setSecret succeeded")
-        } catch let error as RotationError {
+        expectRefusal({ try lab.step(.setSecret, arn, token) }) { error in
             #expect(error.errorType == "Target.PasswordNotChecked", "\(error.errorMessage)")
             #expect(error.errorMessage.contains("an account that does not check passwords"))
         }
@@ -99,10 +96,7 @@ struct StrategyTests {
         let arn = lab.secret(
             user: "twelve_chars", password: "Pw1!", extra: JSONObject(["masterarn": .string(master)]))
         let token = try lab.memory.startRotation(secretId: arn)
-        do {
-            try lab.step(.createSecret, arn, token)
-            Issue.record("createSecret succeeded")
-        } catch let error as RotationError {
+        expectRefusal({ try lab.step(.createSecret, arn, token) }) { error in
             #expect(error.errorMessage.contains("username length with _clone appended would exceed 16 characters"))
         }
     }
@@ -120,10 +114,7 @@ struct StrategyTests {
         _ = try lab.memory.putSecretValue(
             secretId: arn, clientRequestToken: token, secretString: forged.serialized, versionStages: ["AWSPENDING"],
             rotationToken: nil, deadline: .after(milliseconds: 1_000))
-        do {
-            try lab.step(.setSecret, arn, token)
-            Issue.record("setSecret succeeded")
-        } catch let error as RotationError {
+        expectRefusal({ try lab.step(.setSecret, arn, token) }) { error in
             #expect(error.errorMessage.contains("Attempting to modify user admin other than current user or clone app"))
         }
         #expect(lab.database.canLogIn("admin", "admin-Pw1!"), "the master's password is untouched")
@@ -142,10 +133,7 @@ struct StrategyTests {
         let arn = lab.secret(user: "app", password: "Pw1!", extra: JSONObject(["masterarn": .string(master)]))
         let token = try lab.memory.startRotation(secretId: arn)
         try lab.step(.createSecret, arn, token)
-        do {
-            try lab.step(.setSecret, arn, token)
-            Issue.record("setSecret succeeded")
-        } catch let error as RotationError {
+        expectRefusal({ try lab.step(.setSecret, arn, token) }) { error in
             #expect(error.errorType == "Target.Permission", "\(error.errorMessage)")
         }
         #expect(lab.database.account("app_clone") == nil)
@@ -185,5 +173,19 @@ struct StrategyTests {
         var traits = InMemoryDriver.defaultTraits
         traits.copiesRights = true
         return traits
+    }
+
+    /// Runs `body`, which must throw a `RotationError`, and hands it to `check`.
+    func expectRefusal(
+        _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation, _ check: (RotationError) -> Void
+    ) {
+        do {
+            try body()
+            Issue.record("the step succeeded", sourceLocation: sourceLocation)
+        } catch let error as RotationError {
+            check(error)
+        } catch {
+            Issue.record("not a RotationError: \(error)", sourceLocation: sourceLocation)
+        }
     }
 }

@@ -12,6 +12,19 @@ import Testing
 /// back so that every connect suspends.
 @Suite("MariaDB: the connect keeps its strings alive while it waits", .tags(.server))
 struct MariaDBConnectMemoryServerTests {
+    /// An account with a password and a database of its own it may read.
+    static func account(on server: MariaDBServer, _ userPrefix: String, _ databasePrefix: String) throws -> (
+        user: String, database: String, password: String
+    ) {
+        let user = uniqueName(userPrefix)
+        let database = uniqueName(databasePrefix)
+        let password = randomPassword()
+        try server.createAccount(user, password: password)
+        try server.execute(
+            "CREATE DATABASE `\(database)`; GRANT SELECT ON `\(database)`.* TO \(MariaDBServer.account(user))")
+        return (user, database, password)
+    }
+
     /// Delays each connection's greeting; records nothing else.
     static func greetingDelayProxy(_ server: MariaDBServer) throws -> DatabaseWireProxy {
         try DatabaseWireProxy(upstreamPort: server.port, dialect: .mysql) { _, event in
@@ -25,12 +38,7 @@ struct MariaDBConnectMemoryServerTests {
         arguments: [("mem", "memdb"), ("memory_user_long_name", "memory_database_long_name")])
     func inProcess(userPrefix: String, databasePrefix: String) throws {
         let server = try SharedMariaDB.withTLS.get()
-        let user = uniqueName(userPrefix)
-        let database = uniqueName(databasePrefix)
-        let password = randomPassword()
-        try server.createAccount(user, password: password)
-        try server.execute(
-            "CREATE DATABASE `\(database)`; GRANT SELECT ON `\(database)`.* TO \(MariaDBServer.account(user))")
+        let (user, database, password) = try Self.account(on: server, userPrefix, databasePrefix)
         let proxy = try Self.greetingDelayProxy(server)
         defer { proxy.stop() }
         let login = DatabaseLogin(
@@ -50,12 +58,7 @@ struct MariaDBConnectMemoryServerTests {
     func singleUserRotation() throws {
         let server = try SharedMariaDB.withTLS.get()
         let lambda = try MariaDBLambda(server: server)
-        let user = uniqueName("mem")
-        let database = uniqueName("memdb")
-        let password = randomPassword()
-        try server.createAccount(user, password: password)
-        try server.execute(
-            "CREATE DATABASE `\(database)`; GRANT SELECT ON `\(database)`.* TO \(MariaDBServer.account(user))")
+        let (user, database, password) = try Self.account(on: server, "mem", "memdb")
         let proxy = try Self.greetingDelayProxy(server)
         defer { proxy.stop() }
         let arn = try lambda.createSecret(
@@ -88,12 +91,7 @@ struct MariaDBConnectMemoryServerTests {
         defer { keepAlive.stop() }
         var environment = Self.perturbFreedMemory
         environment["SECRETS_MANAGER_ENDPOINT"] = keepAlive.endpoint
-        let user = uniqueName("ka")
-        let database = uniqueName("kadb")
-        let password = randomPassword()
-        try server.createAccount(user, password: password)
-        try server.execute(
-            "CREATE DATABASE `\(database)`; GRANT SELECT ON `\(database)`.* TO \(MariaDBServer.account(user))")
+        let (user, database, password) = try Self.account(on: server, "ka", "kadb")
         var masterARN: String?
         var secrets = [password]
         if alternating {

@@ -52,7 +52,7 @@ let package = Package(
         // Rotation logic, the TargetService protocol and the generic target.
         .target(name: "Rotation", dependencies: ["SecretsManager", "LambdaRuntime", "JSON", "Timekeeping", logging]),
         // The strategies every database shares (single user, alternating users) over a small driver protocol.
-        .target(name: "DatabaseRotation", dependencies: ["Rotation", "JSON", logging]),
+        .target(name: "DatabaseRotation", dependencies: ["Rotation", "HTTPClient", "JSON", logging]),
         // Drivers: only what is specific to one engine, and its client library.
         .target(
             name: "PostgresTarget", dependencies: ["DatabaseRotation", "Rotation", "CLibPQ", "Redaction", logging]),
@@ -61,8 +61,7 @@ let package = Package(
             dependencies: ["DatabaseRotation", "Rotation", "CMariaDB", "CCrypto", "Redaction", logging]),
         // Keys issued by an HTTPS API, rotated as a recipe in the function's configuration describes.
         .target(
-            name: "APIKeyTarget",
-            dependencies: ["Rotation", "HTTPClient", "JSON", "LambdaRuntime", "SecretsManager", "Redaction"]),
+            name: "APIKeyTarget", dependencies: ["Rotation", "HTTPClient", "JSON", "Redaction"]),
         // The targets both executables ship with, listed once.
         .target(name: "BuiltInTargets", dependencies: ["Rotation", "PostgresTarget", "MariaDBTarget", "APIKeyTarget"]),
 
@@ -108,7 +107,7 @@ let package = Package(
         .testTarget(
             name: "APIKeyTargetTests",
             dependencies: [
-                "APIKeyTarget", "Rotation", "SecretsManager", "LambdaRuntime", "JSON", "TestSupport", "TestTags",
+                "APIKeyTarget", "Rotation", "HTTPClient", "Timekeeping", "JSON", "TestSupport", "TestTags",
             ]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "JSON"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),

@@ -1,5 +1,4 @@
 import JSON
-import LambdaRuntime
 import Rotation
 
 /// Minting, sweeping and retiring keys: the parts of a rotation that change what the API holds.
@@ -99,7 +98,7 @@ extension APIKeyTarget {
                         recipe.keyName, secretId: context.secretId))
             }
         } catch {
-            let type = ErrorReport(error).errorType
+            let type = Self.report(error).errorType
             context.logger.warning(
                 "Recipe \(recipe.name): could not list the versions of secret \(context.secretId) (\(type); allow secretsmanager:ListSecretVersionIds), so only keys named for this rotation are looked for."
             )

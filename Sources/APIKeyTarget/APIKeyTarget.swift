@@ -1,8 +1,6 @@
 import HTTPClient
 import JSON
-import LambdaRuntime
 import Rotation
-import SecretsManager
 
 /// Rotates a key issued by another service's HTTPS API, as a recipe describes it: createSecret mints the new
 /// key (after revoking keys a crashed attempt minted and never stored), testSecret calls the API with it, and the
@@ -63,7 +61,7 @@ public final class APIKeyTarget: TargetService {
         if let ca, !files.exists(ca) {
             throw ConfigurationError("ROTATOR_API_CA_FILE names \(ca), which does not exist")
         }
-        let bundle = ca ?? SecretsManagerConfiguration.defaultCABundlePaths.first(where: files.exists)
+        let bundle = ca ?? SystemCABundle.find(in: files)
         self.init(
             book: book, source: path, defaultRecipe: recipe,
             httpConfiguration: HTTPClientConfiguration(
@@ -149,7 +147,7 @@ public final class APIKeyTarget: TargetService {
             _ = try caller.send(recipe.list, step: "list", bindings: try bindings(recipe, context, current: current))
             checks.append(.passed("privileges", "the recipe's list request answered (keys can be managed)"))
         } catch {
-            let report = ErrorReport(error)
+            let report = Self.report(error)
             checks.append(
                 .failed(
                     "privileges", "\(report.errorType): \(report.errorMessage)",
@@ -244,5 +242,13 @@ extension APIKeyTarget {
     /// `ROTATOR_TARGET=apikey`, or any secret with `rotator_recipe` under `auto`.
     public static let choice = TargetChoice(name: "apikey", secretKeys: [recipeKey]) { environment in
         try APIKeyTarget(environment: environment)
+    }
+}
+
+extension APIKeyTarget {
+    /// A failure's type and message as Lambda would report them, for doctor's checks and log lines.
+    static func report(_ error: any Error) -> (errorType: String, errorMessage: String) {
+        if let error = error as? RotationError { return (error.errorType, error.errorMessage) }
+        return (String(describing: type(of: error)), String(describing: error))
     }
 }

@@ -1,6 +1,5 @@
 import HTTPClient
 import JSON
-import LambdaRuntime
 import Redaction
 import Rotation
 

@@ -1,3 +1,4 @@
+import HTTPClient
 import Rotation
 
 #if canImport(Glibc)
@@ -28,12 +29,6 @@ public struct DatabaseTargetConfiguration: Sendable, Equatable {
         /// 8.0.14 `RETAIN CURRENT PASSWORD`): no window in which running connections' password fails.
         case dualPassword = "dual"
     }
-
-    /// The CA bundle paths tried in order when neither `ROTATOR_DB_CA_FILE` nor `AWS_CA_BUNDLE` is set:
-    /// Amazon Linux (Lambda), Debian, and the BSD/macOS/Alpine location.
-    public static let systemCABundles = [
-        "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem",
-    ]
 
     public var mode: Mode
     /// The CA file for verify-full, or `nil` when none was named and no system bundle exists.
@@ -89,7 +84,8 @@ public struct DatabaseTargetConfiguration: Sendable, Equatable {
         } else if let bundle = environment["AWS_CA_BUNDLE"], !bundle.isEmpty {
             caFile = bundle
         } else {
-            caFile = Self.systemCABundles.first(where: fileExists)
+            // Neither named: the system's bundle (`SystemCABundle.paths`).
+            caFile = SystemCABundle.paths.first(where: fileExists)
         }
         let fallback = (environment["ROTATOR_ALLOW_TLS_FALLBACK"] ?? "").lowercased()
         allowTLSFallback = ["true", "1", "y", "yes"].contains(fallback)

@@ -1,3 +1,4 @@
+import HTTPClient
 import SigV4
 
 /// Finds static credentials: the environment first (what Lambda provides), then the shared credentials and

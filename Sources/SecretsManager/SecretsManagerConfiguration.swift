@@ -1,3 +1,4 @@
+import HTTPClient
 import SigV4
 
 /// Everything a `SecretsManagerClient` needs, read once from the environment.
@@ -18,11 +19,6 @@ public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, Cu
     public var credentials: Credentials
     /// How long to wait for a TCP/TLS connection, before the call's deadline caps it further.
     public var connectTimeoutMilliseconds: Int = 3_000
-
-    /// CA bundles tried in order when `AWS_CA_BUNDLE` is unset: Amazon Linux (Lambda), Debian/Ubuntu, others.
-    public static let defaultCABundlePaths = [
-        "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem",
-    ]
 
     /// Resolves endpoint, signing region, credentials, CA bundle and retry settings from environment variables.
     ///
@@ -93,7 +89,7 @@ public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, Cu
             }
             return path
         }
-        return defaultCABundlePaths.first(where: files.exists)
+        return SystemCABundle.find(in: files)
     }
 
     /// A DNS label made of lowercase letters, digits and hyphens: the region ends up in a host name.

@@ -1,10 +1,10 @@
 import Foundation
 import JSON
-import LambdaRuntime
 import Rotation
 import TestSupport
 import TestTags
 import Testing
+import Timekeeping
 
 /// Whole API-key rotations through `RotatorLambda` and moto against the local API (HTTPS, test CA), with the
 /// recipes shipped in `recipes/` (only `baseURL` changed).

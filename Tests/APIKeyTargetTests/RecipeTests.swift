@@ -1,7 +1,7 @@
 import Foundation
+import HTTPClient
 import JSON
 import Rotation
-import SecretsManager
 import Testing
 
 @testable import APIKeyTarget

@@ -33,3 +33,14 @@ public struct LocalFiles: Sendable {
         return nil
     }
 }
+
+/// The system's CA bundles, tried in order when no bundle is named: Amazon Linux (Lambda), Debian/Ubuntu, others.
+/// Lambda's `provided.al2023` has only the first; a libcurl built on Debian looks only for the second.
+public enum SystemCABundle {
+    public static let paths = [
+        "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem",
+    ]
+
+    /// The first of `paths` that exists.
+    public static func find(in files: LocalFiles = .system) -> String? { paths.first(where: files.exists) }
+}

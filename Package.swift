@@ -39,7 +39,8 @@ let package = Package(
         // Secrets cut out of text by bytes (error messages that may echo a credential).
         .target(name: "Redaction"),
         .target(name: "JSON"),
-        .target(name: "SigV4", dependencies: ["CCrypto"]),
+        // The signer: pure, but for the one percent-encoder, which HTTPClient holds.
+        .target(name: "SigV4", dependencies: ["CCrypto", "HTTPClient"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
 
         // The Lambda side: Runtime API loop, context, log format.

@@ -58,19 +58,5 @@ final class RuntimeAPIClient {
 
     /// The request id as one URL path segment. Lambda's ids are UUIDs; anything else is percent-encoded
     /// so that a hostile header value cannot change the URL we post to.
-    static func pathSegment(_ requestID: String) -> String {
-        var encoded = ""
-        for byte in requestID.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-                UInt8(ascii: "~"):
-                encoded.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                encoded += "%" + (hex.count == 1 ? "0" + hex : hex)
-            }
-        }
-        return encoded
-    }
+    static func pathSegment(_ requestID: String) -> String { URIEncoding.encode(requestID) }
 }

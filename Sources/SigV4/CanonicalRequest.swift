@@ -1,5 +1,7 @@
-/// The SigV4 canonical request of a non-S3 service (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-canonical-request), built stage by stage so each
-/// stage can be tested on its own.
+import HTTPClient
+
+/// The SigV4 canonical request of a non-S3 service, built stage by stage so each stage can be tested on its own
+/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-canonical-request).
 public struct CanonicalRequest: Sendable, Equatable {
     /// The full canonical request text, the input of the string to sign.
     public let text: String

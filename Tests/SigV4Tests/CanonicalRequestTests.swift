@@ -1,7 +1,8 @@
 import SigV4
 import Testing
 
-/// Canonicalisation rules the official suite cannot catch (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html: "each path segment must be URI-encoded twice", except for S3).
+/// Canonicalisation rules the official suite cannot catch: each path segment is URI-encoded twice, except for S3
+/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html).
 @Suite struct CanonicalRequestTests {
     /// The path is normalised and then encoded a second time, as every non-S3 service expects.
     @Test(arguments: [

@@ -1,15 +1,18 @@
-/// RFC 3986 percent-encoding with exactly the SigV4 unreserved set (`A-Z a-z 0-9 - _ . ~`).
+/// RFC 3986 percent-encoding with exactly the unreserved set (`A-Z a-z 0-9 - _ . ~`), on UTF-8 bytes: the one
+/// encoder of the project (SigV4's canonical request, the Runtime API's request ids in a path, API-key recipes' URL
+/// values).
 ///
 /// Foundation's character sets keep `+ / : @ ! $ ' ( ) * , ; = &` unencoded, which breaks signatures
-/// (AWS SigV4, "URI encode": https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html), so the signer has its own encoder working on UTF-8 bytes.
-enum URIEncoding {
+/// (AWS SigV4, "URI encode": https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html) and would
+/// let a value add a path segment or a query.
+public enum URIEncoding {
     /// Percent-encodes every byte of `text` except the unreserved set, and `/` when `keepingSlashes`.
-    static func encode(_ text: some StringProtocol, keepingSlashes: Bool = false) -> String {
+    public static func encode(_ text: some StringProtocol, keepingSlashes: Bool = false) -> String {
         encode(bytes: text.utf8, keepingSlashes: keepingSlashes)
     }
 
     /// Percent-encodes `bytes` as `encode(_:keepingSlashes:)` does.
-    static func encode(bytes: some Sequence<UInt8>, keepingSlashes: Bool = false) -> String {
+    public static func encode(bytes: some Sequence<UInt8>, keepingSlashes: Bool = false) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.underestimatedCount)
         for byte in bytes {
@@ -26,7 +29,7 @@ enum URIEncoding {
 
     /// Decodes `%XX` escapes to bytes. A `%` not followed by two hex digits stays as it is, and `+` stays
     /// `+` (it is not a space in SigV4). Works on bytes, so an escape that is not UTF-8 survives a round trip.
-    static func decode(_ text: some StringProtocol) -> [UInt8] {
+    public static func decode(_ text: some StringProtocol) -> [UInt8] {
         let bytes = Array(text.utf8)
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
@@ -45,7 +48,7 @@ enum URIEncoding {
         return output
     }
 
-    static func isUnreserved(_ byte: UInt8) -> Bool {
+    public static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),

@@ -7,6 +7,8 @@ RELEASE_BIN   := $(RELEASE_DIR)/release
 # One Swift build at a time: builds on two cores are slow, and parallel builds of one package collide.
 LOCK          := flock /tmp/swift-build.lock
 RELEASE_FLAGS := -c release --scratch-path $(RELEASE_DIR) --static-swift-stdlib
+# The debug build every test lane uses: a warning is an error (the packages this one depends on build clean too).
+DEBUG_FLAGS   := -Xswiftc -warnings-as-errors
 
 .PHONY: all deps build release test unit-test swift-test sanitize valgrind-test check-source format example-test \
         package package-test abi-gate-selftest lint-template bench bootstrap-bench demo soak clean
@@ -19,7 +21,7 @@ deps:
 
 ## build: debug build of the package (library, rotator, test helpers).
 build: deps
-	$(LOCK) $(SWIFT) build
+	$(LOCK) $(SWIFT) build $(DEBUG_FLAGS)
 
 ## release: optimised binaries with the Swift runtime linked statically (what `make bench` measures).
 release: deps
@@ -35,14 +37,14 @@ test: deps check-source swift-test sanitize example-test abi-gate-selftest lint-
 ## unit-test: the Swift tests that need no server (no moto, no PostgreSQL), in seconds. Server suites are named
 ## …ServerTests and tagged .server; one that is not fails here, as TestSupport refuses to start its server.
 unit-test:
-	$(LOCK) $(SWIFT) build --build-tests
+	$(LOCK) $(SWIFT) build --build-tests $(DEBUG_FLAGS)
 	ROTATOR_TEST_LANE=unit $(LOCK) $(SWIFT) test --skip-build --skip 'ServerTests'
 
 ## swift-test: every Swift test, servers included, but the suites `make sanitize` runs.
 SANITIZED_SUITES := MariaDBTargetTests|PostgresTargetTests|HTTPClientTests|FaultInjectionTests
 FAULT_SUMMARY := .build/fault-injection-summary.txt
 swift-test:
-	$(LOCK) $(SWIFT) build --build-tests --explicit-target-dependency-import-check error
+	$(LOCK) $(SWIFT) build --build-tests --explicit-target-dependency-import-check error $(DEBUG_FLAGS)
 	$(LOCK) $(SWIFT) test --skip-build --skip '$(SANITIZED_SUITES)'
 
 ## sanitize: the server suites of both drivers, the HTTP client and the fault-injection suite built with
@@ -68,10 +70,11 @@ valgrind-test: package
 
 ## soak: the fault-injection suite with more rotations and a million hostile events (not run by CI).
 soak:
-	$(LOCK) $(SWIFT) build --build-tests
+	$(LOCK) $(SWIFT) build --build-tests $(DEBUG_FLAGS)
 	FAULT_SOAK=1 $(LOCK) $(SWIFT) test --skip-build --filter FaultInjectionServerTests
 
-## check-source: declared target dependencies equal imports; formatting as .swift-format says.
+## check-source: declared target dependencies equal imports; formatting as .swift-format says (Sources/.swift-format
+## adds: no force unwraps, no `try!`, no implicitly unwrapped optionals). Warnings fail the test lanes' build.
 check-source:
 	python3 scripts/check_imports.py
 	$(SWIFT) format lint --strict --recursive Sources Tests Examples/CustomTarget/Sources Package.swift

@@ -52,7 +52,7 @@ final class RecordFile: @unchecked Sendable {
         // createFile replaces what is at `path` (it writes a new file and renames it over the old one), which would
         // turn `--record /dev/null` into a regular file: an existing file is opened and emptied instead.
         if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
         }
         guard let handle = FileHandle(forWritingAtPath: path) else { fail("cannot write \(path)") }
         try? handle.truncate(atOffset: 0)  // a device such as /dev/null cannot be truncated, and need not be

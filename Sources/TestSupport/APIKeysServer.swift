@@ -12,7 +12,8 @@ import JSON
 public final class APIKeysServer: @unchecked Sendable {
     public let certificates: TestCertificates
     public let tls: Bool
-    private var server: ServerProcess!
+    /// Set once in `init` (its launch closure needs `self`, so it cannot be a `let`).
+    private var server: ServerProcess?
     private let logFile: URL
 
     /// One key as the server holds it.
@@ -34,7 +35,7 @@ public final class APIKeysServer: @unchecked Sendable {
         server = ServerProcess(
             name: "API-keys server", stopping: .init(signal: SIGTERM, seconds: 5, hardSignal: SIGKILL),
             launch: { [unowned self] port in try launch(port: port) })
-        try server.start()
+        try server?.start()
     }
 
     deinit {
@@ -42,11 +43,11 @@ public final class APIKeysServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: logFile)
     }
 
-    public var port: Int { server.port }
+    public var port: Int { server?.port ?? 0 }
     /// What a recipe's `baseURL` is for this server.
     public var baseURL: String { "\(tls ? "https" : "http")://127.0.0.1:\(port)" }
 
-    public func stop() { server.stop() }
+    public func stop() { server?.stop() }
 
     private func launch(port: Int) throws -> Process {
         let arguments =

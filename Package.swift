@@ -63,12 +63,19 @@ let package = Package(
         // Keys issued by an HTTPS API, rotated as a recipe in the function's configuration describes.
         .target(
             name: "APIKeyTarget", dependencies: ["Rotation", "HTTPClient", "JSON", "Redaction"]),
+        // The operator commands (doctor, repair, status, local rotation): only `rotator` links them.
+        .target(
+            name: "RotationOperations",
+            dependencies: ["Rotation", "SecretsManager", "LambdaRuntime", "JSON", logging]),
         // The targets both executables ship with, listed once.
         .target(name: "BuiltInTargets", dependencies: ["Rotation", "PostgresTarget", "MariaDBTarget", "APIKeyTarget"]),
 
         .executableTarget(
             name: "rotator",
-            dependencies: ["BuiltInTargets", "Rotation", "SecretsManager", "LambdaRuntime", argumentParser, logging]),
+            dependencies: [
+                "BuiltInTargets", "Rotation", "RotationOperations", "SecretsManager", "LambdaRuntime", argumentParser,
+                logging,
+            ]),
 
         // The Lambda zip's binary: Lambda mode only, no command line.
         .executableTarget(name: "RotatorLambda", dependencies: ["BuiltInTargets", "Rotation"]),
@@ -120,12 +127,16 @@ let package = Package(
             ]),
         .testTarget(
             name: "RotationTests",
-            dependencies: ["TestTags", "Rotation", "SecretsManager", "LambdaRuntime", "TestSupport", "JSON", logging]),
+            dependencies: [
+                "TestTags", "Rotation", "RotationOperations", "SecretsManager", "LambdaRuntime", "TestSupport", "JSON",
+                logging,
+            ]),
         .testTarget(
             name: "PostgresTargetTests",
             dependencies: [
-                "PostgresTarget", "DatabaseRotation", "DatabaseTestKit", "Rotation", "TestSupport", "TestTags", "JSON",
-                logging,
+                "PostgresTarget", "DatabaseRotation", "DatabaseTestKit", "Rotation", "RotationOperations",
+                "TestSupport",
+                "TestTags", "JSON", logging,
             ]),
         .testTarget(
             name: "MariaDBTargetTests",

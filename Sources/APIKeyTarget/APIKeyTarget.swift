@@ -11,7 +11,7 @@ import Rotation
 /// | `ROTATOR_RECIPES_FILE` | the recipes file (JSON) | `$LAMBDA_TASK_ROOT/recipes.json` when it exists |
 /// | `ROTATOR_RECIPE` | the recipe for secrets that name none (`"rotator_recipe"` in the secret wins) | none |
 /// | `ROTATOR_API_CA_FILE` | PEM bundle of the CAs that may sign the APIs' certificates | `AWS_CA_BUNDLE`, else the system bundle |
-public final class APIKeyTarget: TargetService {
+public final class APIKeyTarget: DiagnosableTarget {
     /// The secret key that names the recipe; a secret that has it selects this target (`ROTATOR_TARGET=auto`).
     public static let recipeKey = "rotator_recipe"
 

@@ -2,7 +2,7 @@ import Rotation
 
 /// `rotator doctor`'s database checks and `rotator repair`'s credential test, for every driver. Nothing here
 /// changes the database: logins and read-only queries only.
-extension DatabaseTarget {
+extension DatabaseTarget: DiagnosableTarget {
     public func verifyCredential(_ value: SecretValue, label: String, context: RotationContext) -> CredentialCheck {
         let connector = DatabaseConnector(driver: driver, configuration: configuration, context: context)
         do throws(DatabaseError) {

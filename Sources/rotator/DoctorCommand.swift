@@ -1,5 +1,6 @@
 import ArgumentParser
 import Rotation
+import RotationOperations
 
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(

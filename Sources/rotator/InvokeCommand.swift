@@ -1,5 +1,6 @@
 import ArgumentParser
 import Rotation
+import RotationOperations
 
 #if canImport(Glibc)
     import Glibc

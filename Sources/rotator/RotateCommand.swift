@@ -1,5 +1,6 @@
 import ArgumentParser
 import Rotation
+import RotationOperations
 
 struct Rotate: ParsableCommand {
     static let configuration = CommandConfiguration(

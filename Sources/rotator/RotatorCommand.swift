@@ -3,6 +3,7 @@ import BuiltInTargets
 import LambdaRuntime
 import Logging
 import Rotation
+import RotationOperations
 
 #if canImport(Glibc)
     import Glibc

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LambdaRuntime
 import Rotation
+import RotationOperations
 import SecretsManager
 
 #if canImport(Glibc)

@@ -4,6 +4,7 @@ import JSON
 import Logging
 import PostgresTarget
 import Rotation
+import RotationOperations
 import TestSupport
 import TestTags
 import Testing

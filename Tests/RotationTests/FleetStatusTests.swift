@@ -1,5 +1,6 @@
 import LambdaRuntime
 import Rotation
+import RotationOperations
 import SecretsManager
 import Testing
 

@@ -1,5 +1,6 @@
 import JSON
 import Rotation
+import RotationOperations
 import SecretsManager
 import TestSupport
 import TestTags
@@ -13,7 +14,7 @@ final class PasswordSystem: @unchecked Sendable {
 }
 
 /// A target over `PasswordSystem`, for the commands' decisions without a database.
-struct PasswordSystemTarget: TargetService {
+struct PasswordSystemTarget: DiagnosableTarget {
     let system: PasswordSystem
     var name: String { "system" }
 

@@ -29,7 +29,7 @@ public struct PasswordGenerator: Sendable {
 
 /// Uniform random numbers from the kernel's CSPRNG. `SystemRandomNumberGenerator` is the standard library's
 /// wrapper of getrandom(2) on Linux (it blocks until the pool is initialised and never falls back to a PRNG).
-enum SecureRandom {
+package enum SecureRandom {
     /// A uniform integer in `0..<bound`, by rejection sampling: values from the incomplete last block of
     /// 2^32 are thrown away, so no index is more likely than another.
     static func index(below bound: Int) -> Int {
@@ -55,7 +55,7 @@ enum SecureRandom {
     }
 
     /// A random UUID (version 4), the form Secrets Manager uses for version ids.
-    static func uuid() -> String {
+    package static func uuid() -> String {
         var bytes = (0..<4).flatMap { _ in withUnsafeBytes(of: randomUInt32()) { Array($0) } }
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80

@@ -3,7 +3,7 @@ import SecretsManager
 /// Where new passwords come from: generated here from the kernel's CSPRNG (the default: no extra API call, no
 /// extra IAM permission), or from Secrets Manager's GetRandomPassword (`PASSWORD_SOURCE=api`). Both honour the
 /// same policy, and an API password that breaks it is refused.
-struct PasswordSource {
+package struct PasswordSource {
     enum Kind: String, Sendable { case local, api }
 
     let kind: Kind
@@ -32,7 +32,7 @@ struct PasswordSource {
     }
 
     /// The policy for `target`.
-    func policy(for target: any TargetService) throws(ConfigurationError) -> PasswordPolicy {
+    package func policy(for target: any TargetService) throws(ConfigurationError) -> PasswordPolicy {
         guard let policy = policies[target.name] else {
             throw ConfigurationError("no password policy for target \(target.name): it was not known at start-up")
         }

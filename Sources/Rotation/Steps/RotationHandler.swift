@@ -7,10 +7,10 @@ import SecretsManager
 public final class RotationHandler: LambdaHandler {
     /// The client the handler uses; `rotator status` reads through it too.
     public let client: any SecretsManagerService
-    let selector: TargetSelector
-    let passwords: PasswordSource
+    package let selector: TargetSelector
+    package let passwords: PasswordSource
     /// Secret values, each version read once for the life of the sandbox.
-    let reader: SecretReader
+    package let reader: SecretReader
     /// The outcome line (and metrics) of every step, in Lambda; `nil` on the command line.
     let signals: StepSignals?
 
@@ -141,16 +141,16 @@ public final class RotationHandler: LambdaHandler {
     }
 
     /// Which version holds each label, as the step's DescribeSecret says (or as finishSecret made it).
-    struct Labels {
-        var current: String?
-        var previous: String?
+    package struct Labels {
+        package var current: String?
+        package var previous: String?
 
-        init(current: String?, previous: String?) {
+        package init(current: String?, previous: String?) {
             self.current = current
             self.previous = previous
         }
 
-        init(_ description: SecretDescription) {
+        package init(_ description: SecretDescription) {
             self.init(
                 current: description.versionId(withStage: "AWSCURRENT"),
                 previous: description.versionId(withStage: "AWSPREVIOUS"))
@@ -159,7 +159,7 @@ public final class RotationHandler: LambdaHandler {
 
     /// A context that reads this secret's versions by the ids `labels` gives (each once per sandbox), and other
     /// secrets (a master secret) by label.
-    func context(_ event: RotationEvent, arn: String, labels: Labels, deadline: Deadline, logger: Logger)
+    package func context(_ event: RotationEvent, arn: String, labels: Labels, deadline: Deadline, logger: Logger)
         -> RotationContext
     {
         let ownIds = [event.secretId, arn]

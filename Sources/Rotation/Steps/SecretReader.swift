@@ -8,7 +8,7 @@ import SecretsManager
 /// value (to pick the target) and most need the pending one. Labels do move, so a label is always resolved to a
 /// version id through the step's own DescribeSecret. The cache is small and bounded; it holds what the process
 /// had in memory anyway.
-final class SecretReader {
+package final class SecretReader {
     let client: any SecretsManagerService
     private var values: [Key: SecretValue] = [:]
     private var order: [Key] = []
@@ -27,7 +27,7 @@ final class SecretReader {
     /// The value of version `versionId` of the secret `arn`, or `nil` when it has none (ResourceNotFoundException).
     /// - Parameter stage: the label the caller means (`AWSCURRENT`, …), for messages; it is not sent, because a label
     ///   moved since the DescribeSecret would make the request fail instead of reading the version meant.
-    func value(arn: String, versionId: String, stage: String, deadline: Deadline) throws -> SecretValue? {
+    package func value(arn: String, versionId: String, stage: String, deadline: Deadline) throws -> SecretValue? {
         let key = Key(arn: arn, versionId: versionId)
         if let known = values[key] { return known }
         guard let value = try read(arn, versionId: versionId, stage: nil, meaning: stage, deadline: deadline) else {

@@ -29,7 +29,7 @@ public struct TargetChoice: Sendable {
 
 /// Picks the target for a secret: the one `ROTATOR_TARGET` names, or (when it is `auto` or unset) the one whose
 /// engine matches the secret's `engine` field, else the generic target (which refuses database-looking secrets).
-struct TargetSelector {
+package struct TargetSelector {
     private let fixed: (any TargetService)?
     private let byEngine: [(engines: [String], target: any TargetService)]
     private let byKey: [(keys: [String], target: any TargetService)]
@@ -64,7 +64,7 @@ struct TargetSelector {
     }
 
     /// - Throws: `RotationError.noTarget` for an engine no target handles.
-    func target(for current: SecretValue, secretId: String) throws(RotationError) -> any TargetService {
+    package func target(for current: SecretValue, secretId: String) throws(RotationError) -> any TargetService {
         if let fixed { return fixed }
         if let object = current.object, let match = byKey.first(where: { $0.keys.contains { object[$0] != nil } }) {
             return match.target

@@ -57,19 +57,6 @@ public protocol TargetService {
     /// How this target rotates `current` (`single`, `alternating`, `dual`), for the step's outcome line and metrics;
     /// `nil` when it has one way only. Default: `nil`.
     func strategyName(for current: SecretValue) -> String?
-
-    /// Whether `value`'s credential works where it is used (`rotator repair` decides with it). It must change
-    /// nothing. Default: `.cannotTell`.
-    func verifyCredential(_ value: SecretValue, label: String, context: RotationContext) -> CredentialCheck
-
-    /// The target's own checks for `rotator doctor` (reachability, TLS, logins, privileges), after the generic ones
-    /// passed. Read-only. Default: none.
-    func diagnose(current: SecretValue, previous: SecretValue?, context: RotationContext) -> [DiagnosticCheck]
-
-    /// `rotator repair` took AWSPENDING off this rotation's version (`context.token`) because it never reached the
-    /// target: undo what the attempt may still have left there (an API key it minted). Returns what it did, one line
-    /// each. Default: nothing.
-    func didClearPending(_ context: RotationContext) throws -> [String]
 }
 
 extension TargetService {
@@ -94,16 +81,6 @@ extension TargetService {
     public var generatesPasswords: Bool { true }
 
     public func strategyName(for current: SecretValue) -> String? { nil }
-
-    public func verifyCredential(_ value: SecretValue, label: String, context: RotationContext) -> CredentialCheck {
-        .cannotTell
-    }
-
-    public func diagnose(current: SecretValue, previous: SecretValue?, context: RotationContext) -> [DiagnosticCheck] {
-        []
-    }
-
-    public func didClearPending(_ context: RotationContext) throws -> [String] { [] }
 }
 
 extension SecretValue {

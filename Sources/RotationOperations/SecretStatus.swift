@@ -1,4 +1,5 @@
 import LambdaRuntime
+import Rotation
 import SecretsManager
 
 /// A secret's rotation state, for `rotator status`: versions and labels, never values.

@@ -1,5 +1,6 @@
 import LambdaRuntime
 import Logging
+import Rotation
 import SecretsManager
 
 /// The function run from a laptop: one event in-process, a whole rotation, or a secret's status.

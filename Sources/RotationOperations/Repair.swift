@@ -1,5 +1,6 @@
 import JSON
 import LambdaRuntime
+import Rotation
 import SecretsManager
 
 /// What `rotator repair` found and would do for a secret whose rotation is stuck or half done.
@@ -93,17 +94,17 @@ extension LocalRotation {
         )
         let current = try context.current()
         let target = try handler.selector.target(for: current, secretId: secretId)
-        let currentCheck = target.verifyCredential(current, label: "AWSCURRENT", context: context)
+        let currentCheck = target.checkCredential(current, label: "AWSCURRENT", context: context)
         plan.findings.append("AWSCURRENT (version \(currentVersion)): \(Self.describe(currentCheck, target))")
         let previousCheck = (try? context.previous()).flatMap { $0 }.map {
-            target.verifyCredential($0, label: "AWSPREVIOUS", context: context)
+            target.checkCredential($0, label: "AWSPREVIOUS", context: context)
         }
         var pendingCheck: CredentialCheck?
         if let pendingVersion {
             let pending = try handler.reader.value(
                 arn: description.arn, versionId: pendingVersion, stage: "AWSPENDING", deadline: deadline)
             if let pending {
-                pendingCheck = target.verifyCredential(pending, label: "AWSPENDING", context: context)
+                pendingCheck = target.checkCredential(pending, label: "AWSPENDING", context: context)
                 plan.findings.append(
                     "AWSPENDING (version \(pendingVersion)): \(Self.describe(pendingCheck ?? .cannotTell, target))")
             } else {
@@ -171,7 +172,7 @@ extension LocalRotation {
                 let value = try handler.reader.value(
                     arn: arn, versionId: version.versionId, stage: "an unlabelled version", deadline: deadline)
             else { continue }
-            let check = target.verifyCredential(value, label: "version \(version.versionId)", context: context)
+            let check = target.checkCredential(value, label: "version \(version.versionId)", context: context)
             plan.findings.append("version \(version.versionId) (no label): \(Self.describe(check, target))")
             if check == .works {
                 plan.action = .restore
@@ -260,7 +261,7 @@ extension LocalRotation {
                 event, arn: description.arn, labels: RotationHandler.Labels(description), deadline: deadline,
                 logger: logger)
             let target = try handler.selector.target(for: try context.current(), secretId: plan.secretId)
-            done += try target.didClearPending(context)
+            done += try target.cleanUpClearedAttempt(context)
         case .finish:
             guard let pending = plan.pendingVersion else { return done }
             let event = RotationEvent(step: .finishSecret, secretId: plan.secretId, clientRequestToken: pending)

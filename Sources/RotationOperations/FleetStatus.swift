@@ -1,5 +1,6 @@
 import JSON
 import LambdaRuntime
+import Rotation
 import SecretsManager
 
 /// One secret of `rotator status` without `--secret-id`: its rotation settings and whether it needs someone,

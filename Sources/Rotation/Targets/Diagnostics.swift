@@ -1,5 +1,35 @@
 import JSON
 
+/// What the operator commands (`rotator doctor`, `rotator repair`, in `RotationOperations`) need from a target
+/// beyond a rotation: trying a credential where it is used, checks of its own, and cleaning up after a cleared
+/// attempt. A target that does not conform is "cannot tell" to them.
+public protocol DiagnosableTarget: TargetService {
+    /// Whether `value`'s credential works where it is used (`rotator repair` decides with it). It must change
+    /// nothing. Default: `.cannotTell`.
+    func verifyCredential(_ value: SecretValue, label: String, context: RotationContext) -> CredentialCheck
+
+    /// The target's own checks for `rotator doctor` (reachability, TLS, logins, privileges), after the generic ones
+    /// passed. Read-only. Default: none.
+    func diagnose(current: SecretValue, previous: SecretValue?, context: RotationContext) -> [DiagnosticCheck]
+
+    /// `rotator repair` took AWSPENDING off this rotation's version (`context.token`) because it never reached the
+    /// target: undo what the attempt may still have left there (an API key it minted). Returns what it did, one line
+    /// each. Default: nothing.
+    func didClearPending(_ context: RotationContext) throws -> [String]
+}
+
+extension DiagnosableTarget {
+    public func verifyCredential(_ value: SecretValue, label: String, context: RotationContext) -> CredentialCheck {
+        .cannotTell
+    }
+
+    public func diagnose(current: SecretValue, previous: SecretValue?, context: RotationContext) -> [DiagnosticCheck] {
+        []
+    }
+
+    public func didClearPending(_ context: RotationContext) throws -> [String] { [] }
+}
+
 /// Whether a secret version's credential works where it is used, as far as a target can tell.
 public enum CredentialCheck: Sendable, Equatable {
     case works
@@ -38,45 +68,11 @@ public struct DiagnosticCheck: Sendable, Equatable {
     }
     public static func skipped(_ name: String, _ detail: String) -> DiagnosticCheck { .init(name, .skipped, detail) }
 
-    var json: JSONObject {
+    package var json: JSONObject {
         var object = JSONObject([
             "check": .string(name), "status": .string(status.rawValue), "detail": .string(detail),
         ])
         if let advice { object["advice"] = .string(advice) }
         return object
-    }
-}
-
-/// The checks of one `rotator doctor` run, in order.
-public struct Diagnosis: Sendable {
-    public var secretId: String
-    public var checks: [DiagnosticCheck]
-
-    public var passed: Bool { !checks.contains(where: { $0.status == .failed }) }
-
-    public var lines: [String] {
-        var lines = ["Doctor: \(secretId)"]
-        for check in checks {
-            let mark =
-                switch check.status {
-                case .passed: "passed "
-                case .failed: "FAILED "
-                case .skipped: "skipped"
-                }
-            lines.append("  \(mark)  \(check.name): \(check.detail)")
-            if let advice = check.advice { lines.append("           → \(advice)") }
-        }
-        let failed = checks.filter { $0.status == .failed }.count
-        lines.append(
-            failed == 0
-                ? "All \(checks.filter { $0.status == .passed }.count) checks passed."
-                : "\(failed) check\(failed == 1 ? "" : "s") failed.")
-        return lines
-    }
-
-    public var json: String {
-        JSONObject([
-            "secretId": .string(secretId), "passed": .bool(passed), "checks": .array(checks.map { .object($0.json) }),
-        ]).serialized
     }
 }

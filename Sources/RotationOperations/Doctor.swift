@@ -1,5 +1,6 @@
 import LambdaRuntime
 import Logging
+import Rotation
 import SecretsManager
 
 extension LocalRotation {
@@ -80,7 +81,7 @@ extension LocalRotation {
         checks.append(policyCheck(target))
 
         let previous = try? context.previous()
-        checks += target.diagnose(current: current, previous: previous ?? nil, context: context)
+        checks += target.ownChecks(current: current, previous: previous ?? nil, context: context)
         return Diagnosis(secretId: secretId, checks: checks)
     }
 

@@ -11,7 +11,7 @@ RELEASE_FLAGS := -c release --scratch-path $(RELEASE_DIR) --static-swift-stdlib
 DEBUG_FLAGS   := -Xswiftc -warnings-as-errors
 
 .PHONY: all deps build release test unit-test swift-test sanitize valgrind-test check-source format example-test \
-        package package-test abi-gate-selftest lint-template bench bootstrap-bench demo soak clean
+        package package-test layout-profile abi-gate-selftest lint-template bench bootstrap-bench demo soak clean
 
 all: build
 
@@ -96,6 +96,12 @@ example-test:
 ## package: dist/rotator-lambda.zip for provided.al2023 (static libcurl/libpq, ABI gate, size printed).
 package: deps
 	bash scripts/package.sh
+
+## layout-profile: profile a rotation of the zip's binary (and of the echo function) under callgrind against moto, and
+## write the order its functions ran in to layout/, which `make package` links by (commit the files).
+layout-profile: deps
+	LAYOUT_PROFILE=1 bash scripts/package.sh
+	LAYOUT_PROFILE=1 PRODUCT=LambdaEcho STAGE=dist/echo-lambda PACKAGE_ZIP=dist/echo-lambda.zip bash scripts/package.sh
 
 ## package-test: the zip in a chroot holding only glibc, libgcc_s, a shell and the Amazon Linux CA path:
 ## a whole rotation against moto over HTTPS, and a refused untrusted certificate.

@@ -5,16 +5,19 @@
 #   2. swift build -c release --product RotatorLambda (the Lambda-only build of the rotator) --static-swift-stdlib, linked against those archives, Debian's
 #      static OpenSSL and libstdc++, scripts/compat/lambda_compat.c (hypotf, arc4random: glibc 2.35/2.36
 #      symbols the static parts reference) and scripts/compat/release_relocations.c, with DT_RPATH $ORIGIN/lib for
-#      anything bundled later. Linked by lld, twice: every function in its own section, profiled by
-#      scripts/layout-profile.sh (a rotation under callgrind), then again with the functions that ran laid out
-#      together (--symbol-ordering-file); -z now (full RELRO), no exported symbols.
+#      anything bundled later. Linked by lld with every function in its own section, laid out in the order of the
+#      committed layout/<PRODUCT>.order (the functions a profiled rotation ran, cold start first; symbols that no
+#      longer exist are skipped), -z now (full RELRO), no exported symbols. `make layout-profile` (LAYOUT_PROFILE=1)
+#      makes that file anew: it links once, runs scripts/layout-profile.sh (a rotation under callgrind against moto),
+#      writes layout/<PRODUCT>.order and links again with it.
 #   3. strip; stage dist/rotator-lambda/ (bootstrap [+ rotator] [+ lib/]); bundle any remaining non-glibc library.
 #   4. ABI gate (scripts/abi_gate.py), zip to dist/rotator-lambda.zip, print the size, fail above MAX_ZIP_BYTES.
 #
 # Environment: BOOTSTRAP_MODE=binary (default: the ELF is /var/task/bootstrap) | script (./bootstrap + rotator);
 #              SCRATCH (default .build-lambda), MAX_ZIP_BYTES (default 8000000), PRODUCT (default RotatorLambda, the Lambda-only build of the rotator),
 #              STAGE and PACKAGE_ZIP (defaults dist/rotator-lambda[.zip]; `make bench` packages LambdaEcho too),
-#              ZIP_RECOMPRESS=1 (default; 0 skips advzip), LAYOUT_PROFILE=1 (default; 0 links once, in link order),
+#              ZIP_RECOMPRESS=1 (default; 0 skips advzip), LAYOUT_PROFILE=1 (profile anew and update layout/;
+#              default 0: use layout/<PRODUCT>.order as committed, or link order when there is none),
 #              RDS_CA_BUNDLE=<file>: a PEM bundle of the Amazon RDS root CAs (downloaded by you from
 #              https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem), shipped as
 #              /var/task/rds-ca-bundle.pem; point ROTATOR_DB_CA_FILE (template.yaml: DbCaFile) at it.
@@ -81,11 +84,18 @@ link() { # link <extra swift build flags...>
     tail -1 "$SCRATCH/build.log" >&2
     [[ -x $bin ]] || die "no binary at $bin"
 }
-link
-if [[ ${LAYOUT_PROFILE:-1} == 1 ]]; then
+order=layout/$PRODUCT.order
+if [[ ${LAYOUT_PROFILE:-0} == 1 ]]; then
+    link
     cp "$bin" "$SCRATCH/layout/$PRODUCT.profiled"
-    bash scripts/layout-profile.sh "$SCRATCH/layout/$PRODUCT.profiled" "$SCRATCH/layout/$PRODUCT.order"
-    link -Xlinker "--symbol-ordering-file=$repo/$SCRATCH/layout/$PRODUCT.order" -Xlinker --no-warn-symbol-ordering
+    bash scripts/layout-profile.sh "$SCRATCH/layout/$PRODUCT.profiled" "$order"
+    log "wrote $order (commit it)"
+fi
+if [[ -f $order ]]; then
+    link -Xlinker "--symbol-ordering-file=$repo/$order" -Xlinker --no-warn-symbol-ordering
+else
+    log "no $order: linked in link order (make layout-profile makes one)"
+    link
 fi
 
 # The binary must use at most FoundationEssentials: no full Foundation, no FoundationInternationalization / ICU.

@@ -8,12 +8,7 @@ Every subcommand prints one JSON document on stdout. A failed AWS call prints
         other subcommands then trust the CA named by AWS_CA_BUNDLE)
     python3 scripts/moto_admin.py --endpoint http://127.0.0.1:5123 provision-auth
     python3 scripts/moto_admin.py --endpoint URL create-secret --name NAME --secret-string -   (value on stdin)
-    python3 scripts/moto_admin.py --endpoint URL start-rotation --secret-id ID [--token T]
-    python3 scripts/moto_admin.py --endpoint URL describe --secret-id ID
     python3 scripts/moto_admin.py --endpoint URL get-value --secret-id ID [--stage S | --version-id V]
-    python3 scripts/moto_admin.py --endpoint URL put-value --secret-id ID --token T --stages AWSPENDING --secret-string -
-    python3 scripts/moto_admin.py --endpoint URL update-stage --secret-id ID --stage S [--move-to V] [--remove-from V]
-    python3 scripts/moto_admin.py --endpoint URL reset-auth --count 0|inf
 
 After `provision-auth`, moto checks the signature of every request. The admin user's keys come from
 MOTO_ADMIN_ACCESS_KEY_ID / MOTO_ADMIN_SECRET_ACCESS_KEY (any value works while auth is off).
@@ -27,7 +22,6 @@ import os
 import ssl
 import sys
 import urllib.request
-import uuid
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -147,34 +141,6 @@ def cmd_create_secret(args):
     emit({"ARN": response["ARN"], "Name": response["Name"], "VersionId": response.get("VersionId")})
 
 
-def cmd_start_rotation(args):
-    """rotate_secret with an unknown Lambda ARN: moto adds the AWSPENDING stub (no value) and sets
-    RotationEnabled before failing to find the function, which is the state AWS is in when it invokes
-    createSecret. The call's ResourceNotFoundException is expected; the resulting state is checked."""
-    from botocore.exceptions import ClientError
-    secrets = client(args, "secretsmanager")
-    token = args.token or str(uuid.uuid4())
-    try:
-        secrets.rotate_secret(
-            SecretId=args.secret_id, ClientRequestToken=token, RotationLambdaARN=args.lambda_arn,
-            RotationRules={"AutomaticallyAfterDays": args.days})
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ResourceNotFoundException":
-            raise
-    described = secrets.describe_secret(SecretId=args.secret_id)
-    if described.get("RotationEnabled") is not True or \
-            "AWSPENDING" not in described.get("VersionIdsToStages", {}).get(token, []):
-        emit({"error": "RotationNotStarted", "message": "moto did not leave an AWSPENDING stub with rotation enabled"})
-        sys.exit(1)
-    emit({"token": token})
-
-
-def cmd_describe(args):
-    response = client(args, "secretsmanager").describe_secret(SecretId=args.secret_id)
-    response.pop("ResponseMetadata", None)
-    emit(response)
-
-
 def cmd_get_value(args):
     from botocore.exceptions import ClientError
     parameters = {"SecretId": args.secret_id}
@@ -191,32 +157,6 @@ def cmd_get_value(args):
         raise
     emit({"SecretString": response.get("SecretString"), "VersionId": response["VersionId"],
           "VersionStages": response.get("VersionStages", [])})
-
-
-def cmd_put_value(args):
-    response = client(args, "secretsmanager").put_secret_value(
-        SecretId=args.secret_id, ClientRequestToken=args.token, SecretString=secret_string(args.secret_string),
-        VersionStages=args.stages)
-    emit({"ARN": response["ARN"], "VersionId": response["VersionId"], "VersionStages": response["VersionStages"]})
-
-
-def cmd_update_stage(args):
-    parameters = {"SecretId": args.secret_id, "VersionStage": args.stage}
-    if args.move_to:
-        parameters["MoveToVersionId"] = args.move_to
-    if args.remove_from:
-        parameters["RemoveFromVersionId"] = args.remove_from
-    response = client(args, "secretsmanager").update_secret_version_stage(**parameters)
-    emit({"ARN": response["ARN"], "Name": response["Name"]})
-
-
-def cmd_cancel_rotation(args):
-    response = client(args, "secretsmanager").cancel_rotate_secret(SecretId=args.secret_id)
-    emit({"ARN": response["ARN"], "VersionId": response.get("VersionId")})
-
-
-def cmd_reset_auth(args):
-    emit(reset_auth(args.endpoint, args.count))
 
 
 def main():
@@ -240,16 +180,6 @@ def main():
     create.add_argument("--secret-string", required=True, help="the value, or - to read it from stdin")
     create.set_defaults(run=cmd_create_secret)
 
-    rotation = commands.add_parser("start-rotation")
-    rotation.add_argument("--secret-id", required=True)
-    rotation.add_argument("--token")
-    rotation.add_argument("--lambda-arn", default=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:rotator-not-deployed")
-    rotation.add_argument("--days", type=int, default=30)
-    rotation.set_defaults(run=cmd_start_rotation)
-
-    describe = commands.add_parser("describe")
-    describe.add_argument("--secret-id", required=True)
-    describe.set_defaults(run=cmd_describe)
 
     get_value = commands.add_parser("get-value")
     get_value.add_argument("--secret-id", required=True)
@@ -257,27 +187,6 @@ def main():
     get_value.add_argument("--version-id")
     get_value.set_defaults(run=cmd_get_value)
 
-    put_value = commands.add_parser("put-value")
-    put_value.add_argument("--secret-id", required=True)
-    put_value.add_argument("--token", required=True)
-    put_value.add_argument("--stages", nargs="+", default=["AWSPENDING"])
-    put_value.add_argument("--secret-string", required=True, help="the value, or - to read it from stdin")
-    put_value.set_defaults(run=cmd_put_value)
-
-    update = commands.add_parser("update-stage")
-    update.add_argument("--secret-id", required=True)
-    update.add_argument("--stage", required=True)
-    update.add_argument("--move-to")
-    update.add_argument("--remove-from")
-    update.set_defaults(run=cmd_update_stage)
-
-    cancel = commands.add_parser("cancel-rotation", help="CancelRotateSecret: RotationEnabled becomes false")
-    cancel.add_argument("--secret-id", required=True)
-    cancel.set_defaults(run=cmd_cancel_rotation)
-
-    reset = commands.add_parser("reset-auth")
-    reset.add_argument("--count", required=True, help="0: check every request from now on; inf: never")
-    reset.set_defaults(run=cmd_reset_auth)
 
     args = parser.parse_args()
     args.endpoint = args.endpoint.rstrip("/")

@@ -128,20 +128,6 @@ public final class MotoServer: @unchecked Sendable {
         try adminClient.secretString(secretId: secretId, stage: stage)
     }
 
-    /// Runs any `moto_admin.py` subcommand against this server with the admin user's keys; returns its JSON.
-    public func admin(_ arguments: [String]) throws -> String {
-        try admin(arguments, input: nil)
-    }
-
-    private func admin(_ arguments: [String], input: String?) throws -> String {
-        try PythonScript.run(
-            "moto_admin.py", ["--endpoint", endpoint] + arguments, input: input,
-            environment: [
-                "MOTO_ADMIN_ACCESS_KEY_ID": adminCredentials.accessKeyId,
-                "MOTO_ADMIN_SECRET_ACCESS_KEY": adminCredentials.secretAccessKey,
-            ].merging(Self.scriptEnvironment(caFile: caFile)) { _, new in new })
-    }
-
     /// What `moto_admin.py` needs besides its arguments: the CA to trust when moto serves HTTPS.
     private static func scriptEnvironment(caFile: String?) -> [String: String] {
         caFile.map { ["AWS_CA_BUNDLE": $0] } ?? [:]

@@ -62,7 +62,7 @@ let package = Package(
             dependencies: ["DatabaseRotation", "Rotation", "CMariaDB", "CCrypto", "Redaction", logging]),
         // Keys issued by an HTTPS API, rotated as a recipe in the function's configuration describes.
         .target(
-            name: "APIKeyTarget", dependencies: ["Rotation", "HTTPClient", "JSON", "Redaction"]),
+            name: "APIKeyTarget", dependencies: ["Rotation", "HTTPClient", "JSON", "Redaction", "Timekeeping"]),
         // The operator commands (doctor, repair, status, local rotation): only `rotator` links them.
         .target(
             name: "RotationOperations",
@@ -96,6 +96,13 @@ let package = Package(
         .target(name: "TestTags", dependencies: ["Rotation", "TestSupport"]),
         // The same fake Runtime API as a program, for the package test's shell script.
         .executableTarget(name: "FakeRuntimeAPIServer", dependencies: ["TestSupport", "JSON"]),
+        // The package test's Secrets Manager fixture: stages a rotation in moto, then checks its outcome with the
+        // drivers and the leak scanner.
+        .executableTarget(
+            name: "PackageTestFixture",
+            dependencies: [
+                "TestSupport", "JSON", "DatabaseRotation", "PostgresTarget", "MariaDBTarget", argumentParser, logging,
+            ]),
         .executableTarget(
             name: "RotatorBench",
             dependencies: [
@@ -106,6 +113,7 @@ let package = Package(
             exclude: ["CLoop"]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "TimekeepingTests", dependencies: ["Timekeeping"]),
         .testTarget(
             name: "DatabaseRotationTests",
             dependencies: [

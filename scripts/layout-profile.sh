@@ -11,7 +11,8 @@
 # (https://docs.kernel.org/admin-guide/mm/concepts.html), so live functions scattered over the 9 MB of code make
 # most of it resident. Laid out together they fill a few hundred KB.
 #
-# Needs: valgrind, python3 with moto[server] and boto3, openssl, and the test suite's FakeRuntimeAPIServer (built here).
+# Needs: valgrind, python3 with moto[server], openssl, and the test suite's FakeRuntimeAPIServer and
+# PackageTestFixture (built here).
 set -euo pipefail
 export LC_ALL=C   # one collation for sort and comm
 
@@ -21,10 +22,13 @@ die() { echo "layout-profile: ERROR: $*" >&2; exit 1; }
 log() { echo "layout-profile: $*" >&2; }
 
 for tool in valgrind openssl python3 nm; do command -v "$tool" >/dev/null || die "'$tool' not found (run make deps)"; done
-python3 -c 'import boto3, moto' 2>/dev/null || die "python modules boto3 and moto[server] are needed (run make deps)"
-flock /tmp/swift-build.lock swift build --package-path "$repo" --product FakeRuntimeAPIServer >/dev/null \
-    || die "could not build FakeRuntimeAPIServer"
+python3 -c 'import moto' 2>/dev/null || die "the python module moto[server] is needed (run make deps)"
+for product in FakeRuntimeAPIServer PackageTestFixture; do
+    flock /tmp/swift-build.lock swift build --package-path "$repo" --product "$product" >/dev/null \
+        || die "could not build $product"
+done
 fake_runtime_api=$(swift build --package-path "$repo" --show-bin-path)/FakeRuntimeAPIServer
+fixture_bin=$(swift build --package-path "$repo" --show-bin-path)/PackageTestFixture
 
 work=$(mktemp -d /tmp/layout-profile.XXXXXX)
 pids=()
@@ -58,7 +62,7 @@ for _ in $(seq 1 100); do
         context=ssl.create_default_context(cafile='$work/ca.crt'))" 2>/dev/null && break
     sleep 0.2
 done
-python3 "$repo/scripts/package_test_moto.py" --endpoint "$moto_url" --ca "$work/ca.crt" setup \
+"$fixture_bin" setup --endpoint "$moto_url" --ca "$work/ca.crt" \
     --state "$work/rotation.state" --events "$work/rotation.events.json" >/dev/null \
     || die "could not stage a rotation in moto ($(tail -3 "$work/moto.log"))"
 # The rotation's four steps, then an event that is refused (the error path every operator meets).

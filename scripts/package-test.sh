@@ -15,7 +15,7 @@
 #       to a loopback server whose certificate comes from the test CA that only the Amazon Linux bundle holds;
 #   (c) and refuses a server whose certificate is from a CA that is not in the bundle;
 #   (d) moto serves Secrets Manager over HTTPS with a test-CA certificate, reachable from inside the chroot, and
-#       the rotation fixture (scripts/package_test_moto.py setup) stages a secret;
+#       the rotation fixture (PackageTestFixture setup) stages a secret;
 #   (e) the rotation scenario: bootstrap runs a whole rotation (4 events) against moto over HTTPS, then the same
 #       binary refuses an untrusted endpoint. Runs when the binary is a Lambda runtime (it called GET /next in
 #       (a)); ROTATION_SCENARIO=require makes it mandatory, =skip skips it. See hooks marked HOOK below.
@@ -51,11 +51,14 @@ busybox=/bin/busybox
 # (Listings are captured before grep: under pipefail, `cmd | grep -q` fails when grep's early exit kills cmd.)
 [[ -x $busybox ]] && ! grep -q NEEDED <<<"$(readelf -d "$busybox" 2>/dev/null)" \
     || die "static busybox not found at $busybox (apt-get install busybox-static)"
-python3 -c 'import boto3, moto' 2>/dev/null || die "python modules boto3 and moto[server] are needed (pip install 'moto[server]' boto3)"
+python3 -c 'import moto' 2>/dev/null || die "the python module moto[server] is needed (pip install 'moto[server]')"
 chroot_bin=$(command -v chroot)
 # The fake Runtime API of the Swift tests (Sources/TestSupport/FakeRuntimeAPI.swift), as a program.
 flock /tmp/swift-build.lock swift build --product FakeRuntimeAPIServer >/dev/null || die "could not build FakeRuntimeAPIServer"
 fake_runtime_api=$(swift build --show-bin-path)/FakeRuntimeAPIServer
+# The rotation fixture (Sources/PackageTestFixture): stages rotations in moto and checks them with the drivers.
+flock /tmp/swift-build.lock swift build --product PackageTestFixture >/dev/null || die "could not build PackageTestFixture"
+fixture_bin=$(swift build --show-bin-path)/PackageTestFixture
 
 work=$(mktemp -d /tmp/package-test.XXXXXX)
 pids=()
@@ -234,8 +237,9 @@ for _ in $(seq 1 100); do
 done
 out=$(probe "$moto_url/moto-api/") || die "(d) moto is not reachable over HTTPS from the chroot: $out"
 ok "(d) chroot -> $moto_url/moto-api/: ${out%% (CA*}"
-moto_fixture=(python3 scripts/package_test_moto.py --endpoint "$moto_url" --ca "$tls/test-ca.crt")
-"${moto_fixture[@]}" setup --state "$work/rotation.state" --events "$work/rotation.events.json" \
+# fixture <setup|verify|verify-refused> [options]: the fixture against this moto.
+fixture() { local command=$1; shift; "$fixture_bin" "$command" --endpoint "$moto_url" --ca "$tls/test-ca.crt" "$@"; }
+fixture setup --state "$work/rotation.state" --events "$work/rotation.events.json" \
     | sed 's/^/package-test: ok   (d) /'
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -248,22 +252,22 @@ rotation_env=(
     ROTATOR_TARGET=generic PASSWORD_LENGTH=32 EXCLUDE_CHARACTERS='/@"'"'"'\'
 )
 run_rotation_scenario() {
-    # HOOK: 4 events from package_test_moto.py setup -> fake Runtime API -> bootstrap -> moto; then verify.
+    # HOOK: 4 events from the fixture's setup -> fake Runtime API -> bootstrap -> moto; then verify.
     run_bootstrap rotation "$(cat "$work/rotation.events.json")" /var/task/bootstrap \
         "AWS_ENDPOINT_URL_SECRETS_MANAGER=$moto_url" "${rotation_env[@]}"
     check_started rotation
-    "${moto_fixture[@]}" verify --state "$work/rotation.state" --record "$work/rotation.calls.jsonl" \
+    fixture verify --state "$work/rotation.state" --record "$work/rotation.calls.jsonl" \
         --logs "$work/rotation.stdout" "$work/rotation.stderr" "$work/rotation.calls.jsonl" \
         || { tail -20 "$work/rotation.stderr" >&2; die "(e) the rotation did not complete"; }
     ok "(e) whole rotation in the chroot, moto over HTTPS with the test CA"
 
     # HOOK: the same binary against an endpoint whose certificate is not in the bundle: every event must fail.
-    "${moto_fixture[@]}" setup --state "$work/refused.state" --events "$work/refused.events.json" >/dev/null
+    fixture setup --state "$work/refused.state" --events "$work/refused.events.json" >/dev/null
     run_bootstrap refused "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[:1]))' \
         "$work/refused.events.json")" /var/task/bootstrap "AWS_ENDPOINT_URL_SECRETS_MANAGER=$untrusted_url" \
         "${rotation_env[@]}"
     check_started refused
-    "${moto_fixture[@]}" verify-refused --state "$work/refused.state" --record "$work/refused.calls.jsonl" \
+    fixture verify-refused --state "$work/refused.state" --record "$work/refused.calls.jsonl" \
         --logs "$work/refused.stdout" "$work/refused.stderr" "$work/refused.calls.jsonl" \
         || die "(e) the binary did not refuse the untrusted endpoint"
     ok "(e) the same binary refused $untrusted_url"
@@ -276,7 +280,7 @@ rotate_database_secret() {
         "AWS_ENDPOINT_URL_SECRETS_MANAGER=$moto_url" "${rotation_env[@]}" ROTATOR_TARGET=auto \
         ROTATOR_DB_CA_FILE=/var/task/rds-ca-bundle.pem EXCLUDE_CHARACTERS=
     check_started "$name-rotation"
-    "${moto_fixture[@]}" verify --state "$work/$name.state" --record "$work/$name-rotation.calls.jsonl" \
+    fixture verify --state "$work/$name.state" --record "$work/$name-rotation.calls.jsonl" \
         --logs "$work/$name-rotation.stdout" "$work/$name-rotation.stderr" "$work/$name-rotation.calls.jsonl" \
         || { tail -20 "$work/$name-rotation.stdout" "$work/$name-rotation.stderr" >&2; die "$what did not complete"; }
     grep -q "Successfully established SSL/TLS connection as user 'pkg_app'" "$work/$name-rotation.stdout" \
@@ -315,8 +319,8 @@ run_postgres_scenario() {
             -v ON_ERROR_STOP=1 -v pw="$app_password" -f - >/dev/null 2>"$work/psql.err" \
         || { cat "$work/psql.err" >&2; die "(f) could not create the database user"; }
 
-    echo "$app_password" | "${moto_fixture[@]}" setup --state "$work/pg.state" --events "$work/pg.events.json" \
-        --postgres "127.0.0.1:$pg_port:pkg_app" | sed 's/^/package-test: ok   (f) /'
+    echo "$app_password" | fixture setup --state "$work/pg.state" --events "$work/pg.events.json" \
+        --postgres "127.0.0.1:$pg_port:pkg_app" --database-ca "$tls/rds-ca.crt" | sed 's/^/package-test: ok   (f) /'
     rotate_database_secret pg "(f) the PostgreSQL rotation"
     ok "(f) PostgreSQL rotation in the chroot: verify-full against the bundled CA, new password logs in, old does not"
 }
@@ -342,8 +346,8 @@ run_mariadb_scenario() {
     mariadb --no-defaults -S "$db/mysqld.sock" -uroot -e "CREATE USER 'pkg_app'@'%' IDENTIFIED BY PASSWORD '$hash'" \
         || die "(g) could not create the database user"
 
-    echo "$app_password" | "${moto_fixture[@]}" setup --state "$work/mariadb.state" --events "$work/mariadb.events.json" \
-        --mariadb "127.0.0.1:$db_port:pkg_app" | sed 's/^/package-test: ok   (g) /'
+    echo "$app_password" | fixture setup --state "$work/mariadb.state" --events "$work/mariadb.events.json" \
+        --mariadb "127.0.0.1:$db_port:pkg_app" --database-ca "$tls/rds-ca.crt" | sed 's/^/package-test: ok   (g) /'
     rotate_database_secret mariadb "(g) the MariaDB rotation"
     ok "(g) MariaDB rotation in the chroot: static Connector/C, verify-full against the bundled CA, new password logs in, old does not"
 }
@@ -361,14 +365,14 @@ run_api_key_scenario() {
     grep -qx 'recipes.json' <<<"$(unzip -Z1 "$api_zip")" || die "(h) the zip has no recipes.json"
     rm -rf "$root/var/task" && mkdir -p "$root/var/task" && unzip -q "$api_zip" -d "$root/var/task"
     rm -rf dist/rotator-lambda-api-test "$api_zip"
-    local api_fixture=("${moto_fixture[@]}" --api-key "$api_url" --api-ca "$tls/test-ca.crt")
-    "${api_fixture[@]}" setup --state "$work/api.state" --events "$work/api.events.json" \
+    local api=(--api-key "$api_url" --api-ca "$tls/test-ca.crt")
+    fixture setup "${api[@]}" --state "$work/api.state" --events "$work/api.events.json" \
         | sed 's/^/package-test: ok   (h) /'
     # No ROTATOR_RECIPES_FILE: the function finds /var/task/recipes.json itself (LAMBDA_TASK_ROOT).
     run_bootstrap api-rotation "$(cat "$work/api.events.json")" /var/task/bootstrap \
         "AWS_ENDPOINT_URL_SECRETS_MANAGER=$moto_url" "${rotation_env[@]}" ROTATOR_TARGET=auto
     check_started api-rotation
-    "${api_fixture[@]}" verify --state "$work/api.state" --record "$work/api-rotation.calls.jsonl" \
+    fixture verify "${api[@]}" --state "$work/api.state" --record "$work/api-rotation.calls.jsonl" \
         --logs "$work/api-rotation.stdout" "$work/api-rotation.stderr" "$work/api-rotation.calls.jsonl" \
         || { tail -20 "$work/api-rotation.stdout" "$work/api-rotation.stderr" >&2; die "(h) the API-key rotation did not complete"; }
     ok "(h) API-key rotation in the chroot: recipes.json from the zip, the API verified against the system bundle"

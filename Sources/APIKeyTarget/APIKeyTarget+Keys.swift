@@ -6,7 +6,7 @@ extension APIKeyTarget {
     /// createSecret: retire what the policy says is due, mint the new key, then revoke every key this function named
     /// for one of this secret's rotations that no labelled version holds (minted by an attempt that crashed, lost the
     /// API's answer, or was cleared by `rotator repair`, and never stored).
-    public func issuePendingSecret(current: SecretValue, context: RotationContext) throws -> SecretValue? {
+    package func issuePendingSecret(current: SecretValue, context: RotationContext) throws -> SecretValue? {
         let recipe = try recipe(for: current, secretId: context.secretId)
         let caller = try caller(recipe, context)
         let bindings = try bindings(recipe, context, current: current)
@@ -57,7 +57,7 @@ extension APIKeyTarget {
 
     /// finishSecret, after AWSCURRENT moved: with `retire: immediately`, revoke the key the new one replaced.
     /// A re-drive revokes it again, which the API answers as already done.
-    public func didFinishSecret(_ context: RotationContext) throws {
+    package func didFinishSecret(_ context: RotationContext) throws {
         let pending = try context.pending()
         let recipe = try recipe(for: pending, secretId: context.secretId)
         guard recipe.retire == .immediately, let field = recipe.previousIDField,
@@ -70,7 +70,7 @@ extension APIKeyTarget {
 
     /// After `rotator repair` cleared AWSPENDING: revokes the key that attempt minted, and any other key named for a
     /// rotation of this secret that neither AWSCURRENT nor AWSPREVIOUS holds.
-    public func didClearPending(_ context: RotationContext) throws -> [String] {
+    package func didClearPending(_ context: RotationContext) throws -> [String] {
         let current = try context.current()
         let recipe = try recipe(for: current, secretId: context.secretId)
         var keeping = Self.id(current, recipe.idField).map { [$0] } ?? []

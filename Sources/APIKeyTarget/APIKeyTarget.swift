@@ -11,19 +11,19 @@ import Rotation
 /// | `ROTATOR_RECIPES_FILE` | the recipes file (JSON) | `$LAMBDA_TASK_ROOT/recipes.json` when it exists |
 /// | `ROTATOR_RECIPE` | the recipe for secrets that name none (`"rotator_recipe"` in the secret wins) | none |
 /// | `ROTATOR_API_CA_FILE` | PEM bundle of the CAs that may sign the APIs' certificates | `AWS_CA_BUNDLE`, else the system bundle |
-public final class APIKeyTarget: DiagnosableTarget {
+package final class APIKeyTarget: DiagnosableTarget {
     /// The secret key that names the recipe; a secret that has it selects this target (`ROTATOR_TARGET=auto`).
-    public static let recipeKey = "rotator_recipe"
+    package static let recipeKey = "rotator_recipe"
 
-    public let book: RecipeBook
+    package let book: RecipeBook
     /// Where the recipes came from, for messages.
-    public let source: String?
+    package let source: String?
     let defaultRecipe: String?
     let httpConfiguration: HTTPClientConfiguration
     /// One libcurl handle for the sandbox's life (kept-alive connections across steps); made on first use.
     private var client: HTTPClient?
 
-    public init(
+    package init(
         book: RecipeBook, source: String? = nil, defaultRecipe: String? = nil,
         httpConfiguration: HTTPClientConfiguration = HTTPClientConfiguration()
     ) {
@@ -34,7 +34,7 @@ public final class APIKeyTarget: DiagnosableTarget {
     }
 
     /// - Throws: `ConfigurationError` naming the file, the recipe and the field.
-    public convenience init(environment: [String: String], files: LocalFiles = .system) throws(ConfigurationError) {
+    package convenience init(environment: [String: String], files: LocalFiles = .system) throws(ConfigurationError) {
         let named = environment["ROTATOR_RECIPES_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         let bundled = environment["LAMBDA_TASK_ROOT"].map { $0 + "/recipes.json" }
         let path = named ?? bundled.flatMap { files.exists($0) ? $0 : nil }
@@ -69,11 +69,11 @@ public final class APIKeyTarget: DiagnosableTarget {
                 maxResponseBytes: 1 << 20, userAgent: "rotator-apikey"))
     }
 
-    public var name: String { "apikey" }
+    package var name: String { "apikey" }
 
     /// The recipe's name, for the outcome line, metrics and `rotator status`; only a name the loaded recipes define
     /// is printed (the secret's value is anyone's text until it names a recipe).
-    public func strategyName(for current: SecretValue) -> String? {
+    package func strategyName(for current: SecretValue) -> String? {
         guard let name = current.string(Self.recipeKey) ?? defaultRecipe else { return nil }
         return book.recipes[name] != nil ? name : "unknown recipe"
     }
@@ -106,7 +106,7 @@ public final class APIKeyTarget: DiagnosableTarget {
         return recipe
     }
 
-    public func checkCurrent(_ current: SecretValue, context: RotationContext) throws {
+    package func checkCurrent(_ current: SecretValue, context: RotationContext) throws {
         let recipe = try recipe(for: current, secretId: context.secretId)
         guard current.string(recipe.valueField) != nil else {
             throw RotationError.invalidSecret(
@@ -120,10 +120,10 @@ public final class APIKeyTarget: DiagnosableTarget {
         }
     }
 
-    public var generatesPasswords: Bool { false }
+    package var generatesPasswords: Bool { false }
 
     /// `rotator doctor`: the current key passes the recipe's test, and may list keys (what every rotation does).
-    public func diagnose(current: SecretValue, previous: SecretValue?, context: RotationContext) -> [DiagnosticCheck] {
+    package func diagnose(current: SecretValue, previous: SecretValue?, context: RotationContext) -> [DiagnosticCheck] {
         guard let recipe = try? recipe(for: current, secretId: context.secretId) else { return [] }
         var checks: [DiagnosticCheck] = [
             .passed("recipe", "\(recipe.name): \(recipe.baseURL), retire \(recipe.retire.rawValue)")
@@ -156,18 +156,18 @@ public final class APIKeyTarget: DiagnosableTarget {
         return checks
     }
 
-    public func setSecret(_ context: RotationContext) throws {
+    package func setSecret(_ context: RotationContext) throws {
         context.logger.info("setSecret: the API issued the key in createSecret; nothing to set.")
     }
 
-    public func testSecret(_ context: RotationContext) throws {
+    package func testSecret(_ context: RotationContext) throws {
         let pending = try context.pending()
         let recipe = try recipe(for: pending, secretId: context.secretId)
         try prove(pending, recipe: recipe, context: context)
         context.logger.info("testSecret: the API accepted the AWSPENDING key of secret \(context.secretId).")
     }
 
-    public func verifyCredential(_ value: SecretValue, label: String, context: RotationContext) -> CredentialCheck {
+    package func verifyCredential(_ value: SecretValue, label: String, context: RotationContext) -> CredentialCheck {
         do {
             try prove(value, recipe: try recipe(for: value, secretId: context.secretId), context: context)
             return .works
@@ -240,7 +240,7 @@ public final class APIKeyTarget: DiagnosableTarget {
 
 extension APIKeyTarget {
     /// `ROTATOR_TARGET=apikey`, or any secret with `rotator_recipe` under `auto`.
-    public static let choice = TargetChoice(name: "apikey", secretKeys: [recipeKey]) { environment in
+    package static let choice = TargetChoice(name: "apikey", secretKeys: [recipeKey]) { environment in
         try APIKeyTarget(environment: environment)
     }
 }

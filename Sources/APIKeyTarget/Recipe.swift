@@ -2,14 +2,14 @@ import HTTPClient
 import JSON
 
 /// What is wrong with a recipe; the loader prefixes the recipe's name and the field.
-public struct RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 /// How the previous key is retired once AWSCURRENT has moved to the new one.
-public enum RetirePolicy: String, Sendable {
+package enum RetirePolicy: String, Sendable {
     /// Revoke the key AWSPREVIOUS now holds at the end of finishSecret: a leaked old key dies at once, and an
     /// application that still uses it fails at once.
     case immediately
@@ -64,19 +64,19 @@ struct RecipeRequest: Sendable {
 
 /// A declarative rotation of a key issued by an HTTPS API: how to list, mint, test and revoke keys. It lives in
 /// the function's configuration, never in the secret, so a secret's author cannot send its value to a new host.
-public struct Recipe: Sendable {
-    public var name: String
+package struct Recipe: Sendable {
+    package var name: String
     /// `https://host[:port]`, fixed by the recipe (`http://` only for a loopback host, for tests).
-    public var baseURL: String
+    package var baseURL: String
     /// The secret's keys: the key's value, its id, and the id of the key it replaced.
-    public var valueField: String
-    public var idField: String
-    public var previousIDField: String?
+    package var valueField: String
+    package var idField: String
+    package var previousIDField: String?
     /// Fields that are not secret and may appear in a URL (ids); the value field never may.
     var nonSecretFields: Set<String>
     var keyName: Template
-    public var retire: RetirePolicy
-    public var ttlSeconds: Int?
+    package var retire: RetirePolicy
+    package var ttlSeconds: Int?
     var errorPointer: JSONPointer?
 
     var list: RecipeRequest
@@ -141,13 +141,13 @@ enum ListPage: Sendable, Equatable {
 }
 
 /// The recipes of one file: `{"recipes": {"name": {…}, …}}`.
-public struct RecipeBook: Sendable {
-    public var recipes: [String: Recipe]
+package struct RecipeBook: Sendable {
+    package var recipes: [String: Recipe]
 
-    public init(recipes: [String: Recipe] = [:]) { self.recipes = recipes }
+    package init(recipes: [String: Recipe] = [:]) { self.recipes = recipes }
 
     /// - Throws: `RecipeError` naming the recipe and the field.
-    public init(json text: String) throws(RecipeError) {
+    package init(json text: String) throws(RecipeError) {
         let document: JSONValue
         do {
             document = try JSONValue(parsing: text, options: JSONParsingOptions(rejectsDuplicateKeys: true))

@@ -2,6 +2,7 @@ import HTTPClient
 import JSON
 import Redaction
 import Rotation
+import Timekeeping
 
 /// The values a request's placeholders are filled from. Secret values among them are also what every error
 /// text is scrubbed of: an API that echoes a key in its error message must not put it in the log.
@@ -101,6 +102,8 @@ struct RecipeCaller {
     static let maximumAttempts = 4
     /// Time kept back from the deadline to report a failure.
     static let deadlineMarginMilliseconds: Int64 = 1_000
+    /// Longest single request: an API that hangs is given up on while the deadline still allows a retry.
+    static let attemptTimeoutMilliseconds: Int64 = 15_000
 
     /// Sends one request of the recipe. Transport failures are retried a few times; 429 and 5xx answers are retried
     /// for as long as the deadline allows, after `Retry-After` or the recipe's reset header when the API sends one.
@@ -111,43 +114,42 @@ struct RecipeCaller {
         -> RecipeAnswer
     {
         let built = try build(request, bindings: bindings, page: page, step: step)
-        var attempt = 1
-        while true {
-            let left = context.deadline.remainingMilliseconds - Self.deadlineMarginMilliseconds
-            guard left > 0 else {
-                throw .target(.timeout, message: "\(what(step, request)): no time left before the Lambda deadline.")
-            }
+        let retry = DeadlineBoundedRetry(
+            deadline: context.deadline, reserveMilliseconds: Self.deadlineMarginMilliseconds,
+            attemptTimeoutMilliseconds: Self.attemptTimeoutMilliseconds)
+        return try retry.run { attempt -> DeadlineBoundedRetry.Outcome<RecipeAnswer, RotationError> in
             var timed = built
-            timed.timeoutMilliseconds = Int(min(left, 15_000))
+            timed.timeoutMilliseconds = Int(attempt.timeoutMilliseconds)
             let response: HTTPResponse
-            do {
+            do throws(HTTPClientError) {
                 response = try client.send(timed)
             } catch {
                 let failure = transportFailure(error, step: step, request: request, bindings: bindings)
-                let delay = Self.backoffMilliseconds(attempt: attempt)
-                guard error.isTransient, attempt < Self.maximumAttempts,
-                    delay < context.deadline.remainingMilliseconds - Self.deadlineMarginMilliseconds
-                else { throw failure }
-                attempt += 1
-                wait(milliseconds: delay)
-                continue
+                guard error.isTransient, attempt.number < Self.maximumAttempts else { return .fail(failure) }
+                return .retry(failure, afterMilliseconds: Self.backoffMilliseconds(attempt: attempt.number))
             }
             if request.expect.contains(response.status) || request.alreadyDone.contains(response.status) {
                 let body = (try? JSONValue(parsing: response.body)) ?? .null
-                try check(request.assertions, in: body, step: step, request: request, bindings: bindings)
-                return RecipeAnswer(
-                    status: response.status, body: body, alreadyDone: !request.expect.contains(response.status))
-            }
-            let retryable = response.status == 429 || (500...599).contains(response.status)
-            if retryable {
-                let delay = retryDelayMilliseconds(response, attempt: attempt)
-                if delay < context.deadline.remainingMilliseconds - Self.deadlineMarginMilliseconds {
-                    attempt += 1
-                    wait(milliseconds: delay)
-                    continue
+                do throws(RotationError) {
+                    try check(request.assertions, in: body, step: step, request: request, bindings: bindings)
+                } catch {
+                    return .fail(error)
                 }
+                return .done(
+                    RecipeAnswer(
+                        status: response.status, body: body, alreadyDone: !request.expect.contains(response.status)))
             }
-            throw statusFailure(response, step: step, request: request, bindings: bindings, attempts: attempt)
+            let failure = statusFailure(
+                response, step: step, request: request, bindings: bindings, attempts: attempt.number)
+            // 429 and 5xx are retried for as long as the deadline allows; the transport's attempt limit is not theirs.
+            guard response.status == 429 || (500...599).contains(response.status) else { return .fail(failure) }
+            return .retry(failure, afterMilliseconds: retryDelayMilliseconds(response, attempt: attempt.number))
+        } outOfTime: { stop in
+            switch stop {
+            case .beforeAttempt:
+                .target(.timeout, message: "\(what(step, request)): no time left before the Lambda deadline.")
+            case .beforeRetry(_, _, let failure): failure
+            }
         }
     }
 
@@ -314,10 +316,6 @@ struct RecipeCaller {
 
     /// 0.5 s, 1 s, 2 s … for attempts 1, 2, 3 …
     static func backoffMilliseconds(attempt: Int) -> Int64 { 250 << Int64(attempt) }
-
-    private func wait(milliseconds: Int64) {
-        Pause.sleep(milliseconds: milliseconds)
-    }
 
     private func what(_ step: String, _ request: RecipeRequest) -> String {
         "Recipe \"\(recipe.name)\" \(step) (\(request.method.rawValue) \(recipe.baseURL)\(Self.pathShape(request.path)))"

@@ -5,8 +5,8 @@ import Rotation
 
 /// The targets this project's binaries ship with (`rotator` and `RotatorLambda`, the zip's binary), listed once;
 /// the generic target is always included by the library.
-public enum BuiltInTargets {
-    public static var all: [TargetChoice] {
+package enum BuiltInTargets {
+    package static var all: [TargetChoice] {
         [PostgresDriver.choice, MySQLDriver.mysqlChoice, MySQLDriver.mariaDBChoice, APIKeyTarget.choice]
     }
 }

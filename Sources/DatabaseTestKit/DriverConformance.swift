@@ -7,7 +7,7 @@ import TestTags
 import Testing
 
 /// A real database server a driver's conformance runs against, as the driver's own test suite provides it.
-public protocol ConformanceServer {
+package protocol ConformanceServer {
     var host: String { get }
     var port: Int { get }
     /// The CA that signed the server's certificate, and one that did not.
@@ -26,9 +26,9 @@ public protocol ConformanceServer {
 
 /// What every database driver must do, checked against its real server: what the shared strategies (tested on
 /// `InMemoryDatabase`) rely on. A new driver's server suite calls `DriverConformance.check` once.
-public enum DriverConformance {
+package enum DriverConformance {
     /// Runs every check, recording each failure as a test issue.
-    public static func check<Driver: DatabaseDriver>(
+    package static func check<Driver: DatabaseDriver>(
         _ driver: Driver, on server: some ConformanceServer, sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         let suffix = UUID().uuidString.prefix(6).lowercased()

@@ -7,32 +7,32 @@ import TestSupport
 /// host parts, a password (and, with dual passwords, the one before it), whether a login asks for the password,
 /// rights as opaque strings, locks; reachable or not, with or without TLS. What a real driver does is held to the
 /// same expectations by `DriverConformance` against its real server.
-public final class InMemoryDatabase: @unchecked Sendable {
-    public struct Account: Sendable, Equatable {
-        public var user: String
-        public var host: String
+package final class InMemoryDatabase: @unchecked Sendable {
+    package struct Account: Sendable, Equatable {
+        package var user: String
+        package var host: String
         /// The current password first; with dual passwords, the retained one second.
-        public var passwords: [String]
+        package var passwords: [String]
         /// `false` lets anyone in as this user whatever the password (PostgreSQL `trust`).
-        public var checksPassword = true
-        public var rights: Set<String> = []
+        package var checksPassword = true
+        package var rights: Set<String> = []
         /// May create users and set others' passwords and rights (a master).
-        public var administers = false
-        public var locked = false
+        package var administers = false
+        package var locked = false
     }
 
     private let accounts = Locked<[Account]>([])
     /// `false`: every connection fails as a network error.
-    public let reachable = Locked(true)
-    public let offersTLS = Locked(true)
+    package let reachable = Locked(true)
+    package let offersTLS = Locked(true)
     /// Every change made, `verb account` (`create app_clone`, `password app`), for tests that count or order them.
-    public let changes = Locked<[String]>([])
+    package let changes = Locked<[String]>([])
     /// A failure for the next change of that kind (`create`, `password`, `rights`), consulted before it is made.
-    public let failChange = Locked<(@Sendable (String) -> DatabaseError?)?>(nil)
+    package let failChange = Locked<(@Sendable (String) -> DatabaseError?)?>(nil)
 
-    public init() {}
+    package init() {}
 
-    public func addAccount(
+    package func addAccount(
         _ user: String, password: String, host: String = "%", rights: Set<String> = [], administers: Bool = false,
         checksPassword: Bool = true
     ) {
@@ -44,18 +44,18 @@ public final class InMemoryDatabase: @unchecked Sendable {
         }
     }
 
-    public func account(_ user: String, host: String = "%") -> Account? {
+    package func account(_ user: String, host: String = "%") -> Account? {
         accounts.withLock { $0.first { $0.user == user && $0.host == host } }
     }
 
     /// Whether `user` logs in with `password` (any of its passwords; an account that does not check lets anyone in).
-    public func canLogIn(_ user: String, _ password: String) -> Bool {
+    package func canLogIn(_ user: String, _ password: String) -> Bool {
         guard let account = accounts.withLock({ $0.first { $0.user == user } }), !account.locked else { return false }
         return !account.checksPassword || account.passwords.contains(password)
     }
 
     /// Changes an account as the test's administrator would (behind the rotator's back).
-    public func alter(_ user: String, host: String = "%", _ change: (inout Account) -> Void) {
+    package func alter(_ user: String, host: String = "%", _ change: (inout Account) -> Void) {
         accounts.withLock { accounts in
             if let index = accounts.firstIndex(where: { $0.user == user && $0.host == host }) {
                 change(&accounts[index])
@@ -98,21 +98,21 @@ public final class InMemoryDatabase: @unchecked Sendable {
 }
 
 /// The driver for `InMemoryDatabase`, with the traits a test gives it.
-public struct InMemoryDriver: DatabaseDriver {
-    public let database: InMemoryDatabase
-    public let traits: DatabaseTraits
+package struct InMemoryDriver: DatabaseDriver {
+    package let database: InMemoryDatabase
+    package let traits: DatabaseTraits
 
-    public init(database: InMemoryDatabase, traits: DatabaseTraits = InMemoryDriver.defaultTraits) {
+    package init(database: InMemoryDatabase, traits: DatabaseTraits = InMemoryDriver.defaultTraits) {
         self.database = database
         self.traits = traits
     }
 
     /// A made-up engine `memdb`: 16-byte user names, so the clone-name limit is easy to reach.
-    public static let defaultTraits = DatabaseTraits(
+    package static let defaultTraits = DatabaseTraits(
         name: "memdb", displayName: "MemDB", engines: ["memdb"], defaultPort: 7777, defaultDatabase: "main",
         maximumUserNameLength: 16, passwordlessLoginCause: "an account that does not check passwords")
 
-    public func connect(_ login: DatabaseLogin, timeoutMilliseconds: Int64, deadline: Deadline, logger: Logger)
+    package func connect(_ login: DatabaseLogin, timeoutMilliseconds: Int64, deadline: Deadline, logger: Logger)
         throws(DatabaseError) -> InMemorySession
     {
         let account = try database.login(login)
@@ -121,21 +121,21 @@ public struct InMemoryDriver: DatabaseDriver {
             usedPassword: account.checksPassword, traits: traits)
     }
 
-    public func serverOffersTLS(host: String, port: Int, within milliseconds: Int64) throws(DatabaseError) -> Bool {
+    package func serverOffersTLS(host: String, port: Int, within milliseconds: Int64) throws(DatabaseError) -> Bool {
         guard database.reachable.withLock({ $0 }) else { throw DatabaseError(.network, "connection refused") }
         return database.offersTLS.withLock { $0 }
     }
 
-    public func meansServerHasNoTLS(_ error: DatabaseError) -> Bool {
+    package func meansServerHasNoTLS(_ error: DatabaseError) -> Bool {
         error.message.contains("the server does not support TLS")
     }
 }
 
 /// One login to an `InMemoryDatabase`.
-public final class InMemorySession: DatabaseSession {
+package final class InMemorySession: DatabaseSession {
     let database: InMemoryDatabase
-    public let account: DatabaseAccount
-    public let usedPassword: Bool
+    package let account: DatabaseAccount
+    package let usedPassword: Bool
     let traits: DatabaseTraits
 
     init(database: InMemoryDatabase, account: DatabaseAccount, usedPassword: Bool, traits: DatabaseTraits) {
@@ -145,17 +145,17 @@ public final class InMemorySession: DatabaseSession {
         self.traits = traits
     }
 
-    public func ping() throws(DatabaseError) {
+    package func ping() throws(DatabaseError) {
         guard database.reachable.withLock({ $0 }) else { throw DatabaseError(.network, "the connection was lost") }
     }
 
-    public func changeOwnPassword(to password: String) throws(DatabaseError) {
+    package func changeOwnPassword(to password: String) throws(DatabaseError) {
         try database.change("password", account) { (accounts: inout [InMemoryDatabase.Account]) throws(DatabaseError) in
             try Self.index(of: account, in: accounts).map { accounts[$0].passwords = [password] }
         }
     }
 
-    public func changeOwnPasswordKeepingCurrent(to password: String) throws(DatabaseError) {
+    package func changeOwnPasswordKeepingCurrent(to password: String) throws(DatabaseError) {
         guard traits.supportsDualPasswords else {
             throw DatabaseError(.configuration, "dual passwords are not supported by \(traits.displayName)")
         }
@@ -166,11 +166,11 @@ public final class InMemorySession: DatabaseSession {
         }
     }
 
-    public func userExists(_ account: DatabaseAccount) throws(DatabaseError) -> Bool {
+    package func userExists(_ account: DatabaseAccount) throws(DatabaseError) -> Bool {
         database.account(account.user, host: account.host ?? "%") != nil
     }
 
-    public func createUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
+    package func createUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
         throws(DatabaseError)
     {
         try requireAdministrator("create \(account)")
@@ -184,7 +184,7 @@ public final class InMemorySession: DatabaseSession {
         }
     }
 
-    public func updateUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
+    package func updateUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
         throws(DatabaseError)
     {
         try requireAdministrator("set the password of \(account)")
@@ -196,12 +196,12 @@ public final class InMemorySession: DatabaseSession {
         }
     }
 
-    public func missingPrivileges(asMaster: Bool) throws(DatabaseError) -> [String] {
+    package func missingPrivileges(asMaster: Bool) throws(DatabaseError) -> [String] {
         asMaster && database.account(account.user, host: account.host ?? "%")?.administers != true
             ? ["CREATE USER"] : []
     }
 
-    public func close() {}
+    package func close() {}
 
     private func requireAdministrator(_ action: String) throws(DatabaseError) {
         guard database.account(account.user, host: account.host ?? "%")?.administers == true else {

@@ -10,13 +10,13 @@ import DatabaseRotation
 /// itself, a user's change of its own password (`ALTER USER USER() IDENTIFIED BY`), is only sent over TLS.
 extension MySQLConnection {
     /// `SELECT NOW()`, the templates' proof that a session works.
-    public func ping() throws(DatabaseError) {
+    package func ping() throws(DatabaseError) {
         try query("SELECT NOW()")
     }
 
     /// MariaDB: `SET PASSWORD = '<hash>'`; MySQL: `ALTER USER USER() IDENTIFIED BY '<password>'` over TLS. Neither
     /// needs a privilege for one's own account.
-    public func changeOwnPassword(to password: String) throws(DatabaseError) {
+    package func changeOwnPassword(to password: String) throws(DatabaseError) {
         if isMariaDB {
             try requireNativePassword()
             let hash = MySQLPasswordHash.native(password)
@@ -32,7 +32,7 @@ extension MySQLConnection {
     /// MySQL ≥ 8.0.14: `ALTER USER USER() IDENTIFIED BY '<password>' RETAIN CURRENT PASSWORD`, which keeps the
     /// current password as the secondary one (and drops the secondary from before). Needs the
     /// `APPLICATION_PASSWORD_ADMIN` privilege (https://dev.mysql.com/doc/refman/8.0/en/password-management.html).
-    public func changeOwnPasswordKeepingCurrent(to password: String) throws(DatabaseError) {
+    package func changeOwnPasswordKeepingCurrent(to password: String) throws(DatabaseError) {
         let version = MySQLServerVersion(serverVersion)
         guard version.hasDualPasswords else {
             throw DatabaseError(
@@ -46,7 +46,7 @@ extension MySQLConnection {
             doing: "add a password to \(account) (this needs the APPLICATION_PASSWORD_ADMIN privilege)")
     }
 
-    public func userExists(_ account: DatabaseAccount) throws(DatabaseError) -> Bool {
+    package func userExists(_ account: DatabaseAccount) throws(DatabaseError) -> Bool {
         let rows = try query(
             "SELECT COUNT(*) FROM mysql.user WHERE User = \(try literal(account.user)) AND Host = \(try literal(account.host ?? "%"))"
         )
@@ -57,7 +57,7 @@ extension MySQLConnection {
     /// (`updateUser`). Everything that may refuse the template (its plugin, its rights, what the master may grant)
     /// is read before `CREATE USER`, so a refusal leaves nothing behind. A crash in between leaves a locked account
     /// that the next attempt finishes; it is unlocked only once its rights are read back equal to the template's.
-    public func createUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
+    package func createUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
         throws(DatabaseError)
     {
         let copy = try MySQLRightsCopy(to: account, like: template, password: password, on: self, exists: false)
@@ -67,7 +67,7 @@ extension MySQLConnection {
 
     /// Gives `account` the template's rights, TLS requirement, limits and a new password; see `MySQLRightsCopy`
     /// for the order, which never leaves an account in use with fewer rights than it had.
-    public func updateUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
+    package func updateUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
         throws(DatabaseError)
     {
         try MySQLRightsCopy(to: account, like: template, password: password, on: self, exists: true).apply(on: self)

@@ -18,21 +18,21 @@ import Rotation
 /// - `mysql_real_query_start`: the statement, until it has been sent; held the same way.
 /// - `mysql_options`: nothing (strings are duplicated, numbers read at once); `mysql_real_escape_string`: nothing.
 /// - Results: rows point into the `MYSQL_RES`, copied into Swift strings before `mysql_free_result`.
-public final class MySQLConnection: DatabaseSession {
+package final class MySQLConnection: DatabaseSession {
     private var handle: UnsafeMutablePointer<MYSQL>?
     private let deadlineEpochMilliseconds: Int64
     /// `user@host:port/database`, for messages.
-    public let endpointDescription: String
+    package let endpointDescription: String
     /// `VERSION()`, such as `10.11.19-MariaDB-0+deb12u1` or `8.0.36`.
-    public private(set) var serverVersion = ""
+    package private(set) var serverVersion = ""
     /// The account the server matched the login to (`CURRENT_USER()`): the user and its host part.
-    public private(set) var account = DatabaseAccount(user: "", host: "")
+    package private(set) var account = DatabaseAccount(user: "", host: "")
     private let requestedUser: String
     let logger: Logger?
 
     /// Connects and authenticates within `connectTimeoutMilliseconds`, and never past `deadline` (minus a margin).
     /// - Throws: `DatabaseError` with the category of the failure.
-    public init(
+    package init(
         login: DatabaseLogin, connectTimeoutMilliseconds: Int64 = 5_000, deadline: Deadline, logger: Logger? = nil
     )
         throws(DatabaseError)
@@ -98,28 +98,28 @@ public final class MySQLConnection: DatabaseSession {
         if let handle { mysql_close(handle) }
     }
 
-    public func close() {
+    package func close() {
         if let handle { mysql_close(handle) }
         handle = nil
     }
 
     /// Whether the session runs over TLS (the library reports a cipher only then).
-    public var usesTLS: Bool { handle.map { mysql_get_ssl_cipher($0) != nil } ?? false }
+    package var usesTLS: Bool { handle.map { mysql_get_ssl_cipher($0) != nil } ?? false }
 
     /// Whether the server is MariaDB (its version says so) rather than MySQL.
-    public var isMariaDB: Bool { serverVersion.contains("MariaDB") }
+    package var isMariaDB: Bool { serverVersion.contains("MariaDB") }
 
     /// MySQL-family servers have no password-less TCP logins of the `trust` kind, except under
     /// `--skip-grant-tables`, or when the login matched another account (an anonymous `''@'%'`): then
     /// `CURRENT_USER()` is not the user asked for.
-    public var usedPassword: Bool {
+    package var usedPassword: Bool {
         account.user == requestedUser && !(account.host ?? "").contains("skip-grants")
     }
 
     /// Runs one statement (text protocol) and returns its rows, each column as text or `nil` for SQL NULL.
     /// Any `sensitive` string is cut out of an error message should the server echo the statement.
     @discardableResult
-    public func query(_ sql: String, sensitive: [String] = []) throws(DatabaseError) -> [[String?]] {
+    package func query(_ sql: String, sensitive: [String] = []) throws(DatabaseError) -> [[String?]] {
         guard let mysql = handle else {
             throw DatabaseError(.network, "the connection to \(endpointDescription) is closed")
         }
@@ -156,7 +156,7 @@ public final class MySQLConnection: DatabaseSession {
 
     /// `text` as an SQL string literal, escaped by the library for this connection's character set and SQL mode.
     /// - Throws: `DatabaseError(.configuration)` for a NUL, which a C string cannot carry.
-    public func literal(_ text: String) throws(DatabaseError) -> String {
+    package func literal(_ text: String) throws(DatabaseError) -> String {
         guard let mysql = handle else {
             throw DatabaseError(.network, "the connection to \(endpointDescription) is closed")
         }
@@ -174,7 +174,7 @@ public final class MySQLConnection: DatabaseSession {
     }
 
     /// `'user'@'host'`, both parts quoted as literals.
-    public func accountName(_ user: String, host: String) throws(DatabaseError) -> String {
+    package func accountName(_ user: String, host: String) throws(DatabaseError) -> String {
         "\(try literal(user))@\(try literal(host))"
     }
 

@@ -6,24 +6,24 @@ import Rotation
 /// alternating-users strategies, and for MySQL ≥ 8.0.14 the dual-password one. One driver value per `ROTATOR_TARGET`
 /// name (`mysql`, `mariadb`), as AWS has one template for each; both speak to either server, and decide their
 /// statements by the server's version.
-public struct MySQLDriver: DatabaseDriver {
-    public enum Flavor: Sendable {
+package struct MySQLDriver: DatabaseDriver {
+    package enum Flavor: Sendable {
         case mysql
         case mariaDB
     }
 
-    public let flavor: Flavor
+    package let flavor: Flavor
 
-    public init(_ flavor: Flavor) {
+    package init(_ flavor: Flavor) {
         self.flavor = flavor
     }
 
     /// The `mysql` entry for `RotationLambda.run(targets:)`: engines `mysql` and `aurora-mysql`.
-    public static var mysqlChoice: TargetChoice { DatabaseTarget.choice(MySQLDriver(.mysql)) }
+    package static var mysqlChoice: TargetChoice { DatabaseTarget.choice(MySQLDriver(.mysql)) }
     /// The `mariadb` entry: engine `mariadb`.
-    public static var mariaDBChoice: TargetChoice { DatabaseTarget.choice(MySQLDriver(.mariaDB)) }
+    package static var mariaDBChoice: TargetChoice { DatabaseTarget.choice(MySQLDriver(.mariaDB)) }
 
-    public var traits: DatabaseTraits {
+    package var traits: DatabaseTraits {
         DatabaseTraits(
             name: flavor == .mysql ? "mysql" : "mariadb", displayName: flavor == .mysql ? "MySQL" : "MariaDB",
             engines: flavor == .mysql ? ["mysql", "aurora-mysql"] : ["mariadb"], defaultPort: 3306,
@@ -38,19 +38,19 @@ public struct MySQLDriver: DatabaseDriver {
             passwordlessLoginCause: "an anonymous account such as ''@'%', or a server started with --skip-grant-tables")
     }
 
-    public func connect(_ login: DatabaseLogin, timeoutMilliseconds: Int64, deadline: Deadline, logger: Logger)
+    package func connect(_ login: DatabaseLogin, timeoutMilliseconds: Int64, deadline: Deadline, logger: Logger)
         throws(DatabaseError) -> MySQLConnection
     {
         try MySQLConnection(
             login: login, connectTimeoutMilliseconds: timeoutMilliseconds, deadline: deadline, logger: logger)
     }
 
-    public func serverOffersTLS(host: String, port: Int, within milliseconds: Int64) throws(DatabaseError) -> Bool {
+    package func serverOffersTLS(host: String, port: Int, within milliseconds: Int64) throws(DatabaseError) -> Bool {
         try MySQLTLSProbe.serverOffersTLS(host: host, port: port, within: milliseconds)
     }
 
     /// Connector/C's text when TLS is enforced and the server has none.
-    public func meansServerHasNoTLS(_ error: DatabaseError) -> Bool {
+    package func meansServerHasNoTLS(_ error: DatabaseError) -> Bool {
         error.message.contains("SSL is required, but the server does not support it")
             || error.message.contains("TLS/SSL is required, but the server does not support it")
     }

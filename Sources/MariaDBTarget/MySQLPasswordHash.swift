@@ -2,10 +2,10 @@ import CCrypto
 
 /// A password in the form a MySQL-family server stores, computed here, so that the statement that sets it (and
 /// every log that records the statement) holds a hash, never the password.
-public enum MySQLPasswordHash {
+package enum MySQLPasswordHash {
     /// `mysql_native_password`: `*` and the uppercase hex of SHA1(SHA1(password))
     /// (https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase_authentication_methods_native_password_authentication.html).
-    public static func native(_ password: String) -> String {
+    package static func native(_ password: String) -> String {
         "*" + hex(sha1(sha1(Array(password.utf8)))).uppercased()
     }
 
@@ -13,7 +13,7 @@ public enum MySQLPasswordHash {
     /// digest of 5000 rounds (Drepper's SHA-crypt, https://www.akkadia.org/drepper/SHA-crypt.txt, with MySQL's
     /// 20-byte salt: mysql-server `sql/auth/sha2_password.cc`). The salt is drawn from the crypt alphabet, so the
     /// hash needs no escaping and can never contain `rounds=` or `$`.
-    public static func cachingSHA2(_ password: String, salt: [UInt8]? = nil) -> String {
+    package static func cachingSHA2(_ password: String, salt: [UInt8]? = nil) -> String {
         let salt = salt ?? (0..<20).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] }
         return "$A$005$" + String(decoding: salt, as: UTF8.self)
             + sha256Crypt(Array(password.utf8), salt: salt, rounds: 5_000)

@@ -6,7 +6,7 @@ extension PostgresConnection {
     /// must be a member of `rds_password`
     /// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.PostgreSQL.CommonDBATasks.Roles.html).
     /// A master for alternating users needs CREATEROLE (or to be a superuser).
-    public func missingPrivileges(asMaster: Bool) throws(DatabaseError) -> [String] {
+    package func missingPrivileges(asMaster: Bool) throws(DatabaseError) -> [String] {
         var missing: [String] = []
         let restricted = try execute("SELECT current_setting('rds.restrict_password_commands', true)").first?.first
         if restricted == "on" {

@@ -6,28 +6,28 @@ import DatabaseRotation
 /// (https://www.postgresql.org/docs/15/sql-alterrole.html: "the password can be given already encrypted").
 extension PostgresConnection {
     /// `SELECT NOW()`, the templates' proof that a session works.
-    public func ping() throws(DatabaseError) {
+    package func ping() throws(DatabaseError) {
         try execute("SELECT NOW()")
     }
 
     /// A role is its name; PostgreSQL has no host part.
-    public var account: DatabaseAccount { DatabaseAccount(user: user) }
+    package var account: DatabaseAccount { DatabaseAccount(user: user) }
 
     /// `ALTER ROLE <role> WITH PASSWORD '<verifier>'`; on the role's own connection this needs no privilege.
-    public func changeOwnPassword(to password: String) throws(DatabaseError) {
+    package func changeOwnPassword(to password: String) throws(DatabaseError) {
         try setPassword(ofUser: user, to: password)
     }
 
     /// Sets the password; the clone's rights need no update, as it is a member of the original role and so follows
     /// every change to it.
-    public func updateUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
+    package func updateUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
         throws(DatabaseError)
     {
         try setPassword(ofUser: account.user, to: password)
     }
 
     /// `ALTER ROLE <role> WITH PASSWORD '<verifier>'`, as a role with CREATEROLE (or the role itself).
-    public func setPassword(ofUser role: String, to password: String) throws(DatabaseError) {
+    package func setPassword(ofUser role: String, to password: String) throws(DatabaseError) {
         let verifier = try scramVerifier(password: password, user: role)
         let statement = "ALTER ROLE \(try quoteIdentifier(role)) WITH PASSWORD \(try quoteLiteral(verifier))"
         do {
@@ -38,13 +38,13 @@ extension PostgresConnection {
     }
 
     /// Whether a role of that exact name exists (the name is a parameter, never spliced into SQL).
-    public func userExists(_ account: DatabaseAccount) throws(DatabaseError) -> Bool {
+    package func userExists(_ account: DatabaseAccount) throws(DatabaseError) -> Bool {
         !(try execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", parameters: [account.user])).isEmpty
     }
 
     /// Creates `role` with LOGIN and the password, as a member of `template` (so it has that role's rights, as the
     /// template does), in one transaction: a crash between the two statements must not leave a clone without them.
-    public func createUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
+    package func createUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount)
         throws(DatabaseError)
     {
         let role = account.user

@@ -12,7 +12,7 @@ import Rotation
 /// One libpq connection. Connecting and every query run on libpq's non-blocking API against a time limit, so a
 /// silent server or a black-holed network costs at most the limit, never the rest of the Lambda's run.
 /// Closed by `close()` or when the last reference goes.
-public final class PostgresConnection: DatabaseSession {
+package final class PostgresConnection: DatabaseSession {
     static let deadlineMarginMilliseconds = DatabaseConnectorLimits.deadlineMarginMilliseconds
     static let minimumAttemptMilliseconds = DatabaseConnectorLimits.minimumAttemptMilliseconds
 
@@ -21,7 +21,7 @@ public final class PostgresConnection: DatabaseSession {
     let notices: NoticeSink
     let deadlineEpochMilliseconds: Int64
     /// `user@host:port/database`, for messages.
-    public let endpointDescription: String
+    package let endpointDescription: String
     /// The role logged in as.
     let user: String
 
@@ -33,7 +33,7 @@ public final class PostgresConnection: DatabaseSession {
     /// - Throws: `DatabaseError` with the category of the failure (`.network`, `.authentication`, `.tls`,
     ///   `.permission`, `.configuration`, `.timeout`); the caller decides whether another credential or plain
     ///   text is worth a try.
-    public init(
+    package init(
         login: DatabaseLogin, connectTimeoutMilliseconds: Int64 = 5_000,
         deadline: Deadline, logger: Logger? = nil
     ) throws(DatabaseError) {
@@ -97,7 +97,7 @@ public final class PostgresConnection: DatabaseSession {
     }
 
     /// Closes the connection; later calls do nothing.
-    public func close() {
+    package func close() {
         if let handle { PQfinish(handle) }
         handle = nil
     }
@@ -105,13 +105,13 @@ public final class PostgresConnection: DatabaseSession {
     /// Whether the server asked for the password while logging in (libpq's `PQconnectionUsedPassword`). A login
     /// under a `trust`, `peer` or `cert` rule in pg_hba.conf succeeds whatever the password, so it proves nothing
     /// about one (https://www.postgresql.org/docs/15/libpq-status.html).
-    public var usedPassword: Bool {
+    package var usedPassword: Bool {
         guard let handle else { return false }
         return PQconnectionUsedPassword(handle) == 1
     }
 
     /// Whether the connection runs over TLS.
-    public var usesTLS: Bool {
+    package var usesTLS: Bool {
         guard let handle else { return false }
         return PQsslInUse(handle) == 1
     }
@@ -123,7 +123,7 @@ public final class PostgresConnection: DatabaseSession {
     /// - Throws: `DatabaseError`, its category from the SQLSTATE (`.permission` for 42501, …), or `.timeout`
     ///   when the deadline passes first (the connection is then closed).
     @discardableResult
-    public func execute(_ sql: String, parameters: [String] = [], sensitive: [String] = []) throws(DatabaseError)
+    package func execute(_ sql: String, parameters: [String] = [], sensitive: [String] = []) throws(DatabaseError)
         -> [[String?]]
     {
         let connection = try open()
@@ -150,7 +150,7 @@ public final class PostgresConnection: DatabaseSession {
 
     /// `text` quoted as an SQL identifier by libpq (`PQescapeIdentifier`): double quotes, doubled inner quotes.
     /// - Throws: `DatabaseError(.configuration)` if libpq rejects the text (invalid UTF-8, NUL).
-    public func quoteIdentifier(_ text: String) throws(DatabaseError) -> String {
+    package func quoteIdentifier(_ text: String) throws(DatabaseError) -> String {
         let connection = try open()
         guard !text.utf8.contains(0), let quoted = PQescapeIdentifier(connection, text, text.utf8.count) else {
             throw DatabaseError(.configuration, "cannot quote the name \(text) as an SQL identifier")
@@ -161,7 +161,7 @@ public final class PostgresConnection: DatabaseSession {
 
     /// `text` quoted as an SQL string literal by libpq (`PQescapeLiteral`), for statements that take no parameters.
     /// - Throws: `DatabaseError(.configuration)` if libpq rejects the text; the message never shows it.
-    public func quoteLiteral(_ text: String) throws(DatabaseError) -> String {
+    package func quoteLiteral(_ text: String) throws(DatabaseError) -> String {
         let connection = try open()
         guard !text.utf8.contains(0), let quoted = PQescapeLiteral(connection, text, text.utf8.count) else {
             throw DatabaseError(.configuration, "cannot quote a value as an SQL literal")
@@ -174,7 +174,7 @@ public final class PostgresConnection: DatabaseSession {
     /// (`PQencryptPasswordConn`), so that `ALTER ROLE … PASSWORD` carries no plain-text password on the wire
     /// or into the server's statement log.
     /// - Throws: `DatabaseError(.configuration)` if libpq cannot compute it (the message never shows the password).
-    public func scramVerifier(password: String, user: String) throws(DatabaseError) -> String {
+    package func scramVerifier(password: String, user: String) throws(DatabaseError) -> String {
         let connection = try open()
         guard !password.utf8.contains(0),
             let verifier = PQencryptPasswordConn(connection, password, user, "scram-sha-256")

@@ -4,16 +4,16 @@ import Rotation
 
 /// PostgreSQL (and Aurora PostgreSQL) on libpq: the driver under the shared single-user and alternating-users
 /// strategies. Passwords reach the server only as SCRAM-SHA-256 verifiers computed here.
-public struct PostgresDriver: DatabaseDriver {
+package struct PostgresDriver: DatabaseDriver {
     /// The `dbname` the templates use when the secret has none.
     static let database = "postgres"
 
-    public init() {}
+    package init() {}
 
     /// The `postgres` entry for `RotationLambda.run(targets:)`.
-    public static var choice: TargetChoice { DatabaseTarget.choice(PostgresDriver()) }
+    package static var choice: TargetChoice { DatabaseTarget.choice(PostgresDriver()) }
 
-    public var traits: DatabaseTraits {
+    package var traits: DatabaseTraits {
         DatabaseTraits(
             name: "postgres", displayName: "PostgreSQL", engines: ["postgres", "aurora-postgresql"], defaultPort: 5432,
             defaultDatabase: Self.database,
@@ -24,7 +24,7 @@ public struct PostgresDriver: DatabaseDriver {
             passwordlessLoginCause: "a trust, peer or cert rule in pg_hba.conf")
     }
 
-    public func connect(_ login: DatabaseLogin, timeoutMilliseconds: Int64, deadline: Deadline, logger: Logger)
+    package func connect(_ login: DatabaseLogin, timeoutMilliseconds: Int64, deadline: Deadline, logger: Logger)
         throws(DatabaseError) -> PostgresConnection
     {
         try PostgresConnection(
@@ -32,12 +32,12 @@ public struct PostgresDriver: DatabaseDriver {
             logger: logger)
     }
 
-    public func serverOffersTLS(host: String, port: Int, within milliseconds: Int64) throws(DatabaseError) -> Bool {
+    package func serverOffersTLS(host: String, port: Int, within milliseconds: Int64) throws(DatabaseError) -> Bool {
         try PostgresTLSProbe.serverOffersTLS(host: host, port: port, within: milliseconds)
     }
 
     /// libpq's text for a server that answered the SSLRequest with "no" (https://www.postgresql.org/docs/15/libpq-ssl.html).
-    public func meansServerHasNoTLS(_ error: DatabaseError) -> Bool {
+    package func meansServerHasNoTLS(_ error: DatabaseError) -> Bool {
         error.message.contains("server does not support SSL")
     }
 }

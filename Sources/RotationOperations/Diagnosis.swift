@@ -2,13 +2,13 @@ import JSON
 import Rotation
 
 /// The checks of one `rotator doctor` run, in order.
-public struct Diagnosis: Sendable {
-    public var secretId: String
-    public var checks: [DiagnosticCheck]
+package struct Diagnosis: Sendable {
+    package var secretId: String
+    package var checks: [DiagnosticCheck]
 
-    public var passed: Bool { !checks.contains(where: { $0.status == .failed }) }
+    package var passed: Bool { !checks.contains(where: { $0.status == .failed }) }
 
-    public var lines: [String] {
+    package var lines: [String] {
         var lines = ["Doctor: \(secretId)"]
         for check in checks {
             let mark =
@@ -28,7 +28,7 @@ public struct Diagnosis: Sendable {
         return lines
     }
 
-    public var json: String {
+    package var json: String {
         JSONObject([
             "secretId": .string(secretId), "passed": .bool(passed), "checks": .array(checks.map { .object($0.json) }),
         ]).serialized

@@ -6,7 +6,7 @@ import SecretsManager
 extension LocalRotation {
     /// `rotator doctor`: read-only checks of everything a rotation of `secretId` needs, in the order a rotation
     /// meets them. A failed check that later ones depend on skips them.
-    public func doctor(secretId: String, now: Double) -> Diagnosis {
+    package func doctor(secretId: String, now: Double) -> Diagnosis {
         var checks: [DiagnosticCheck] = []
         let deadline = Deadline.after(milliseconds: 120_000)
         func failure(_ name: String, _ error: any Error, advice: String? = nil) -> DiagnosticCheck {

@@ -5,8 +5,8 @@ import SecretsManager
 
 /// One secret of `rotator status` without `--secret-id`: its rotation settings and whether it needs someone,
 /// from ListSecrets alone (values are read only with `--targets`, and never shown).
-public struct FleetEntry: Sendable {
-    public enum State: String, Sendable, CaseIterable {
+package struct FleetEntry: Sendable {
+    package enum State: String, Sendable, CaseIterable {
         /// Rotation on, on schedule, nothing pending.
         case ok
         /// Rotation off or never configured.
@@ -22,32 +22,32 @@ public struct FleetEntry: Sendable {
         case noCurrent = "no-current"
     }
 
-    public var name: String
-    public var arn: String
-    public var rotationEnabled: Bool
+    package var name: String
+    package var arn: String
+    package var rotationEnabled: Bool
     /// The rotation function's name (the last part of its ARN).
-    public var function: String?
-    public var lastRotatedDate: Double?
-    public var nextRotationDate: Double?
-    public var state: State
+    package var function: String?
+    package var lastRotatedDate: Double?
+    package var nextRotationDate: Double?
+    package var state: State
     /// The version AWSPENDING is on, when not AWSCURRENT's.
-    public var pendingVersion: String?
+    package var pendingVersion: String?
     /// With `--targets`: the target and strategy the function would use, or why it could not tell.
-    public var target: String?
-    public var strategy: String?
-    public var targetProblem: String?
+    package var target: String?
+    package var strategy: String?
+    package var targetProblem: String?
 
     /// Whether a scheduled job should fail for this secret.
-    public var needsAttention: Bool { state == .stuck || state == .overdue || state == .noCurrent }
+    package var needsAttention: Bool { state == .stuck || state == .overdue || state == .noCurrent }
 
     /// Secrets Manager rotates within the scheduled window, which lasts at most 24 hours
     /// (https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html).
-    public static let overdueAfterSeconds: Double = 24 * 3_600
+    package static let overdueAfterSeconds: Double = 24 * 3_600
     /// A step may run 15 minutes (Lambda's limit), and Secrets Manager retries a failed rotation a few times.
-    public static let stuckAfterSeconds: Double = 3_600
+    package static let stuckAfterSeconds: Double = 3_600
 
     /// The state of `entry` at `now` (epoch seconds); `pendingCreated` is the AWSPENDING version's creation date.
-    public static func state(
+    package static func state(
         of entry: SecretListEntry, pendingCreated: Double?, now: Double, stuckAfterSeconds: Double = stuckAfterSeconds
     ) -> State {
         let current = entry.versionIdsToStages.first(where: { $0.stages.contains("AWSCURRENT") })
@@ -99,15 +99,15 @@ public struct FleetEntry: Sendable {
 }
 
 /// Every secret of an account (or those the filters keep), for `rotator status` without `--secret-id`.
-public struct FleetReport: Sendable {
-    public var entries: [FleetEntry]
+package struct FleetReport: Sendable {
+    package var entries: [FleetEntry]
     /// How many ListSecrets pages the scan took.
-    public var pages: Int
+    package var pages: Int
 
-    public var needsAttention: Bool { entries.contains(where: \.needsAttention) }
+    package var needsAttention: Bool { entries.contains(where: \.needsAttention) }
 
     /// One line a secret, then a summary.
-    public var lines: [String] {
+    package var lines: [String] {
         let rows = entries.map { entry -> [String] in
             [
                 entry.name, entry.state.rawValue, entry.rotationEnabled ? "on" : "off", entry.function ?? "-",
@@ -126,7 +126,7 @@ public struct FleetReport: Sendable {
         return [line(header)] + rows.map(line) + [summary]
     }
 
-    public var summary: String {
+    package var summary: String {
         let counts = FleetEntry.State.allCases.compactMap { state -> String? in
             let count = entries.filter { $0.state == state }.count
             return count == 0 ? nil : "\(count) \(state.rawValue)"
@@ -137,7 +137,7 @@ public struct FleetReport: Sendable {
             + (needsAttention ? "; some need attention: `rotator doctor --secret-id <name>`" : "")
     }
 
-    public var json: String {
+    package var json: String {
         JSONObject([
             "secrets": .array(entries.map { .object($0.json) }), "summary": .string(summary),
             "needsAttention": .bool(needsAttention),
@@ -157,7 +157,7 @@ extension LocalRotation {
     /// Scans every secret ListSecrets returns for `filters`, keeps those with every tag in `tags`, and works out each
     /// one's state. Only secrets with a pending version get one more call (their versions' dates); with
     /// `readTargets`, each AWSCURRENT value is read to name its target (the value is never shown).
-    public func fleet(
+    package func fleet(
         filters: [SecretListFilter], tags: [(key: String, value: String)] = [], readTargets: Bool = false,
         now: Double, stuckAfterSeconds: Double = FleetEntry.stuckAfterSeconds
     ) throws -> FleetReport {

@@ -4,24 +4,24 @@ import Rotation
 import SecretsManager
 
 /// The function run from a laptop: one event in-process, a whole rotation, or a secret's status.
-public struct LocalRotation {
-    public let handler: RotationHandler
+package struct LocalRotation {
+    package let handler: RotationHandler
     let logger: Logger
 
     /// - Throws: `ConfigurationError` when the environment is unusable (no region, bad policy, …).
-    public init(environment: [String: String], targets: [TargetChoice], logger: Logger) throws {
+    package init(environment: [String: String], targets: [TargetChoice], logger: Logger) throws {
         self.handler = try RotationLambda.makeHandler(environment: environment, targets: targets, logger: logger)
         self.logger = logger
     }
 
     /// The commands on a handler of the caller's (one on an in-memory Secrets Manager, in tests).
-    public init(handler: RotationHandler, logger: Logger) {
+    package init(handler: RotationHandler, logger: Logger) {
         self.handler = handler
         self.logger = logger
     }
 
     /// Runs one event exactly as Lambda would, with a deadline `timeoutSeconds` away.
-    public func invoke(event: [UInt8], timeoutSeconds: Int) throws -> [UInt8] {
+    package func invoke(event: [UInt8], timeoutSeconds: Int) throws -> [UInt8] {
         let context = LambdaContext(
             requestID: "local-" + SecureRandom.uuid(), deadline: .after(milliseconds: Int64(timeoutSeconds) * 1_000),
             invokedFunctionARN: "", functionName: "rotator", logger: logger)
@@ -35,7 +35,7 @@ public struct LocalRotation {
     /// the AWSPENDING version itself with PutSecretValue. If an earlier rotation left AWSPENDING on another
     /// version, that rotation is resumed with its token, as Secrets Manager would.
     /// - Returns: the new AWSCURRENT version id.
-    public func rotate(secretId: String, token requestedToken: String?, stepTimeoutSeconds: Int) throws -> String {
+    package func rotate(secretId: String, token requestedToken: String?, stepTimeoutSeconds: Int) throws -> String {
         let before = try status(secretId: secretId)
         let token: String
         if let stale = before.pendingElsewhere {
@@ -58,7 +58,7 @@ public struct LocalRotation {
     }
 
     /// The secret's versions and labels (never values).
-    public func status(secretId: String) throws -> SecretStatus {
+    package func status(secretId: String) throws -> SecretStatus {
         let deadline = Deadline.after(milliseconds: 60_000)
         let description = try handler.client.describeSecret(secretId: secretId, deadline: deadline)
         let listed =

@@ -4,8 +4,8 @@ import Rotation
 import SecretsManager
 
 /// What `rotator repair` found and would do for a secret whose rotation is stuck or half done.
-public struct RepairPlan: Sendable {
-    public enum Action: String, Sendable {
+package struct RepairPlan: Sendable {
+    package enum Action: String, Sendable {
         /// No rotation is stuck.
         case nothing
         /// Only the pending credential works (the target was changed, the labels were not): move AWSCURRENT to it,
@@ -24,23 +24,23 @@ public struct RepairPlan: Sendable {
         case refuse
     }
 
-    public var secretId: String
-    public var action: Action
+    package var secretId: String
+    package var action: Action
     /// The version AWSPENDING is on, when stuck.
-    public var pendingVersion: String?
-    public var currentVersion: String?
+    package var pendingVersion: String?
+    package var currentVersion: String?
     /// For `restore`: the unlabelled version whose credential works.
-    public var restoreVersion: String?
+    package var restoreVersion: String?
     /// One line per credential tried.
-    public var findings: [String]
+    package var findings: [String]
     /// Why this action, and what it does.
-    public var reason: String
+    package var reason: String
 
-    public var lines: [String] {
+    package var lines: [String] {
         ["Repair plan for \(secretId):"] + findings.map { "  \($0)" } + ["  Action: \(action.rawValue) — \(reason)"]
     }
 
-    public var json: String {
+    package var json: String {
         var object = JSONObject([
             "secretId": .string(secretId), "action": .string(action.rawValue), "reason": .string(reason),
             "findings": .array(findings.map(JSONValue.string)),
@@ -55,12 +55,12 @@ public struct RepairPlan: Sendable {
 extension LocalRotation {
     /// How long a rotation step may still be running: Lambda's longest timeout
     /// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html).
-    public static let longestStepSeconds: Double = 15 * 60
+    package static let longestStepSeconds: Double = 15 * 60
 
     /// Finds which of the secret's credentials the target accepts, and the one safe action. Changes nothing.
     /// - Parameter force: act on an AWSPENDING younger than `longestStepSeconds` (the operator knows no rotation is
     ///   running); without it such a secret is refused, since a step may still be on its way.
-    public func planRepair(secretId: String, force: Bool = false) throws -> RepairPlan {
+    package func planRepair(secretId: String, force: Bool = false) throws -> RepairPlan {
         let deadline = Deadline.after(milliseconds: 120_000)
         let description = try handler.client.describeSecret(secretId: secretId, deadline: deadline)
         let currentVersion = description.versionId(withStage: "AWSCURRENT")
@@ -214,7 +214,7 @@ extension LocalRotation {
     /// Carries out `plan`, then checks the result: no AWSPENDING left on another version, and an AWSCURRENT
     /// credential that works (where the target can tell).
     /// - Returns: what was done.
-    public func applyRepair(_ plan: RepairPlan, force: Bool = false, stepTimeoutSeconds: Int = 60) throws -> [String] {
+    package func applyRepair(_ plan: RepairPlan, force: Bool = false, stepTimeoutSeconds: Int = 60) throws -> [String] {
         let deadline = Deadline.after(milliseconds: Int64(stepTimeoutSeconds) * 1_000)
         var done: [String] = []
         if plan.action != .nothing && plan.action != .refuse {

@@ -3,31 +3,31 @@ import Rotation
 import SecretsManager
 
 /// A secret's rotation state, for `rotator status`: versions and labels, never values.
-public struct SecretStatus: Sendable {
-    public struct Version: Sendable {
-        public var versionId: String
-        public var stages: [String]
-        public var createdDate: Double?
+package struct SecretStatus: Sendable {
+    package struct Version: Sendable {
+        package var versionId: String
+        package var stages: [String]
+        package var createdDate: Double?
     }
 
-    public var secretId: String
-    public var arn: String
-    public var name: String
-    public var rotationEnabled: Bool?
-    public var lastRotatedDate: Double?
-    public var nextRotationDate: Double?
-    public var versions: [Version]
+    package var secretId: String
+    package var arn: String
+    package var name: String
+    package var rotationEnabled: Bool?
+    package var lastRotatedDate: Double?
+    package var nextRotationDate: Double?
+    package var versions: [Version]
 
     /// The version AWSPENDING is on when that is not the AWSCURRENT version: a rotation is running, or one
     /// failed and left its label behind (which blocks new rotations).
-    public var pendingElsewhere: String? {
+    package var pendingElsewhere: String? {
         versions.first(where: { $0.stages.contains("AWSPENDING") && !$0.stages.contains("AWSCURRENT") })?.versionId
     }
 
-    public var currentVersion: String? { versions.first(where: { $0.stages.contains("AWSCURRENT") })?.versionId }
+    package var currentVersion: String? { versions.first(where: { $0.stages.contains("AWSCURRENT") })?.versionId }
 
     /// Human-readable lines for the terminal.
-    public var report: [String] {
+    package var report: [String] {
         var lines = ["Secret:    \(name)", "ARN:       \(arn)"]
         let enabled = rotationEnabled.map { $0 ? "yes" : "no" } ?? "not configured"
         lines.append(

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Where SwiftPM put the executables of this package, for tests that run the real binaries.
-public enum BuiltProducts {
+package enum BuiltProducts {
     /// The folder of the running test bundle, which holds the package's executables of the same build.
-    public static var directory: URL {
+    package static var directory: URL {
         if let override = ProcessInfo.processInfo.environment["ROTATOR_BIN_DIR"] {
             return URL(fileURLWithPath: override)
         }
@@ -18,10 +18,10 @@ public enum BuiltProducts {
         return folder.path == "/" ? bundle.deletingLastPathComponent() : folder
     }
 
-    public static func executable(_ name: String) -> URL { directory.appendingPathComponent(name) }
+    package static func executable(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
     /// The package's root folder (holds Package.swift), from this source file's location.
-    public static var packageRoot: URL {
+    package static var packageRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
     }

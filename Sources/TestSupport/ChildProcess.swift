@@ -1,15 +1,15 @@
 import Foundation
 
 /// A program run by a test, with its output captured to a file so that nothing it printed is lost.
-public final class ChildProcess: @unchecked Sendable {
-    public let process = Process()
+package final class ChildProcess: @unchecked Sendable {
+    package let process = Process()
     private let outputURL: URL
 
     private var cleanup: [URL] = []
 
     /// Starts `executable` with exactly `environment` (nothing inherited) and `arguments`; with `names`, under
     /// a hosts file and DNS server of the test's own (see `IsolatedNames`).
-    public convenience init(
+    package convenience init(
         executable: URL, arguments: [String] = [], environment: [String: String], names: IsolatedNames
     )
         throws
@@ -20,7 +20,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Starts `executable` with exactly `environment` (nothing inherited but the sanitizers' options) and `arguments`.
-    public init(executable: URL, arguments: [String] = [], environment: [String: String], stdin: Data? = nil) throws {
+    package init(executable: URL, arguments: [String] = [], environment: [String: String], stdin: Data? = nil) throws {
         outputURL = FileManager.default.temporaryDirectory.appendingPathComponent(
             "rotator-child-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
@@ -49,11 +49,11 @@ public final class ChildProcess: @unchecked Sendable {
         try output.close()
     }
 
-    public var pid: Int32 { process.processIdentifier }
+    package var pid: Int32 { process.processIdentifier }
 
     /// Waits up to `timeout` seconds for the program to exit; kills it if it does not. Returns its status.
     @discardableResult
-    public func wait(timeout: Double = 30) -> Int32? {
+    package func wait(timeout: Double = 30) -> Int32? {
         let end = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < end { usleep(5_000) }
         if process.isRunning {
@@ -65,7 +65,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Everything the program wrote to stdout and stderr so far.
-    public var output: String {
+    package var output: String {
         (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
     }
 
@@ -77,13 +77,13 @@ public final class ChildProcess: @unchecked Sendable {
 }
 
 /// Reads a live process's resource use from /proc.
-public enum ProcFS {
-    public static func openFileDescriptors(pid: Int32) -> Int {
+package enum ProcFS {
+    package static func openFileDescriptors(pid: Int32) -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
     }
 
     /// A field of /proc/PID/status in kB, such as `VmRSS` or `VmHWM`.
-    public static func statusKilobytes(pid: Int32, field: String) -> Int {
+    package static func statusKilobytes(pid: Int32, field: String) -> Int {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return -1 }
         for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
             return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1

@@ -9,14 +9,14 @@ import Foundation
 /// frontend/backend protocol (https://www.postgresql.org/docs/15/protocol-flow.html) or the MySQL client/server
 /// protocol (https://dev.mysql.com/doc/dev/mysql-server/latest/PAGE_PROTOCOL.html). Plain text only
 /// (`"ssl": false`): the proxy must see the messages, and what crashes do does not depend on encryption.
-public final class DatabaseWireProxy: @unchecked Sendable {
-    public enum Dialect: Sendable {
+package final class DatabaseWireProxy: @unchecked Sendable {
+    package enum Dialect: Sendable {
         case postgres
         case mysql
     }
 
     /// A point in a client's conversation with the server.
-    public enum Event: Sendable, Equatable {
+    package enum Event: Sendable, Equatable {
         /// A client connected; the proxy has not connected to the server yet.
         case connect
         /// The server ended the startup: ReadyForQuery (logged in) or ErrorResponse (refused). Not forwarded yet.
@@ -29,14 +29,14 @@ public final class DatabaseWireProxy: @unchecked Sendable {
     }
 
     /// What the proxy does at an event.
-    public enum Action: Sendable {
+    package enum Action: Sendable {
         case pass
         /// Close both sides now: the client sees a broken connection; the server, a client that went away.
         case cut
     }
 
     private let listener: Int32
-    public let port: Int
+    package let port: Int
     private let upstreamPort: Int
     private let dialect: Dialect
     private let observe: @Sendable (_ connection: Int, _ event: Event) -> Action
@@ -50,7 +50,7 @@ public final class DatabaseWireProxy: @unchecked Sendable {
 
     /// - Parameter observe: called on the proxy's threads at each event, in order for each connection; connections
     ///   are numbered from 1.
-    public init(
+    package init(
         upstreamPort: Int, dialect: Dialect,
         observe: @escaping @Sendable (_ connection: Int, _ event: Event) -> Action
     ) throws {
@@ -63,7 +63,7 @@ public final class DatabaseWireProxy: @unchecked Sendable {
 
     deinit { stop() }
 
-    public func stop() {
+    package func stop() {
         state.withLock { state in
             guard !state.stopped else { return }
             state.stopped = true

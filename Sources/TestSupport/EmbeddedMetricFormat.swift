@@ -3,7 +3,7 @@ import JSON
 /// Checks a log line against the CloudWatch Embedded Metric Format specification's required members
 /// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html):
 /// what CloudWatch Logs needs to turn the line into metrics, and what makes it drop the line silently.
-public enum EmbeddedMetricFormat {
+package enum EmbeddedMetricFormat {
     /// The units the specification allows.
     static let units: Set<String> = [
         "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes", "Bits",
@@ -13,7 +13,7 @@ public enum EmbeddedMetricFormat {
     ]
 
     /// What is wrong with `line` as an EMF record; empty when it is valid.
-    public static func problems(in line: String) -> [String] {
+    package static func problems(in line: String) -> [String] {
         guard let object = (try? JSONValue(parsing: line))?.objectValue else { return ["not a JSON object"] }
         guard let aws = object["_aws"]?.objectValue else { return ["no _aws object"] }
         var problems: [String] = []

@@ -8,9 +8,9 @@ import Timekeeping
 /// response or error for a request id it never handed out gets 400, a second answer for one gets 403. When the
 /// script runs out, `GET next` is answered with 500, which makes a correct runtime exit: every test therefore ends
 /// by itself.
-public final class FakeRuntimeAPI: @unchecked Sendable {
+package final class FakeRuntimeAPI: @unchecked Sendable {
     /// One scripted answer to `GET /runtime/invocation/next`.
-    public enum Next: Sendable {
+    package enum Next: Sendable {
         case event(Event)
         /// Answer with this status and no event.
         case status(Int)
@@ -18,14 +18,14 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
         case drop
     }
 
-    public struct Event: Sendable {
-        public var body: [UInt8]
+    package struct Event: Sendable {
+        package var body: [UInt8]
         /// Header fields as sent; the names are written exactly as given, to test case-insensitive reading.
-        public var headers: [(String, String)]
+        package var headers: [(String, String)]
 
         /// An event with the required headers (request id, deadline `deadlineSeconds` ahead when it is served,
         /// function ARN) plus `extra`.
-        public init(
+        package init(
             requestID: String = UUID().uuidString.lowercased(), body: [UInt8], extra: [(String, String)] = [],
             deadlineSeconds: Double? = nil
         ) {
@@ -40,7 +40,7 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
                 ] + extra
         }
 
-        public init(
+        package init(
             requestID: String = UUID().uuidString.lowercased(), json: String, extra: [(String, String)] = [],
             deadlineSeconds: Double? = nil
         ) {
@@ -48,14 +48,14 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
         }
 
         /// An event with exactly these headers, for tests of missing or malformed metadata.
-        public init(rawHeaders: [(String, String)], body: [UInt8]) {
+        package init(rawHeaders: [(String, String)], body: [UInt8]) {
             self.body = body
             self.headers = rawHeaders
             self.deadlineSeconds = nil
         }
 
         /// When set, the deadline header is rewritten when the event is handed out: this many seconds from then.
-        public var deadlineSeconds: Double?
+        package var deadlineSeconds: Double?
 
         /// The headers as sent now.
         func headersServedNow() -> [(String, String)] {
@@ -64,21 +64,21 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
             return headers.map { $0.0 == "Lambda-Runtime-Deadline-Ms" ? ($0.0, deadline) : $0 }
         }
 
-        public var requestID: String? {
+        package var requestID: String? {
             headers.first(where: { $0.0.lowercased() == "lambda-runtime-aws-request-id" })?.1
         }
     }
 
     /// A POST the runtime made.
-    public struct Post: Sendable {
-        public enum Kind: Sendable, Equatable { case response, error, initError }
-        public var kind: Kind
-        public var requestID: String?
-        public var request: RecordedRequest
+    package struct Post: Sendable {
+        package enum Kind: Sendable, Equatable { case response, error, initError }
+        package var kind: Kind
+        package var requestID: String?
+        package var request: RecordedRequest
         /// What the fake answered: 202, 400 (unknown request id), 403 (answered already) or a scripted status.
-        public var status: Int = 0
-        public var errorTypeHeader: String? { request.header("Lambda-Runtime-Function-Error-Type") }
-        public var bodyText: String { request.bodyText }
+        package var status: Int = 0
+        package var errorTypeHeader: String? { request.header("Lambda-Runtime-Function-Error-Type") }
+        package var bodyText: String { request.bodyText }
     }
 
     private struct State {
@@ -113,7 +113,7 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
         }
     }
 
-    public let server: LoopbackHTTPServer
+    package let server: LoopbackHTTPServer
     private let state: Locked<State>
 
     /// - Parameters:
@@ -124,7 +124,7 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
     ///   - onPost: called on the server thread after each POST with the count so far (for sampling a process).
     ///   - stalledPosts: the first this many POSTs get no answer: the connection stays silent for 60 s, then closes.
     ///   - journal: called with every `GET next` (as a `Post` of kind `nil`) and POST, with the status answered.
-    public convenience init(
+    package convenience init(
         script: [Next], postStatuses: [Int] = [], closeAfterPost: Bool = false, stalledPosts: Int = 0,
         onPost: (@Sendable (Int) -> Void)? = nil, journal: (@Sendable (Journal) -> Void)? = nil
     ) throws {
@@ -136,7 +136,7 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
 
     /// A fake that hands out what `source` makes, one event per `GET next`, until it returns `nil` (then 500).
     /// Unless `keepsPosts`, it keeps no requests or posts, only counts: for runs of 100,000 events.
-    public convenience init(
+    package convenience init(
         source: @escaping @Sendable () -> Next?, keepsPosts: Bool = false, journal: (@Sendable (Journal) -> Void)? = nil
     ) throws {
         var state = State(script: [])
@@ -189,7 +189,7 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
     }
 
     /// One call, for `journal`.
-    public enum Journal: Sendable {
+    package enum Journal: Sendable {
         case next(status: Int, requestID: String?)
         case post(Post)
     }
@@ -209,16 +209,16 @@ public final class FakeRuntimeAPI: @unchecked Sendable {
     }
 
     /// `host:port`, the value for `AWS_LAMBDA_RUNTIME_API`.
-    public var hostAndPort: String { server.hostAndPort }
-    public var posts: [Post] { state.withLock { $0.posts } }
-    public var nextCount: Int { state.withLock { $0.nextCount } }
+    package var hostAndPort: String { server.hostAndPort }
+    package var posts: [Post] { state.withLock { $0.posts } }
+    package var nextCount: Int { state.withLock { $0.nextCount } }
     /// How many POSTs arrived (kept or not), and how many answered an event (status 202).
-    public var postCount: Int { state.withLock { $0.postCount } }
-    public var answeredCount: Int { state.withLock { $0.answered.count } }
+    package var postCount: Int { state.withLock { $0.postCount } }
+    package var answeredCount: Int { state.withLock { $0.answered.count } }
     /// CLOCK_MONOTONIC nanoseconds at which the event with `requestID` was handed out.
-    public func servedAt(requestID: String) -> UInt64? {
+    package func servedAt(requestID: String) -> UInt64? {
         state.withLock { $0.served[requestID] }
     }
 
-    public func stop() { server.stop() }
+    package func stop() { server.stop() }
 }

@@ -9,9 +9,9 @@ import Foundation
 ///
 /// The faults are the ones a real server cannot be made to produce on cue: a response lost after the server
 /// applied the request, a connection reset before it got there, a 5xx or throttling answer, a slow answer.
-public final class ForwardingProxy: @unchecked Sendable {
+package final class ForwardingProxy: @unchecked Sendable {
     /// What the proxy does with one request.
-    public enum Fault: Sendable, Equatable {
+    package enum Fault: Sendable, Equatable {
         /// Forward it and pass the answer back.
         case none
         /// Forward it, let the server apply it, then close the connection without answering.
@@ -25,15 +25,15 @@ public final class ForwardingProxy: @unchecked Sendable {
     }
 
     /// One request as the proxy saw it.
-    public struct Exchange: Sendable {
+    package struct Exchange: Sendable {
         /// 0 for the first request the proxy received.
-        public var index: Int
+        package var index: Int
         /// The `X-Amz-Target` operation (`DescribeSecret`, …), or the path for other requests.
-        public var operation: String
-        public var fault: Fault
+        package var operation: String
+        package var fault: Fault
     }
 
-    public let server: LoopbackHTTPServer
+    package let server: LoopbackHTTPServer
     private let exchanges = Locked<[Exchange]>([])
 
     /// - Parameters:
@@ -41,7 +41,7 @@ public final class ForwardingProxy: @unchecked Sendable {
     ///   - decide: the fault for a request, given its index and operation; called on the proxy's threads.
     ///   - onAnswered: called when the real server's answer to a forwarded request has arrived, before it is passed
     ///     on (or dropped): the moment to crash a client "after the call".
-    public init(
+    package init(
         upstreamPort: Int, decide: @escaping @Sendable (_ index: Int, _ operation: String) -> Fault,
         onAnswered: (@Sendable (_ index: Int, _ operation: String) -> Void)? = nil
     ) throws {
@@ -75,12 +75,12 @@ public final class ForwardingProxy: @unchecked Sendable {
     }
 
     /// `http://127.0.0.1:<port>`, the endpoint to give the code under test.
-    public var endpoint: String { server.baseURL }
+    package var endpoint: String { server.baseURL }
 
     /// Every request so far, with the fault it got.
-    public var log: [Exchange] { exchanges.withLock { $0 } }
+    package var log: [Exchange] { exchanges.withLock { $0 } }
 
-    public func stop() { server.stop() }
+    package func stop() { server.stop() }
 
     /// Sends `request` to 127.0.0.1:`port` on a new connection and reads the whole answer.
     static func forward(_ request: RecordedRequest, to port: Int) -> (

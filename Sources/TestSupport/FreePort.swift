@@ -3,10 +3,10 @@
 #endif
 
 /// Loopback TCP helpers for starting servers on free ports.
-public enum FreePort {
+package enum FreePort {
     /// A port that was free on 127.0.0.1 a moment ago: bind port 0, read the port the kernel chose, close.
     /// Another process could take it before the caller binds it, so callers retry on a bind failure.
-    public static func find() throws -> Int {
+    package static func find() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ServerError("socket() failed: errno \(errno)") }
         defer { close(descriptor) }
@@ -27,7 +27,7 @@ public enum FreePort {
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port` right now.
-    public static func isAccepting(port: Int) -> Bool {
+    package static func isAccepting(port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }

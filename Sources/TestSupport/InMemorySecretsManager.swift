@@ -9,7 +9,7 @@ import Timekeeping
 /// an AWSPENDING version that has no value; `RotationEnabled` is absent until rotation is configured
 /// (https://docs.aws.amazon.com/secretsmanager/latest/apireference/). A contract suite runs the same checks against
 /// it and moto, so it cannot drift from the real behaviour unnoticed.
-public final class InMemorySecretsManager: SecretsManagerService, @unchecked Sendable {
+package final class InMemorySecretsManager: SecretsManagerService, @unchecked Sendable {
     struct Version {
         var id: String
         var value: String?
@@ -31,23 +31,23 @@ public final class InMemorySecretsManager: SecretsManagerService, @unchecked Sen
     private let state = Locked<[Secret]>([])
     private let log = Locked<[String]>([])
     /// A fault for an operation (its name, as the API spells it), consulted before the operation runs.
-    public let faults = Locked<(@Sendable (String) -> SecretsManagerError?)?>(nil)
+    package let faults = Locked<(@Sendable (String) -> SecretsManagerError?)?>(nil)
     /// Whether an operation's answer is lost after it took effect (the caller sees a network error), consulted after
     /// a change is made: what a dropped response looks like to the function.
-    public let loseAnswer = Locked<(@Sendable (String) -> Bool)?>(nil)
-    public let region = "us-east-1"
-    public let account = "123456789012"
+    package let loseAnswer = Locked<(@Sendable (String) -> Bool)?>(nil)
+    package let region = "us-east-1"
+    package let account = "123456789012"
 
-    public init() {}
+    package init() {}
 
     /// The operations called so far, in order.
-    public var calls: [String] { log.withLock { $0 } }
+    package var calls: [String] { log.withLock { $0 } }
 
     // MARK: What a test does around a rotation (as an administrator would)
 
     /// CreateSecret: the first version, labelled AWSCURRENT. - Returns: the secret's ARN.
     @discardableResult
-    public func createSecret(name: String, secretString: String, tags: [(key: String, value: String)] = []) -> String {
+    package func createSecret(name: String, secretString: String, tags: [(key: String, value: String)] = []) -> String {
         let suffix = String(
             (0..<6).map { _ in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".randomElement() ?? "A" })
         let arn = "arn:aws:secretsmanager:\(region):\(account):secret:\(name)-\(suffix)"
@@ -64,7 +64,7 @@ public final class InMemorySecretsManager: SecretsManagerService, @unchecked Sen
     /// without a value under a new token (refused while another version has AWSPENDING).
     /// - Returns: the token.
     @discardableResult
-    public func startRotation(
+    package func startRotation(
         secretId: String, token: String = UUID().uuidString.lowercased(),
         lambdaARN: String = "arn:aws:lambda:us-east-1:123456789012:function:rotator", days: Int = 30
     ) throws(SecretsManagerError) -> String {
@@ -87,24 +87,24 @@ public final class InMemorySecretsManager: SecretsManagerService, @unchecked Sen
     }
 
     /// Switches rotation off (as CancelRotateSecret does), leaving the labels as they are.
-    public func disableRotation(secretId: String) throws(SecretsManagerError) {
+    package func disableRotation(secretId: String) throws(SecretsManagerError) {
         try mutate(secretId) { (secret: inout Secret) throws(SecretsManagerError) in secret.rotationEnabled = false }
     }
 
     /// Version id → labels, every version (deprecated ones with none).
-    public func stages(secretId: String) throws(SecretsManagerError) -> [String: [String]] {
+    package func stages(secretId: String) throws(SecretsManagerError) -> [String: [String]] {
         let secret = try find(secretId)
         return Dictionary(uniqueKeysWithValues: secret.versions.map { ($0.id, $0.stages) })
     }
 
     /// The value of the version labelled `stage`; `nil` when none has it or it has no value.
-    public func secretString(secretId: String, stage: String) throws(SecretsManagerError) -> String? {
+    package func secretString(secretId: String, stage: String) throws(SecretsManagerError) -> String? {
         try find(secretId).versions.first { $0.stages.contains(stage) }?.value
     }
 
     // MARK: SecretsManagerService
 
-    public func describeSecret(secretId: String, deadline: Deadline) throws(SecretsManagerError) -> SecretDescription {
+    package func describeSecret(secretId: String, deadline: Deadline) throws(SecretsManagerError) -> SecretDescription {
         try called("DescribeSecret")
         let secret = try find(secretId)
         var description = SecretDescription(
@@ -120,7 +120,7 @@ public final class InMemorySecretsManager: SecretsManagerService, @unchecked Sen
         return description
     }
 
-    public func getSecretValue(secretId: String, versionId: String?, versionStage: String?, deadline: Deadline)
+    package func getSecretValue(secretId: String, versionId: String?, versionStage: String?, deadline: Deadline)
         throws(SecretsManagerError) -> SecretValueResponse
     {
         try called("GetSecretValue")
@@ -140,7 +140,7 @@ public final class InMemorySecretsManager: SecretsManagerService, @unchecked Sen
             versionStages: version.stages, createdDate: version.created)
     }
 
-    public func putSecretValue(
+    package func putSecretValue(
         secretId: String, clientRequestToken: String, secretString: String, versionStages: [String],
         rotationToken: String?, deadline: Deadline
     ) throws(SecretsManagerError) -> PutSecretValueResponse {
@@ -171,7 +171,7 @@ public final class InMemorySecretsManager: SecretsManagerService, @unchecked Sen
         return response
     }
 
-    public func updateSecretVersionStage(
+    package func updateSecretVersionStage(
         secretId: String, versionStage: String, moveToVersionId: String?, removeFromVersionId: String?,
         deadline: Deadline
     ) throws(SecretsManagerError) {
@@ -206,7 +206,7 @@ public final class InMemorySecretsManager: SecretsManagerService, @unchecked Sen
         try answered("UpdateSecretVersionStage")
     }
 
-    public func getRandomPassword(_ request: RandomPasswordRequest, deadline: Deadline) throws(SecretsManagerError)
+    package func getRandomPassword(_ request: RandomPasswordRequest, deadline: Deadline) throws(SecretsManagerError)
         -> String
     {
         try called("GetRandomPassword")
@@ -230,7 +230,7 @@ public final class InMemorySecretsManager: SecretsManagerService, @unchecked Sen
         }
     }
 
-    public func listSecretVersionIds(secretId: String, includeDeprecated: Bool, maxResults: Int?, deadline: Deadline)
+    package func listSecretVersionIds(secretId: String, includeDeprecated: Bool, maxResults: Int?, deadline: Deadline)
         throws(SecretsManagerError) -> [SecretVersionSummary]
     {
         try called("ListSecretVersionIds")
@@ -239,7 +239,7 @@ public final class InMemorySecretsManager: SecretsManagerService, @unchecked Sen
         }
     }
 
-    public func listSecrets(filters: [SecretListFilter], pageSize: Int, deadline: Deadline, onPage: (Int) -> Void)
+    package func listSecrets(filters: [SecretListFilter], pageSize: Int, deadline: Deadline, onPage: (Int) -> Void)
         throws(SecretsManagerError) -> [SecretListEntry]
     {
         try called("ListSecrets")

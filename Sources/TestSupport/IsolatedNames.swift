@@ -7,13 +7,13 @@ import Foundation
 /// Name resolution of the test's own making for a child process: its own `/etc/hosts` (extra names for
 /// 127.0.0.1, such as an RDS endpoint or a CNAME) and its own `/etc/resolv.conf` (a DNS server that never
 /// answers), bind-mounted in a private mount namespace (`unshare -m`, as root) so the machine is not touched.
-public struct IsolatedNames: Sendable {
+package struct IsolatedNames: Sendable {
     /// `name → address` lines added to the machine's `/etc/hosts`.
-    public var hosts: [(name: String, address: String)]
+    package var hosts: [(name: String, address: String)]
     /// The only DNS server the child may ask, or `nil` for the machine's.
-    public var nameserver: String?
+    package var nameserver: String?
 
-    public init(hosts: [(name: String, address: String)] = [], nameserver: String? = nil) {
+    package init(hosts: [(name: String, address: String)] = [], nameserver: String? = nil) {
         self.hosts = hosts
         self.nameserver = nameserver
     }
@@ -44,12 +44,12 @@ public struct IsolatedNames: Sendable {
 
 /// A UDP "DNS server" that reads every query and answers none: name resolution through it hangs until the
 /// resolver's own timeout.
-public final class SilentDNSServer: @unchecked Sendable {
-    public let address: String
+package final class SilentDNSServer: @unchecked Sendable {
+    package let address: String
     private let socketFD: Int32
 
     /// Binds `address`:53 (a 127.x.y.z address, as root).
-    public init(address: String = "127.0.0.9") throws {
+    package init(address: String = "127.0.0.9") throws {
         self.address = address
         socketFD = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard socketFD >= 0 else { throw ServerError("socket() failed: errno \(errno)") }
@@ -73,7 +73,7 @@ public final class SilentDNSServer: @unchecked Sendable {
         }.start()
     }
 
-    public func stop() {
+    package func stop() {
         shutdown(socketFD, Int32(SHUT_RDWR))
         close(socketFD)
     }

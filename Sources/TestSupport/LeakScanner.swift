@@ -1,27 +1,27 @@
 import JSON
 
 /// Everything secret a test created, so it can check that nothing a program printed contains any of it.
-public final class LeakScanner: @unchecked Sendable {
+package final class LeakScanner: @unchecked Sendable {
     private let values = Locked<Set<String>>([])
     /// Shorter values are not scanned for: they would match ordinary text by chance.
-    public static let minimumLength = 6
+    package static let minimumLength = 6
 
-    public init() {}
+    package init() {}
 
     /// Registers a secret string and, for a JSON object, the string value of every key that names a credential
     /// (`password`, `api_key`, `token`, `secret`, … in any case), at any depth.
-    public func watch(secretString: String) {
+    package func watch(secretString: String) {
         watch(secretString)
         let options = JSONParsingOptions(allowsNonFiniteNumbers: true)
         if let document = try? JSONValue(parsing: secretString, options: options) { watchCredentials(in: document) }
     }
 
-    public func watch(_ value: String) { values.withLock { _ = $0.insert(value) } }
+    package func watch(_ value: String) { values.withLock { _ = $0.insert(value) } }
 
-    public func isWatching(_ value: String) -> Bool { values.withLock { $0.contains(value) } }
+    package func isWatching(_ value: String) -> Bool { values.withLock { $0.contains(value) } }
 
     /// One line per watched value found in `output` (its length, never the value): tests expect none.
-    public func findings(in output: String) -> [String] {
+    package func findings(in output: String) -> [String] {
         values.withLock { $0 }.filter { $0.count >= Self.minimumLength && output.contains($0) }
             .map { "the output contains a secret value (\($0.count) characters)" }
     }

@@ -3,25 +3,25 @@ import Synchronization
 
 /// A logger that keeps every record (message and metadata), so tests can look for a line, count warnings and
 /// scan for secrets.
-public final class LogRecorder: Sendable {
+package final class LogRecorder: Sendable {
     private let recorded = Mutex<[(level: Logger.Level, text: String)]>([])
 
-    public init() {}
+    package init() {}
 
     /// A logger at trace level that records into this recorder.
-    public var logger: Logger {
+    package var logger: Logger {
         var logger = Logger(label: "test") { _ in RecordingLogHandler(recorder: self) }
         logger.logLevel = .trace
         return logger
     }
 
     /// Every record so far: level, and the message followed by the metadata as sorted `key=value` pairs.
-    public var lines: [(level: Logger.Level, text: String)] { recorded.withLock { $0 } }
+    package var lines: [(level: Logger.Level, text: String)] { recorded.withLock { $0 } }
 
-    public var allText: String { lines.map(\.text).joined(separator: "\n") }
+    package var allText: String { lines.map(\.text).joined(separator: "\n") }
 
     /// Whether a record at `level` contains `fragment`.
-    public func contains(_ level: Logger.Level, _ fragment: String) -> Bool {
+    package func contains(_ level: Logger.Level, _ fragment: String) -> Bool {
         lines.contains { $0.level == level && $0.text.contains(fragment) }
     }
 

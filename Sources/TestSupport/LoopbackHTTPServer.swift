@@ -7,31 +7,31 @@ import Timekeeping
 #endif
 
 /// One request as the server received it, byte for byte.
-public struct RecordedRequest: Sendable {
-    public var method: String
-    public var target: String
+package struct RecordedRequest: Sendable {
+    package var method: String
+    package var target: String
     /// Header lines in arrival order, names as sent.
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
+    package var headers: [(name: String, value: String)]
+    package var body: [UInt8]
     /// How many requests the same TCP connection carried before this one (0 for a new connection).
-    public var indexOnConnection: Int
-    public var connectionNumber: Int
+    package var indexOnConnection: Int
+    package var connectionNumber: Int
     /// CLOCK_MONOTONIC time at which the request's last byte arrived, in nanoseconds.
-    public var receivedAtNanoseconds: UInt64
+    package var receivedAtNanoseconds: UInt64
 
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headers.first(where: { $0.name.lowercased() == name.lowercased() })?.value
     }
 
-    public func headerCount(_ name: String) -> Int {
+    package func headerCount(_ name: String) -> Int {
         headers.filter { $0.name.lowercased() == name.lowercased() }.count
     }
 
-    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+    package var bodyText: String { String(decoding: body, as: UTF8.self) }
 }
 
 /// What the server does with a request.
-public enum ServerAction: Sendable {
+package enum ServerAction: Sendable {
     /// Answer with this status, headers and body, then keep the connection open for the next request.
     case respond(status: Int, headers: [(String, String)] = [], body: [UInt8] = [])
     /// Answer, then close the connection (without announcing it, as a frozen-and-thawed peer would).
@@ -44,8 +44,8 @@ public enum ServerAction: Sendable {
 
 /// A real HTTP/1.1 server on a free loopback port, for tests and benchmarks. Each connection gets a thread;
 /// `handler` decides the answer to every request.
-public final class LoopbackHTTPServer: @unchecked Sendable {
-    public let port: Int
+package final class LoopbackHTTPServer: @unchecked Sendable {
+    package let port: Int
     private let listener: Int32
     private let handler: @Sendable (RecordedRequest) -> ServerAction
     private let keepsRequests: Bool
@@ -60,7 +60,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
 
     /// Starts listening on 127.0.0.1 on a port the kernel picks.
     /// - Parameter keepsRequests: `false` for long runs (a fuzzer's 100,000 requests): `requests` stays empty.
-    public init(keepsRequests: Bool = true, handler: @escaping @Sendable (RecordedRequest) -> ServerAction) throws {
+    package init(keepsRequests: Bool = true, handler: @escaping @Sendable (RecordedRequest) -> ServerAction) throws {
         self.keepsRequests = keepsRequests
         self.handler = handler
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -96,17 +96,17 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     }
 
     /// `host:port`, the form of `AWS_LAMBDA_RUNTIME_API`.
-    public var hostAndPort: String { "127.0.0.1:\(port)" }
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    package var hostAndPort: String { "127.0.0.1:\(port)" }
+    package var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Every request received so far, in order.
-    public var requests: [RecordedRequest] { state.withLock { $0.requests } }
+    package var requests: [RecordedRequest] { state.withLock { $0.requests } }
     /// How many TCP connections clients opened.
-    public var connectionCount: Int { state.withLock { $0.connections } }
+    package var connectionCount: Int { state.withLock { $0.connections } }
 
     /// Waits until at least `count` requests arrived, or `timeout` seconds passed; returns whether they did.
     @discardableResult
-    public func waitForRequests(_ count: Int, timeout: Double = 10) -> Bool {
+    package func waitForRequests(_ count: Int, timeout: Double = 10) -> Bool {
         let end = Date().addingTimeInterval(timeout)
         while Date() < end {
             if state.withLock({ $0.requests.count }) >= count { return true }
@@ -117,7 +117,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
 
     /// Stops accepting and drops open connections. Safe to call more than once (deinit calls it again):
     /// only the first call touches the descriptors, whose numbers may belong to another server afterwards.
-    public func stop() {
+    package func stop() {
         state.withLock { state in
             guard !state.stopped else { return }
             state.stopped = true
@@ -209,9 +209,9 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     }
 }
 
-public struct ServerError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct ServerError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// Reads HTTP/1.1 requests (headers, then a Content-Length body) from a socket.

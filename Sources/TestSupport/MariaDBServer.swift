@@ -11,16 +11,16 @@ import Foundation
 /// The data directory is made once per process by `mariadb-install-db` and copied for each server. `root` logs in
 /// only through the server's Unix socket (the test's administrator); `stop()` (or the last reference going) stops
 /// the server by its PID.
-public final class MariaDBServer: @unchecked Sendable {
-    public let host = "127.0.0.1"
-    public var port: Int { server?.port ?? 0 }
-    public let caFile: String
-    public let untrustedCAFile: String
-    public let tlsEnabled: Bool
-    public let requiresSecureTransport: Bool
-    public let generalLogPath: String
-    public let slowLogPath: String
-    public let errorLogPath: String
+package final class MariaDBServer: @unchecked Sendable {
+    package let host = "127.0.0.1"
+    package var port: Int { server?.port ?? 0 }
+    package let caFile: String
+    package let untrustedCAFile: String
+    package let tlsEnabled: Bool
+    package let requiresSecureTransport: Bool
+    package let generalLogPath: String
+    package let slowLogPath: String
+    package let errorLogPath: String
     private let binaryLogBase: String
     private let directory: String
     private let dataDirectory: String
@@ -32,7 +32,7 @@ public final class MariaDBServer: @unchecked Sendable {
     /// - Parameters:
     ///   - tls: `false` starts a server without TLS.
     ///   - requireSecureTransport: `require_secure_transport = ON`: TCP logins without TLS are refused.
-    public init(tls: Bool = true, requireSecureTransport: Bool = false) throws {
+    package init(tls: Bool = true, requireSecureTransport: Bool = false) throws {
         try TestLane.allowServer("MariaDB")
         let template = try MariaDBDataTemplate.shared.get()
         certificates = try TestCertificates.shared.get()
@@ -63,12 +63,12 @@ public final class MariaDBServer: @unchecked Sendable {
     }
 
     /// Starts the server (again) and waits until it answers. A restart keeps the port.
-    public func start() throws { try server?.start() }
+    package func start() throws { try server?.start() }
 
     /// Stops the server (SIGTERM: a normal shutdown; SIGKILL after 30 s) and waits for it to exit.
-    public func stop() { server?.stop() }
+    package func stop() { server?.stop() }
 
-    public func restart() throws {
+    package func restart() throws {
         stop()
         try start()
     }
@@ -76,7 +76,7 @@ public final class MariaDBServer: @unchecked Sendable {
     /// Runs SQL as `root` through the Unix socket and returns the rows, tab-separated, one per line.
     /// Don't put passwords in `sql`: the server logs every statement.
     @discardableResult
-    public func execute(_ sql: String) throws -> String {
+    package func execute(_ sql: String) throws -> String {
         let result = try runTool(
             "/usr/bin/mariadb",
             ["--no-defaults", "-S", socketPath, "-uroot", "--batch", "--skip-column-names", "--raw", "-e", sql],
@@ -89,12 +89,12 @@ public final class MariaDBServer: @unchecked Sendable {
 
     /// Whether `user` can log in over TCP with `password` (TLS verified when the server has it); the password
     /// travels in `MYSQL_PWD`, never on a command line.
-    public func canLogIn(user: String, password: String) -> Bool {
+    package func canLogIn(user: String, password: String) -> Bool {
         (try? query(asUser: user, password: password, "SELECT 1")) == "1"
     }
 
     /// Runs SQL as `user` over TCP.
-    public func query(asUser user: String, password: String, _ sql: String) throws -> String {
+    package func query(asUser user: String, password: String, _ sql: String) throws -> String {
         var arguments = [
             "--no-defaults", "--protocol=TCP", "-h", host, "-P", String(port), "-u", user, "--batch",
             "--skip-column-names", "--raw", "--connect-timeout=5", "-e", sql,
@@ -111,7 +111,7 @@ public final class MariaDBServer: @unchecked Sendable {
 
     /// What the server's logs hold so far: the general log, the slow log, the error log and the binary log
     /// decoded by `mariadb-binlog`, each under its name.
-    public func logs() -> [(name: String, text: String)] {
+    package func logs() -> [(name: String, text: String)] {
         var logs = [generalLogPath, slowLogPath, errorLogPath].map { path in
             ((path as NSString).lastPathComponent, (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
         }

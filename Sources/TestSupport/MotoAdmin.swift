@@ -6,16 +6,17 @@ import SigV4
 /// Secrets Manager calls as an administrator of the local moto (creating secrets, starting rotations, reading
 /// every version), made in-process: signed with the admin user's keys, as moto checks every signature. The code
 /// under test never uses this; it is how tests set up and inspect the state the rotator works on.
-public final class MotoAdmin: @unchecked Sendable {
+package final class MotoAdmin: @unchecked Sendable {
     private let endpoint: String
     private let host: String
     private let signer: SigV4Signer
     private let lock = NSLock()
     private let http: HTTPClient
 
-    init(endpoint: String, port: Int, accessKeyId: String, secretAccessKey: String, caFile: String? = nil) throws {
+    /// - Parameter endpoint: `http(s)://host:port` of a moto this process may not have started.
+    package init(endpoint: String, accessKeyId: String, secretAccessKey: String, caFile: String? = nil) throws {
         self.endpoint = endpoint
-        self.host = "127.0.0.1:\(port)"
+        self.host = String(endpoint.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first ?? "")
         signer = SigV4Signer(
             credentials: Credentials(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey), region: "us-east-1",
             service: "secretsmanager")
@@ -24,16 +25,16 @@ public final class MotoAdmin: @unchecked Sendable {
     }
 
     /// A failed admin call: the service's code and message.
-    public struct CallError: Error, CustomStringConvertible {
-        public var code: String
-        public var message: String
-        public var description: String { "\(code): \(message)" }
+    package struct CallError: Error, CustomStringConvertible {
+        package var code: String
+        package var message: String
+        package var description: String { "\(code): \(message)" }
     }
 
     /// Sends one JSON 1.1 operation and returns the response document.
     /// - Throws: `CallError` with the service's error code for a non-2xx answer.
     @discardableResult
-    public func call(_ operation: String, _ body: JSONObject) throws -> JSONValue {
+    package func call(_ operation: String, _ body: JSONObject) throws -> JSONValue {
         lock.lock()
         defer { lock.unlock() }
         let payload = Array(body.serialized.utf8)
@@ -59,7 +60,7 @@ public final class MotoAdmin: @unchecked Sendable {
     }
 
     /// Creates a secret; returns its ARN.
-    public func createSecret(name: String, secretString: String) throws -> String {
+    package func createSecret(name: String, secretString: String) throws -> String {
         let document = try call(
             "CreateSecret", JSONObject(["Name": .string(name), "SecretString": .string(secretString)]))
         guard let arn = document["ARN"]?.stringValue else { throw CallError(code: "NoARN", message: "CreateSecret") }
@@ -70,7 +71,7 @@ public final class MotoAdmin: @unchecked Sendable {
     /// `token` and enables rotation before failing to find the function, which is the state Secrets Manager is in
     /// when it invokes createSecret. Returns the token.
     @discardableResult
-    public func startRotation(secretId: String, token: String = UUID().uuidString.lowercased()) throws -> String {
+    package func startRotation(secretId: String, token: String = UUID().uuidString.lowercased()) throws -> String {
         // moto leaves AWSPENDING on the version a finished rotation made current and then refuses the next rotation
         // as "still in progress"; AWS takes the label off. Do what AWS does first.
         for (version, labels) in try stages(secretId: secretId)
@@ -100,7 +101,7 @@ public final class MotoAdmin: @unchecked Sendable {
     }
 
     /// Version id → staging labels, from DescribeSecret.
-    public func stages(secretId: String) throws -> [String: [String]] {
+    package func stages(secretId: String) throws -> [String: [String]] {
         var result: [String: [String]] = [:]
         for member in try describe(secretId: secretId)["VersionIdsToStages"]?.objectValue?.members ?? [] {
             result[member.key] = member.value.arrayValue?.compactMap(\.stringValue) ?? []
@@ -108,12 +109,12 @@ public final class MotoAdmin: @unchecked Sendable {
         return result
     }
 
-    public func describe(secretId: String) throws -> JSONValue {
+    package func describe(secretId: String) throws -> JSONValue {
         try call("DescribeSecret", JSONObject(["SecretId": .string(secretId)]))
     }
 
     /// The SecretString of the version labelled `stage` (or of `versionId`); `nil` when it has no value.
-    public func secretString(secretId: String, stage: String? = nil, versionId: String? = nil) throws -> String? {
+    package func secretString(secretId: String, stage: String? = nil, versionId: String? = nil) throws -> String? {
         var body = JSONObject(["SecretId": .string(secretId)])
         if let versionId { body["VersionId"] = .string(versionId) }
         if let stage {
@@ -128,7 +129,7 @@ public final class MotoAdmin: @unchecked Sendable {
         }
     }
 
-    public func putSecretValue(secretId: String, token: String, secretString: String, stages: [String]) throws {
+    package func putSecretValue(secretId: String, token: String, secretString: String, stages: [String]) throws {
         try call(
             "PutSecretValue",
             JSONObject([
@@ -138,7 +139,7 @@ public final class MotoAdmin: @unchecked Sendable {
             ]))
     }
 
-    public func updateStage(secretId: String, stage: String, moveTo: String?, removeFrom: String?) throws {
+    package func updateStage(secretId: String, stage: String, moveTo: String?, removeFrom: String?) throws {
         var body = JSONObject(["SecretId": .string(secretId), "VersionStage": .string(stage)])
         if let moveTo { body["MoveToVersionId"] = .string(moveTo) }
         if let removeFrom { body["RemoveFromVersionId"] = .string(removeFrom) }
@@ -146,7 +147,7 @@ public final class MotoAdmin: @unchecked Sendable {
     }
 
     /// CancelRotateSecret: RotationEnabled becomes false.
-    public func cancelRotation(secretId: String) throws {
+    package func cancelRotation(secretId: String) throws {
         try call("CancelRotateSecret", JSONObject(["SecretId": .string(secretId)]))
     }
 }

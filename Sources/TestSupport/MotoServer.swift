@@ -10,18 +10,18 @@ import JSON
 /// moto runs through `scripts/moto_admin.py serve`, which calls `moto.server.main(["-H", "127.0.0.1",
 /// "-p", port])` and exits by itself if this process dies, so moto never outlives the tests. `stop()`
 /// (also called from `deinit`) ends it earlier.
-public final class MotoServer: @unchecked Sendable {
-    public let endpoint: String
-    public let region: String
+package final class MotoServer: @unchecked Sendable {
+    package let endpoint: String
+    package let region: String
     /// Temporary credentials of the rotation role (an `ASIA…` key and a session token) when IAM auth is on.
-    public let roleCredentials: (accessKeyId: String, secretAccessKey: String, sessionToken: String?)
-    public let port: Int
+    package let roleCredentials: (accessKeyId: String, secretAccessKey: String, sessionToken: String?)
+    package let port: Int
     /// The CA file that signed moto's certificate when it serves HTTPS (`start(tls: true)`); `nil` for HTTP.
-    public let caFile: String?
+    package let caFile: String?
     /// The admin user's keys, for `moto_admin.py`. Not the code under test's credentials.
     private let adminCredentials: (accessKeyId: String, secretAccessKey: String)
     /// Secrets Manager as the admin user, in-process (fast): for setting up and inspecting what the tests rotate.
-    public let adminClient: MotoAdmin
+    package let adminClient: MotoAdmin
     private let process: Process
     private let logFile: URL
     private let lock = NSLock()
@@ -33,7 +33,7 @@ public final class MotoServer: @unchecked Sendable {
     /// - Parameter tls: serve HTTPS, as Secrets Manager is reached on Lambda, with a certificate from the tests'
     ///   CA (`TestCertificates`); `clientEnvironment` then names that CA in `AWS_CA_BUNDLE`.
     /// - Throws: `ServerError` with the end of moto's log when it does not start or provisioning fails.
-    public static func start(iamAuth: Bool = true, tls: Bool = false) throws -> MotoServer {
+    package static func start(iamAuth: Bool = true, tls: Bool = false) throws -> MotoServer {
         try TestLane.allowServer("moto")
         var lastError: Error = ServerError("moto did not start")
         let certificates = tls ? try TestCertificates.shared.get() : nil
@@ -80,7 +80,7 @@ public final class MotoServer: @unchecked Sendable {
                 roleCredentials = ("testing", "testing", nil)
             }
             adminClient = try MotoAdmin(
-                endpoint: endpoint, port: port, accessKeyId: adminCredentials.accessKeyId,
+                endpoint: endpoint, accessKeyId: adminCredentials.accessKeyId,
                 secretAccessKey: adminCredentials.secretAccessKey, caFile: caFile)
         } catch {
             Self.terminate(process)
@@ -95,7 +95,7 @@ public final class MotoServer: @unchecked Sendable {
 
     /// Environment for the code under test: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
     /// AWS_SESSION_TOKEN, SECRETS_MANAGER_ENDPOINT, and AWS_CA_BUNDLE when moto serves HTTPS.
-    public var clientEnvironment: [String: String] {
+    package var clientEnvironment: [String: String] {
         var environment = [
             "AWS_REGION": region,
             "AWS_ACCESS_KEY_ID": roleCredentials.accessKeyId,
@@ -108,23 +108,23 @@ public final class MotoServer: @unchecked Sendable {
     }
 
     /// Creates a secret with the admin user; returns its ARN.
-    public func createSecret(name: String, secretString: String) throws -> String {
+    package func createSecret(name: String, secretString: String) throws -> String {
         try adminClient.createSecret(name: name, secretString: secretString)
     }
 
     /// RotateSecret with an unknown Lambda ARN: leaves the AWSPENDING stub with no value and RotationEnabled=true,
     /// exactly as AWS before createSecret; returns the token.
-    public func startRotation(secretId: String) throws -> String {
+    package func startRotation(secretId: String) throws -> String {
         try adminClient.startRotation(secretId: secretId)
     }
 
     /// The raw DescribeSecret document (timestamps as epoch seconds).
-    public func describe(secretId: String) throws -> JSONValue {
+    package func describe(secretId: String) throws -> JSONValue {
         try adminClient.describe(secretId: secretId)
     }
 
     /// The SecretString of the version labelled `stage`; `nil` if that version has no value.
-    public func secretString(secretId: String, stage: String) throws -> String? {
+    package func secretString(secretId: String, stage: String) throws -> String? {
         try adminClient.secretString(secretId: secretId, stage: stage)
     }
 
@@ -134,7 +134,7 @@ public final class MotoServer: @unchecked Sendable {
     }
 
     /// Stops moto (SIGTERM, then SIGKILL after a second). Safe to call more than once.
-    public func stop() {
+    package func stop() {
         lock.lock()
         let alreadyStopped = stopped
         stopped = true

@@ -10,21 +10,21 @@ import Foundation
 ///
 /// The cluster is made once per process by `initdb` and copied for each server, so a test can have a server of
 /// its own for about the cost of a start. `stop()` (or the last reference going) stops the postmaster by its PID.
-public final class PostgresServer: @unchecked Sendable {
-    public static let binDirectory = "/usr/lib/postgresql/15/bin"
+package final class PostgresServer: @unchecked Sendable {
+    package static let binDirectory = "/usr/lib/postgresql/15/bin"
 
-    public let host = "127.0.0.1"
-    public var port: Int { server?.port ?? 0 }
+    package let host = "127.0.0.1"
+    package var port: Int { server?.port ?? 0 }
     /// The bootstrap superuser and its password (set through initdb's password file, never in SQL).
-    public let superuser: String
-    public let superuserPassword: String
+    package let superuser: String
+    package let superuserPassword: String
     /// The test CA that signed the server certificate (for `localhost` and `127.0.0.1`).
-    public let caFile: String
+    package let caFile: String
     /// A second CA that signed nothing this server shows: verification against it must fail.
-    public let untrustedCAFile: String
+    package let untrustedCAFile: String
     /// Where the server writes its log (statements included), across restarts.
-    public let logPath: String
-    public let tlsEnabled: Bool
+    package let logPath: String
+    package let tlsEnabled: Bool
     private let directory: String
     private let dataDirectory: String
     private let serverCertificateFile: String
@@ -32,7 +32,7 @@ public final class PostgresServer: @unchecked Sendable {
     private var server: ServerProcess?
 
     /// The pg_hba.conf lines of every server unless a test gives its own: SCRAM for every TCP login, TLS or not.
-    public static let defaultHBALines = [
+    package static let defaultHBALines = [
         "host all all 127.0.0.1/32 scram-sha-256", "host all all ::1/128 scram-sha-256",
     ]
 
@@ -40,7 +40,7 @@ public final class PostgresServer: @unchecked Sendable {
     /// - Parameters:
     ///   - tls: `false` starts a server with `ssl = off`, for the tests of what happens without TLS.
     ///   - hbaLines: pg_hba.conf in place of `defaultHBALines` (a `trust` rule, `hostnossl`, …).
-    public init(tls: Bool = true, hbaLines: [String] = PostgresServer.defaultHBALines) throws {
+    package init(tls: Bool = true, hbaLines: [String] = PostgresServer.defaultHBALines) throws {
         try TestLane.allowServer("PostgreSQL")
         let template = try PostgresClusterTemplate.shared.get()
         tlsEnabled = tls
@@ -70,14 +70,14 @@ public final class PostgresServer: @unchecked Sendable {
     }
 
     /// Starts the server (again) and waits until it accepts connections. A restart keeps the port.
-    public func start() throws { try server?.start() }
+    package func start() throws { try server?.start() }
 
     /// Stops the server (fast shutdown, SIGINT: open sessions are ended) and waits for the postmaster to exit;
     /// then immediate shutdown (SIGQUIT), in which the postmaster stops its children before it exits.
-    public func stop() { server?.stop() }
+    package func stop() { server?.stop() }
 
     /// Stops and starts the server on the same port.
-    public func restart() throws {
+    package func restart() throws {
         stop()
         try start()
     }
@@ -86,7 +86,7 @@ public final class PostgresServer: @unchecked Sendable {
     /// Don't put passwords in `sql`: the server logs every statement. The password travels in `PGPASSWORD`.
     /// - Throws: `TestServerError` with psql's error output when psql fails (a refused login included).
     @discardableResult
-    public func execute(
+    package func execute(
         _ sql: String, user: String? = nil, password: String? = nil,
         database: String = "postgres"
     ) throws -> String {
@@ -111,12 +111,12 @@ public final class PostgresServer: @unchecked Sendable {
     }
 
     /// Whether `user` can log in with `password` (through psql).
-    public func canLogIn(user: String, password: String, database: String = "postgres") -> Bool {
+    package func canLogIn(user: String, password: String, database: String = "postgres") -> Bool {
         (try? execute("SELECT 1", user: user, password: password, database: database)) == "1"
     }
 
     /// The server log so far.
-    public func log() -> String {
+    package func log() -> String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }
 

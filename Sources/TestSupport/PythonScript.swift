@@ -1,9 +1,9 @@
 import Foundation
 
 /// Runs the project's Python helper scripts (`scripts/*.py`) and returns what they print.
-public enum PythonScript {
+package enum PythonScript {
     /// `<package root>/scripts`, found from this source file's path; `ROTATOR_SCRIPTS_DIR` overrides it.
-    public static var scriptsDirectory: URL {
+    package static var scriptsDirectory: URL {
         if let override = ProcessInfo.processInfo.environment["ROTATOR_SCRIPTS_DIR"], !override.isEmpty {
             return URL(fileURLWithPath: override)
         }
@@ -13,7 +13,7 @@ public enum PythonScript {
 
     /// The environment for child Python processes: ours without AWS_* variables, so a developer's
     /// profile or real keys can never leak into (or break) a call aimed at a local server.
-    public static func childEnvironment(adding extra: [String: String] = [:]) -> [String: String] {
+    package static func childEnvironment(adding extra: [String: String] = [:]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
         environment["AWS_EC2_METADATA_DISABLED"] = "true"
         environment["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -22,7 +22,7 @@ public enum PythonScript {
     }
 
     /// Starts `python3 scripts/<script> <arguments>` in the background (a server), its output appended to `log`.
-    public static func start(_ script: String, _ arguments: [String], log: URL) throws -> Process {
+    package static func start(_ script: String, _ arguments: [String], log: URL) throws -> Process {
         if !FileManager.default.fileExists(atPath: log.path) {
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         }
@@ -42,7 +42,7 @@ public enum PythonScript {
 
     /// Runs `python3 scripts/<script> <arguments>` with `input` on stdin and returns stdout.
     /// - Throws: `ServerError` with stdout and stderr when the script exits non-zero.
-    public static func run(
+    package static func run(
         _ script: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]
     ) throws -> String {
         let process = Process()

@@ -3,33 +3,33 @@ import JSON
 
 /// One moto with IAM signature checking for a whole test process, started on first use: the database targets'
 /// end-to-end tests share it (each test makes secrets of its own, so they do not meet).
-public enum SharedMoto {
-    public static let server = Result<MotoServer, any Error>(catching: { try MotoServer.start(iamAuth: true) })
+package enum SharedMoto {
+    package static let server = Result<MotoServer, any Error>(catching: { try MotoServer.start(iamAuth: true) })
 
-    public static func get() throws -> MotoServer { try server.get() }
+    package static func get() throws -> MotoServer { try server.get() }
 }
 
 /// Runs rotation steps through `RotatorLambda`, the zip's binary, in Lambda mode: a fake Runtime API hands it the
 /// events Secrets Manager would send, and moto is its Secrets Manager.
-public struct RotatorLambdaRunner: Sendable {
-    public let moto: MotoServer
+package struct RotatorLambdaRunner: Sendable {
+    package let moto: MotoServer
     /// The CA that signed the database's certificate (`ROTATOR_DB_CA_FILE`).
-    public let caFile: String
+    package let caFile: String
     /// The prefix of the secrets' names, so that moto's contents say which test made them.
-    public let secretPrefix: String
+    package let secretPrefix: String
 
-    public init(caFile: String, secretPrefix: String) throws {
+    package init(caFile: String, secretPrefix: String) throws {
         moto = try SharedMoto.get()
         self.caFile = caFile
         self.secretPrefix = secretPrefix
     }
 
-    public func createSecret(secretString: String) throws -> String {
+    package func createSecret(secretString: String) throws -> String {
         try moto.createSecret(name: "\(secretPrefix)-\(UUID().uuidString.prefix(8))", secretString: secretString)
     }
 
     /// Runs `steps` with one token; with `names`, under a hosts file or DNS server of the test's own.
-    public func run(
+    package func run(
         arn: String, token: String, steps: [String], environment extra: [String: String] = [:],
         names: IsolatedNames? = nil, deadlineSeconds: Double? = nil
     ) throws -> (posts: [FakeRuntimeAPI.Post], output: String, fake: FakeRuntimeAPI) {
@@ -58,7 +58,7 @@ public struct RotatorLambdaRunner: Sendable {
     }
 
     /// A whole rotation as Secrets Manager starts it: the four steps with the token RotateSecret made.
-    public func rotate(_ arn: String, environment: [String: String] = [:], names: IsolatedNames? = nil) throws
+    package func rotate(_ arn: String, environment: [String: String] = [:], names: IsolatedNames? = nil) throws
         -> (posts: [FakeRuntimeAPI.Post], output: String)
     {
         let token = try moto.startRotation(secretId: arn)
@@ -70,7 +70,7 @@ public struct RotatorLambdaRunner: Sendable {
 
     /// Runs the `rotator` command line (`doctor`, `repair`, `status`…) against the same moto and CA; with
     /// `names`, under a hosts file of the test's own. Unlike `run`, the password policy is the default.
-    public func command(_ arguments: [String], environment extra: [String: String] = [:], names: IsolatedNames? = nil)
+    package func command(_ arguments: [String], environment extra: [String: String] = [:], names: IsolatedNames? = nil)
         throws -> (status: Int32?, output: String)
     {
         var environment = moto.clientEnvironment
@@ -87,27 +87,27 @@ public struct RotatorLambdaRunner: Sendable {
     }
 
     /// The bodies of the error posts.
-    public func errors(_ posts: [FakeRuntimeAPI.Post]) -> [String] {
+    package func errors(_ posts: [FakeRuntimeAPI.Post]) -> [String] {
         posts.filter { $0.kind != .response }.map(\.bodyText)
     }
 
     /// The `password` of the version labelled `stage`.
-    public func password(_ arn: String, _ stage: String) throws -> String? {
+    package func password(_ arn: String, _ stage: String) throws -> String? {
         try field("password", of: arn, stage)
     }
 
     /// A string field of the version labelled `stage`.
-    public func field(_ key: String, of arn: String, _ stage: String) throws -> String? {
+    package func field(_ key: String, of arn: String, _ stage: String) throws -> String? {
         guard let text = try moto.secretString(secretId: arn, stage: stage) else { return nil }
         return try JSONValue(parsing: text)[key]?.stringValue
     }
 }
 
 /// Every character of GetRandomPassword's punctuation set.
-public let everyPunctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+package let everyPunctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
 /// A random password like GetRandomPassword's, with every punctuation character allowed.
-public func randomPassword(length: Int = 32) -> String {
+package func randomPassword(length: Int = 32) -> String {
     let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" + everyPunctuation)
     var generator = SystemRandomNumberGenerator()
     return String((0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })

@@ -143,7 +143,7 @@ private final class PipeCollector: @unchecked Sendable {
 }
 
 /// A failure of a test server or its tools.
-public struct TestServerError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct TestServerError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -6,15 +6,15 @@ import Foundation
 
 /// Starts programs with posix_spawn, the cheapest way to start a process, so benchmarks time the program
 /// and not the launcher; and collects their resource use with wait4.
-public enum Spawn {
-    public struct Finished: Sendable {
-        public var status: Int32
+package enum Spawn {
+    package struct Finished: Sendable {
+        package var status: Int32
         /// Peak resident set size (ru_maxrss), in kilobytes.
-        public var maxRSSKilobytes: Int
+        package var maxRSSKilobytes: Int
     }
 
     /// Starts `path` with `environment`; output goes to /dev/null. Returns the process id.
-    public static func start(_ path: String, arguments: [String] = [], environment: [String: String]) throws -> pid_t {
+    package static func start(_ path: String, arguments: [String] = [], environment: [String: String]) throws -> pid_t {
         var pid: pid_t = 0
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -33,7 +33,7 @@ public enum Spawn {
     }
 
     /// Waits for `pid` and returns its exit status and peak memory.
-    public static func wait(_ pid: pid_t) -> Finished {
+    package static func wait(_ pid: pid_t) -> Finished {
         var status: Int32 = 0
         var usage = rusage()
         wait4(pid, &status, 0, &usage)

@@ -6,14 +6,14 @@ import Foundation
 
 /// A throw-away CA, a server certificate for `localhost` and `127.0.0.1` signed by it, and an unrelated second CA
 /// (which must fail verification): made once per process for every test server, removed when the process exits.
-public struct TestCertificates: Sendable {
-    public let directory: String
-    public let caFile: String
-    public let untrustedCAFile: String
-    public let serverCertificateFile: String
-    public let serverKeyFile: String
+package struct TestCertificates: Sendable {
+    package let directory: String
+    package let caFile: String
+    package let untrustedCAFile: String
+    package let serverCertificateFile: String
+    package let serverKeyFile: String
 
-    public static let shared: Result<TestCertificates, Error> = Result { try TestCertificates() }
+    package static let shared: Result<TestCertificates, Error> = Result { try TestCertificates() }
 
     private init() throws {
         directory = try makeProcessTemporaryDirectory(prefix: "rotator-tls-")

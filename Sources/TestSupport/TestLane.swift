@@ -3,7 +3,7 @@ import Foundation
 /// `make unit-test` runs the tests that need no server, quickly; it sets `ROTATOR_TEST_LANE=unit` and skips suites
 /// named `…ServerTests`. A test that starts moto or PostgreSQL without being in such a suite fails there, so the
 /// fast lane stays free of servers by construction.
-public enum TestLane {
+package enum TestLane {
     /// - Throws: `ServerError` in the unit lane.
     static func allowServer(_ what: String) throws {
         guard ProcessInfo.processInfo.environment["ROTATOR_TEST_LANE"] == "unit" else { return }

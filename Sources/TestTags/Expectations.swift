@@ -4,7 +4,7 @@ import Testing
 
 /// The Lambda `errorType` (`Target.LoginFailed`, `Rotation.InvalidSecret`, …) and message of the
 /// `RotationError` that `body` throws, or `nil` (recorded as an issue) when it throws nothing or something else.
-public func targetError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> (
+package func targetError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> (
     type: String, message: String
 )? {
     do {
@@ -19,7 +19,7 @@ public func targetError(_ body: () throws -> Void, sourceLocation: SourceLocatio
 }
 
 /// Records an issue for each secret found in `text`.
-public func expectNoSecrets(
+package func expectNoSecrets(
     _ secrets: [String], in text: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation
 ) {
     let scanner = LeakScanner()

@@ -8,8 +8,7 @@ extension SecretsManagerClient {
     }
 
     /// Seconds with three decimals, for log lines.
-    static func format(_ seconds: Double) -> String {
-        let milliseconds = Int((seconds * 1_000).rounded())
+    static func format(milliseconds: Int64) -> String {
         let fraction = String(milliseconds % 1_000)
         return "\(milliseconds / 1_000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }

@@ -73,63 +73,63 @@ public final class SecretsManagerClient {
     {
         let payload = body.serialized.utf8.map { $0 }
         var spent = 0
-        var attempt = 0
-        var lastFailure: SecretsManagerError?
-        while true {
-            attempt += 1
-            let remaining = deadline.remainingMilliseconds
-            guard remaining > 0 else {
-                throw deadlineError(
-                    operation, attempt: attempt - 1, lastFailure: lastFailure, when: "before attempt \(attempt)")
-            }
-            let cappedByDeadline = remaining <= attemptTimeoutMilliseconds
-            let timeout = min(remaining, attemptTimeoutMilliseconds)
+        let retry = DeadlineBoundedRetry(deadline: deadline, attemptTimeoutMilliseconds: attemptTimeoutMilliseconds)
+        return try retry.run { attempt -> DeadlineBoundedRetry.Outcome<ResponseObject, SecretsManagerError> in
             let started = MonotonicClock.milliseconds()
             let failure: SecretsManagerError
             let reason: RetryPolicy.Reason?
-            switch send(operation, payload, timeoutMilliseconds: timeout) {
+            switch send(operation, payload, timeoutMilliseconds: attempt.timeoutMilliseconds) {
             case .success(let response):
                 let elapsed = MonotonicClock.milliseconds() - started
                 logger.debug(
-                    "Secrets Manager \(operation) attempt \(attempt)/\(configuration.maxAttempts): HTTP \(response.status) in \(elapsed) ms"
+                    "Secrets Manager \(operation) attempt \(attempt.number)/\(configuration.maxAttempts): HTTP \(response.status) in \(elapsed) ms"
                 )
                 if (200..<300).contains(response.status) {
                     quota.recordSuccess(spent: spent)
-                    return try ResponseObject(operation: operation, body: response.body)
+                    do throws(SecretsManagerError) {
+                        return .done(try ResponseObject(operation: operation, body: response.body))
+                    } catch {
+                        return .fail(error)
+                    }
                 }
                 failure = redacted(SecretsManagerError(response: response))
                 reason = RetryPolicy.reason(code: failure.code.rawValue, httpStatus: response.status)
             case .failure(let error):
                 let elapsed = MonotonicClock.milliseconds() - started
                 logger.debug(
-                    "Secrets Manager \(operation) attempt \(attempt)/\(configuration.maxAttempts): no response (\(error.kind)) in \(elapsed) ms"
+                    "Secrets Manager \(operation) attempt \(attempt.number)/\(configuration.maxAttempts): no response (\(error.kind)) in \(elapsed) ms"
                 )
-                if error.kind == .timeout && cappedByDeadline {
-                    throw deadlineError(
-                        operation, attempt: attempt, lastFailure: Self.networkError(error),
-                        when: "during attempt \(attempt)")
+                if error.kind == .timeout && attempt.endsAtDeadline {
+                    return .fail(
+                        deadlineError(
+                            operation, attempt: attempt.number, lastFailure: Self.networkError(error),
+                            when: "during attempt \(attempt.number)"))
                 }
                 (failure, reason) = (Self.networkError(error), Self.retryReason(error))
             }
-            lastFailure = failure
-            guard let reason, attempt < configuration.maxAttempts else { throw failure }
+            guard let reason, attempt.number < configuration.maxAttempts else { return .fail(failure) }
             guard let cost = quota.acquire(for: reason) else {
                 logger.warning(
                     "Secrets Manager \(operation) failed (\(failure.code)); retry quota exhausted, not retrying")
-                throw failure
+                return .fail(failure)
             }
             spent += cost
-            let delay = RetryPolicy.backoffSeconds(afterAttempt: attempt, random: randomUnit())
-            let delayMilliseconds = Int64((delay * 1_000).rounded(.up))
-            guard delayMilliseconds < deadline.remainingMilliseconds else {
-                throw deadlineError(
-                    operation, attempt: attempt, lastFailure: failure,
-                    when: "before retry \(attempt) (backoff \(Self.format(delay)) s)")
-            }
+            let delay = RetryPolicy.backoffSeconds(afterAttempt: attempt.number, random: randomUnit())
+            return .retry(failure, afterMilliseconds: Int64((delay * 1_000).rounded(.up)))
+        } willRetry: { attempt, failure, delay in
             logger.warning(
-                "Secrets Manager \(operation) attempt \(attempt)/\(configuration.maxAttempts) failed (\(failure.code)\(failure.httpStatus.map { ", HTTP \($0)" } ?? "")); retrying in \(Self.format(delay)) s"
+                "Secrets Manager \(operation) attempt \(attempt.number)/\(configuration.maxAttempts) failed (\(failure.code)\(failure.httpStatus.map { ", HTTP \($0)" } ?? "")); retrying in \(Self.format(milliseconds: delay)) s"
             )
-            Pause.sleep(milliseconds: delayMilliseconds)
+        } outOfTime: { stop in
+            switch stop {
+            case .beforeAttempt(let number, let lastFailure):
+                deadlineError(
+                    operation, attempt: number - 1, lastFailure: lastFailure, when: "before attempt \(number)")
+            case .beforeRetry(let number, let delay, let failure):
+                deadlineError(
+                    operation, attempt: number, lastFailure: failure,
+                    when: "before retry \(number) (backoff \(Self.format(milliseconds: delay)) s)")
+            }
         }
     }
 

@@ -50,10 +50,15 @@ let package = Package(
         .target(
             name: "SecretsManager", dependencies: ["SigV4", "HTTPClient", "JSON", "Timekeeping", "Redaction", logging]),
 
+        // RDS's Query API, for the two reads a rotation makes (an RDS-managed master's database, read replicas).
+        .target(
+            name: "RDS",
+            dependencies: ["SecretsManager", "SigV4", "HTTPClient", "Timekeeping", "Redaction", logging]),
+
         // Rotation logic, the TargetService protocol and the generic target.
         .target(name: "Rotation", dependencies: ["SecretsManager", "LambdaRuntime", "JSON", "Timekeeping", logging]),
         // The strategies every database shares (single user, alternating users) over a small driver protocol.
-        .target(name: "DatabaseRotation", dependencies: ["Rotation", "HTTPClient", "JSON", logging]),
+        .target(name: "DatabaseRotation", dependencies: ["Rotation", "RDS", "HTTPClient", "JSON", logging]),
         // Drivers: only what is specific to one engine, and its client library.
         .target(
             name: "PostgresTarget", dependencies: ["DatabaseRotation", "Rotation", "CLibPQ", "Redaction", logging]),
@@ -91,7 +96,7 @@ let package = Package(
         // An in-memory database and its driver: the shared database strategies tested without a server.
         .target(
             name: "DatabaseTestKit",
-            dependencies: ["DatabaseRotation", "Rotation", "TestSupport", "TestTags", logging]),
+            dependencies: ["DatabaseRotation", "RDS", "Rotation", "TestSupport", "TestTags", "Timekeeping", logging]),
         // Swift Testing tags the test targets share (`.server`).
         .target(name: "TestTags", dependencies: ["Rotation", "TestSupport"]),
         // The same fake Runtime API as a program, for the package test's shell script.
@@ -117,7 +122,14 @@ let package = Package(
         .testTarget(
             name: "DatabaseRotationTests",
             dependencies: [
-                "DatabaseRotation", "DatabaseTestKit", "Rotation", "SecretsManager", "TestSupport", "TestTags", "JSON",
+                "DatabaseRotation", "DatabaseTestKit", "RDS", "Rotation", "SecretsManager", "TestSupport", "TestTags",
+                "JSON",
+            ]),
+        .testTarget(
+            name: "RDSTests",
+            dependencies: [
+                "RDS", "DatabaseTestKit", "SecretsManager", "HTTPClient", "TestSupport", "TestTags", "Timekeeping",
+                logging,
             ]),
         .testTarget(name: "RedactionTests", dependencies: ["Redaction"]),
         .testTarget(

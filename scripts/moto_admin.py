@@ -34,6 +34,8 @@ ROLE_ACTIONS = [
     "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
     "secretsmanager:UpdateSecretVersionStage", "secretsmanager:GetRandomPassword",
     "secretsmanager:ListSecretVersionIds", "secretsmanager:ListSecrets",
+    # What template.yaml grants when master secrets are configured: an RDS-managed master's database, replicas.
+    "rds:DescribeDBInstances", "rds:DescribeDBClusters",
 ]
 
 

@@ -4,7 +4,7 @@
   - RotatorTarget defaults to auto (a fixed generic target would rotate database secrets in Secrets Manager only);
   - EXCLUDE_CHARACTERS, ROTATOR_DB_CA_FILE and ROTATOR_PASSWORD_KEY are set only when given, so the target's own
     default applies otherwise (SAM would otherwise always set them, and an empty value means something);
-  - master secrets get their own statement, with read access only;
+  - master secrets get their own statement, with read access only, and the RDS lookups only when they are given;
   - the variables for the database TLS settings exist and come from parameters;
   - the optional failure alarm watches the metric the function writes, under the function's name.
 Prints one line per check; exits 1 on the first failure.
@@ -43,6 +43,14 @@ def conditional(name):
     return None
 
 
+def conditional_statement(sid):
+    """The condition of the Fn::If that adds statement `sid`, or None when it is not conditional."""
+    for entry in statements:
+        if isinstance(entry, dict) and "Fn::If" in entry and entry["Fn::If"][1].get("Sid") == sid:
+            return entry["Fn::If"][0]
+    return None
+
+
 def statement(sid):
     for entry in statements:
         body = entry["Fn::If"][1] if isinstance(entry, dict) and "Fn::If" in entry else entry
@@ -65,8 +73,15 @@ for variable, parameter in [("ROTATOR_POSTGRES_MODE", "PostgresMode"), ("ROTATOR
     check(variables.get(variable) == {"Ref": parameter}, f"{variable} comes from {parameter}")
 check(parameters["AllowTlsFallback"]["Default"] == "false", "TLS fallback is off by default")
 master = statement("ReadMasterSecrets")
-check(master is not None and master["Action"] in ("secretsmanager:GetSecretValue", ["secretsmanager:GetSecretValue"])
+check(master is not None
+      and sorted(master["Action"]) == ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
       and master["Resource"] == {"Ref": "MasterSecretArns"}, "master secrets are readable, not writable")
+databases = statement("DescribeMasterDatabases")
+check(databases is not None and sorted(databases["Action"]) == ["rds:DescribeDBClusters", "rds:DescribeDBInstances"]
+      and all(":rds:${AWS::Region}:${AWS::AccountId}:" in resource["Fn::Sub"] for resource in databases["Resource"]),
+      "RDS may only be described, in this account and Region")
+check(conditional_statement("DescribeMasterDatabases") == "HasMasterSecretArns",
+      "the RDS lookups are granted only when master secrets are configured")
 rotate = statement("RotateGivenSecrets")
 check(rotate is not None and rotate["Resource"] == {"Ref": "SecretArns"}, "write access covers SecretArns only")
 alarm = resources.get("RotationFailureAlarm", {})

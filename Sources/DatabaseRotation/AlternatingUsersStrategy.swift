@@ -1,4 +1,5 @@
 import JSON
+import RDS
 import Rotation
 
 /// Alternating-users rotation, as AWS's `…RotationMultiUser` templates do it: the secret switches between `name`
@@ -8,10 +9,13 @@ import Rotation
 public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
     public let driver: Driver
     public let configuration: DatabaseTargetConfiguration
+    /// Where RDS-managed master secrets and replicas are looked up.
+    public let rds: RDSDirectory
 
-    public init(driver: Driver, configuration: DatabaseTargetConfiguration) {
+    public init(driver: Driver, configuration: DatabaseTargetConfiguration, rds: RDSDirectory = .none) {
         self.driver = driver
         self.configuration = configuration
+        self.rds = rds
     }
 
     public var name: String { driver.name }
@@ -33,8 +37,8 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
 
     /// Creates the pending user or sets its password, logged in as the master user.
     /// - Throws: `RotationError.invalidSecret` for a pending user that is not the current one's alternate, another
-    ///   host, or a missing `masterarn`; `RotationError.target` with code `Unsupported` for an RDS-managed master
-    ///   secret; `LoginFailed`/`Network`/`TLS`/`Timeout`/`PasswordNotChecked` when the current or master
+    ///   host, or a missing `masterarn`; `Permission` when RDS denies the lookup of an RDS-managed master's database;
+    ///   `LoginFailed`/`Network`/`TLS`/`Timeout`/`PasswordNotChecked` when the current or master
     ///   credential cannot log in (the templates' messages, with the cause); `Permission` when the master may not
     ///   create users or set passwords.
     public func setSecret(_ context: RotationContext) throws {
@@ -113,8 +117,17 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
             unit: driver.userNameLengthUnit)
     }
 
-    /// The master secret named by the current one's `masterarn`, with the child's database, on the same host.
+    /// The master secret named by the current one's `masterarn` (its database found through RDS when RDS manages
+    /// it), with the child's database, on the same host or one RDS says is the same database.
     func masterSecret(for current: DatabaseSecret, context: RotationContext) throws -> (DatabaseSecret, String) {
+        let (master, masterARN, _) = try masterSecretAndSource(for: current, context: context)
+        return (master, masterARN)
+    }
+
+    /// The same, and whether its database was found through RDS (an RDS-managed master secret).
+    func masterSecretAndSource(for current: DatabaseSecret, context: RotationContext) throws
+        -> (DatabaseSecret, String, foundThroughRDS: Bool)
+    {
         guard let masterARN = current.masterARN else {
             switch current.masterARNValue {
             case nil, .null?: throw DatabaseError.invalidSecret("masterarn key is missing from secret JSON")
@@ -123,13 +136,12 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
                 throw DatabaseError.invalidSecret("masterarn in secret JSON must be a string, not a \(other.typeName)")
             }
         }
-        let value = try context.currentValue(ofSecret: masterARN)
-        if let object = value.object, Set(object.keys) == ["username", "password"] {
-            throw DatabaseError(
-                .unsupported,
-                "Master secret \(masterARN) is an RDS-managed secret (only username and "
-                    + "password); finding its database through RDS is not supported yet: use a master secret that has "
-                    + "engine, host and port")
+        var value = try context.currentValue(ofSecret: masterARN)
+        let database = MasterDatabase(rds: rds, context: context)
+        var cluster: RDSCluster?
+        let foundThroughRDS = MasterDatabase.isRDSManaged(value)
+        if foundThroughRDS {
+            (value, cluster) = try database.resolve(value, masterARN: masterARN)
         }
         var master: DatabaseSecret
         do throws(DatabaseError) {
@@ -139,11 +151,13 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
         }
         // The child's database wins (the templates' PR #122): the master may name another one.
         master.dbname = current.dbname
-        guard current.host == master.host else {
+        if current.host != master.host,
+            let why = database.sameDatabase(userHost: current.host, masterHost: master.host, cluster: cluster)
+        {
             throw DatabaseError.invalidSecret(
-                "Current database host \(current.host.loggable) is not the same host as/rds replica of master \(master.host.loggable)"
+                "Current database host \(current.host.loggable) is not the same host as/rds replica of master \(master.host.loggable) (\(why.loggable))"
             )
         }
-        return (master, masterARN)
+        return (master, masterARN, foundThroughRDS)
     }
 }

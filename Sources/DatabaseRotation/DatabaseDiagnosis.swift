@@ -113,11 +113,12 @@ extension DatabaseTarget: DiagnosableTarget {
     private func masterChecks(_ secret: DatabaseSecret, context: RotationContext, connector: DatabaseConnector<Driver>)
         -> [DiagnosticCheck]
     {
-        let strategy = AlternatingUsersStrategy(driver: driver, configuration: configuration)
+        let strategy = AlternatingUsersStrategy(driver: driver, configuration: configuration, rds: rds)
         let master: DatabaseSecret
         let masterARN: String
+        let foundThroughRDS: Bool
         do {
-            (master, masterARN) = try strategy.masterSecret(for: secret, context: context)
+            (master, masterARN, foundThroughRDS) = try strategy.masterSecretAndSource(for: secret, context: context)
         } catch {
             let message =
                 (error as? DatabaseError)?.message ?? (error as? RotationError)?.errorMessage
@@ -125,18 +126,27 @@ extension DatabaseTarget: DiagnosableTarget {
             return [
                 .failed(
                     "master secret", message,
-                    advice: "masterarn must name a readable secret with engine, host, port, username and password")
+                    advice: "masterarn must name a readable secret with engine, host, port, username and password, "
+                        + "or an RDS-managed one (rds!…) with rds:DescribeDBInstances or rds:DescribeDBClusters allowed"
+                )
             ]
         }
+        let found: DiagnosticCheck =
+            foundThroughRDS
+            ? .passed(
+                "master secret",
+                "RDS-managed: its aws:rds tag names the database, which RDS says is \(master.engine) at \(master.host.loggable):\(master.port)"
+            )
+            : .passed("master secret", "\(masterARN) names \(master.host.loggable):\(master.port)")
         switch connector.attempt(master, label: "master", provingPassword: false) {
         case .success(let session):
             defer { session.close() }
             return [
-                .passed("master login", "as \(session.account) (master secret \(masterARN))"),
+                found, .passed("master login", "as \(session.account) (master secret \(masterARN))"),
                 privilegeCheck(session, asMaster: true, who: "the master"),
             ]
         case .failure(let error):
-            return [.failed("master login", "\(error.category.rawValue): \(error.message)")]
+            return [found, .failed("master login", "\(error.category.rawValue): \(error.message)")]
         }
     }
 

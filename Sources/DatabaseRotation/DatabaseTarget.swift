@@ -8,21 +8,26 @@ import Rotation
 public struct DatabaseTarget<Driver: DatabaseDriver>: TargetService {
     public let driver: Driver
     public let configuration: DatabaseTargetConfiguration
+    /// Where alternating users looks up RDS-managed master secrets' databases and read replicas.
+    public let rds: RDSDirectory
 
-    public init(driver: Driver, configuration: DatabaseTargetConfiguration) {
+    public init(driver: Driver, configuration: DatabaseTargetConfiguration, rds: RDSDirectory = .none) {
         self.driver = driver
         self.configuration = configuration
+        self.rds = rds
     }
 
     /// Reads the configuration from `environment` (see `DatabaseTargetConfiguration`).
+    /// - Parameter rds: where RDS lookups go; by default an RDS client for `environment`, made on first use.
     /// - Throws: `ConfigurationError` for an unknown mode: reported at start-up.
-    public init(driver: Driver, environment: [String: String]) throws(ConfigurationError) {
+    public init(driver: Driver, environment: [String: String], rds: RDSDirectory? = nil) throws(ConfigurationError) {
         do throws(DatabaseError) {
             self.init(
                 driver: driver,
                 configuration: try DatabaseTargetConfiguration(
                     environment: environment, modeVariable: driver.modeVariable,
-                    supportsDualPasswords: driver.supportsDualPasswords))
+                    supportsDualPasswords: driver.supportsDualPasswords),
+                rds: rds ?? .fromEnvironment(environment))
         } catch {
             throw ConfigurationError(error.message)
         }
@@ -30,9 +35,9 @@ public struct DatabaseTarget<Driver: DatabaseDriver>: TargetService {
 
     /// The `TargetChoice` for `RotationLambda.run(targets:)`: chosen by `ROTATOR_TARGET=<driver name>` or by the
     /// secret's `engine`; its configuration is read once, at start-up.
-    public static func choice(_ driver: Driver) -> TargetChoice {
+    public static func choice(_ driver: Driver, rds: RDSDirectory? = nil) -> TargetChoice {
         TargetChoice(name: driver.name, engines: driver.engines) { environment in
-            try DatabaseTarget(driver: driver, environment: environment)
+            try DatabaseTarget(driver: driver, environment: environment, rds: rds)
         }
     }
 
@@ -67,7 +72,7 @@ public struct DatabaseTarget<Driver: DatabaseDriver>: TargetService {
     /// The strategy for a secret: alternating users or single user, by the configuration's rule.
     public func strategy(for secret: SecretValue) -> any TargetService {
         if configuration.usesAlternatingUsers(secret) {
-            return AlternatingUsersStrategy(driver: driver, configuration: configuration)
+            return AlternatingUsersStrategy(driver: driver, configuration: configuration, rds: rds)
         }
         return SingleUserStrategy(
             driver: driver, configuration: configuration, keepsCurrentPassword: configuration.mode == .dualPassword)

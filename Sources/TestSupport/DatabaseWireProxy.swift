@@ -8,7 +8,8 @@ import Foundation
 /// statements apart, so a test can crash the client or cut the connection at exactly one of them: PostgreSQL's
 /// frontend/backend protocol (https://www.postgresql.org/docs/15/protocol-flow.html) or the MySQL client/server
 /// protocol (https://dev.mysql.com/doc/dev/mysql-server/latest/PAGE_PROTOCOL.html). Plain text only
-/// (`"ssl": false`): the proxy must see the messages, and what crashes do does not depend on encryption.
+/// (`"ssl": false`): the proxy must see the messages, and what crashes do does not depend on encryption. A
+/// PostgreSQL client that asks for TLS anyway is told the server has none.
 package final class DatabaseWireProxy: @unchecked Sendable {
     package enum Dialect: Sendable {
         case postgres
@@ -91,29 +92,50 @@ package final class DatabaseWireProxy: @unchecked Sendable {
 
     private func relay(_ client: Int32, number: Int) {
         defer { forget(client) }
+        let conversation: any Conversation = dialect == .postgres ? PostgresConversation() : MySQLConversation()
+        // A request for TLS is answered here, before the attempt counts as a connection: a client that gives up on
+        // a server without TLS never reached the server, and makes no call a test could crash after.
+        var clientReader = ByteReader(socket: client)
+        var startup: [UInt8]?
+        if dialect == .postgres {
+            while let message = conversation.read(from: &clientReader, fromClient: true) {
+                if let answer = conversation.answerInstead(of: message) {
+                    guard Self.send(answer, to: client) else { return }
+                    continue
+                }
+                startup = message
+                break
+            }
+            guard startup != nil else { return }
+        }
         guard observe(number, .connect) == .pass, let server = Self.connect(port: upstreamPort) else { return }
         state.withLock { _ = $0.sockets.insert(server) }
         defer { forget(server) }
-        let conversation: any Conversation = dialect == .postgres ? PostgresConversation() : MySQLConversation()
-        let upstream = Thread { [self] in
-            pump(from: client, to: server, number: number, conversation: conversation, fromClient: true)
+        if let startup, !Self.send(startup, to: server) { return }
+        let upstream = Thread { [self, clientReader] in
+            pump(
+                from: client, to: server, number: number, conversation: conversation, fromClient: true,
+                reader: clientReader)
         }
         upstream.start()
-        pump(from: server, to: client, number: number, conversation: conversation, fromClient: false)
+        pump(
+            from: server, to: client, number: number, conversation: conversation, fromClient: false,
+            reader: ByteReader(socket: server))
         conversation.finished.wait()
     }
 
     /// Copies whole messages from `source` to `destination`, observing the ones that matter; ends both sockets
     /// when either side closes or an observer cuts.
     private func pump(
-        from source: Int32, to destination: Int32, number: Int, conversation: any Conversation, fromClient: Bool
+        from source: Int32, to destination: Int32, number: Int, conversation: any Conversation, fromClient: Bool,
+        reader: ByteReader
     ) {
         defer {
             shutdown(source, Int32(SHUT_RDWR))
             shutdown(destination, Int32(SHUT_RDWR))
             if fromClient { conversation.finished.signal() }
         }
-        var reader = ByteReader(socket: source)
+        var reader = reader
         while let message = conversation.read(from: &reader, fromClient: fromClient) {
             if let event = conversation.event(for: message, fromClient: fromClient), observe(number, event) == .cut {
                 return
@@ -181,6 +203,8 @@ private protocol Conversation: AnyObject, Sendable {
     /// The next whole message from one side, or `nil` when that side closed.
     func read(from reader: inout ByteReader, fromClient: Bool) -> [UInt8]?
     func event(for message: [UInt8], fromClient: Bool) -> DatabaseWireProxy.Event?
+    /// The proxy's own answer to a client message that must not reach the server, or `nil` to forward it.
+    func answerInstead(of message: [UInt8]) -> [UInt8]?
 }
 
 /// PostgreSQL: a type byte (none for the startup message), then a 4-byte length that counts itself.
@@ -197,11 +221,23 @@ private final class PostgresConversation: Conversation, @unchecked Sendable {
         guard let head = reader.peek(header) else { return nil }
         let length = head[(header - 4)...].reduce(0) { $0 << 8 | Int($1) }
         guard length >= 4, let message = reader.take(header - 4 + length) else { return nil }
-        if untyped {
-            // An SSLRequest (never sent with ssl false) or the startup message: typed messages follow.
-            lock.withLock { clientSentStartup = true }
-        }
+        // After the startup message, typed messages follow; an SSLRequest or GSSENCRequest comes before it.
+        if untyped && Self.encryptionRequest(message) == nil { lock.withLock { clientSentStartup = true } }
         return message
+    }
+
+    /// An SSLRequest or GSSENCRequest (before the startup message) is answered `N`, as a server without TLS answers it
+    /// (https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-SSL): the client goes on in plain
+    /// text if it may, and the proxy can read every statement. A secret with `"ssl": false` never asks.
+    func answerInstead(of message: [UInt8]) -> [UInt8]? {
+        lock.withLock { clientSentStartup } ? nil : Self.encryptionRequest(message).map { _ in [UInt8(ascii: "N")] }
+    }
+
+    /// The request code of an SSLRequest (80877103) or GSSENCRequest (80877104), or `nil` for another message.
+    static func encryptionRequest(_ message: [UInt8]) -> UInt32? {
+        guard message.count == 8, message[0...3] == [0, 0, 0, 8] else { return nil }
+        let code = message[4...7].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        return code == 80_877_103 || code == 80_877_104 ? code : nil
     }
 
     func event(for message: [UInt8], fromClient: Bool) -> DatabaseWireProxy.Event? {
@@ -250,6 +286,9 @@ private final class MySQLConversation: Conversation, @unchecked Sendable {
     /// Packets of the current answer, and the EOF packets among them.
     private var answerPackets = 0
     private var eofPackets = 0
+
+    /// Every packet goes through (TLS is offered in the greeting, which a secret with `"ssl": false` declines).
+    func answerInstead(of message: [UInt8]) -> [UInt8]? { nil }
 
     func read(from reader: inout ByteReader, fromClient: Bool) -> [UInt8]? {
         guard let head = reader.peek(4) else { return nil }

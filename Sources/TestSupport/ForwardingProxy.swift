@@ -28,7 +28,8 @@ package final class ForwardingProxy: @unchecked Sendable {
     package struct Exchange: Sendable {
         /// 0 for the first request the proxy received.
         package var index: Int
-        /// The `X-Amz-Target` operation (`DescribeSecret`, …), or the path for other requests.
+        /// The `X-Amz-Target` operation (`DescribeSecret`, …), a Query API request's `Action` (RDS's
+        /// `DescribeDBInstances`, …), or the path for other requests.
         package var operation: String
         package var fault: Fault
     }
@@ -53,7 +54,8 @@ package final class ForwardingProxy: @unchecked Sendable {
                 return value
             }
             let operation =
-                request.header("X-Amz-Target").map { String($0.split(separator: ".").last ?? "") } ?? request.target
+                request.header("X-Amz-Target").map { String($0.split(separator: ".").last ?? "") }
+                ?? Self.queryAction(request.bodyText) ?? request.target
             let fault = decide(index, operation)
             exchanges.withLock { $0.append(Exchange(index: index, operation: operation, fault: fault)) }
             switch fault {
@@ -145,5 +147,10 @@ package final class ForwardingProxy: @unchecked Sendable {
             .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }
         if let length, length <= body.count { body = Array(body[..<length]) }
         return (status, headers, body)
+    }
+
+    /// The `Action` of a form-encoded Query API body (`Action=DescribeDBInstances&Version=…`).
+    static func queryAction(_ body: String) -> String? {
+        body.split(separator: "&").first { $0.hasPrefix("Action=") }.map { String($0.dropFirst(7)) }
     }
 }

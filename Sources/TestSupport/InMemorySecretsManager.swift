@@ -117,6 +117,9 @@ package final class InMemorySecretsManager: SecretsManagerService, @unchecked Se
                     * 86_400
                 : nil)
         description.rotationDays = secret.rotationDays
+        description.tags = secret.tags
+        // A managing service (RDS for its master secrets) tags the secret, and DescribeSecret names it.
+        description.owningService = secret.tags.first { $0.key == "aws:secretsmanager:owningService" }?.value
         return description
     }
 

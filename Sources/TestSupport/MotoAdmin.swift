@@ -10,6 +10,7 @@ package final class MotoAdmin: @unchecked Sendable {
     private let endpoint: String
     private let host: String
     private let signer: SigV4Signer
+    private let credentials: Credentials
     private let lock = NSLock()
     private let http: HTTPClient
 
@@ -20,6 +21,7 @@ package final class MotoAdmin: @unchecked Sendable {
         signer = SigV4Signer(
             credentials: Credentials(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey), region: "us-east-1",
             service: "secretsmanager")
+        credentials = Credentials(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey)
         http = try HTTPClient(
             configuration: HTTPClientConfiguration(connectTimeoutMilliseconds: 5_000, caBundlePath: caFile))
     }
@@ -59,10 +61,82 @@ package final class MotoAdmin: @unchecked Sendable {
         return document
     }
 
-    /// Creates a secret; returns its ARN.
-    package func createSecret(name: String, secretString: String) throws -> String {
-        let document = try call(
-            "CreateSecret", JSONObject(["Name": .string(name), "SecretString": .string(secretString)]))
+    /// One RDS Query API action (`CreateDBInstance`, …) as the administrator; returns the XML answer.
+    /// - Throws: `CallError` with the `<Code>` of an error answer.
+    @discardableResult
+    package func rds(_ action: String, _ parameters: [(String, String)]) throws -> String {
+        try query("rds", version: "2014-10-31", action, parameters)
+    }
+
+    /// One IAM Query API action (`CreateUser`, `PutUserPolicy`, `CreateAccessKey`…) as the administrator.
+    @discardableResult
+    package func iam(_ action: String, _ parameters: [(String, String)]) throws -> String {
+        try query("iam", version: "2010-05-08", action, parameters)
+    }
+
+    /// An IAM user allowed exactly `actions` on every resource; returns its access key (watch the secret key).
+    package func user(allowedTo actions: [String]) throws -> (accessKeyId: String, secretAccessKey: String) {
+        let name = "limited-\(UUID().uuidString.prefix(8).lowercased())"
+        try iam("CreateUser", [("UserName", name)])
+        let policy = JSONObject([
+            "Version": .string("2012-10-17"),
+            "Statement": .array([
+                .object(
+                    JSONObject([
+                        "Effect": .string("Allow"), "Action": .array(actions.map(JSONValue.string)),
+                        "Resource": .string("*"),
+                    ]))
+            ]),
+        ])
+        try iam("PutUserPolicy", [("UserName", name), ("PolicyName", "only"), ("PolicyDocument", policy.serialized)])
+        let answer = try iam("CreateAccessKey", [("UserName", name)])
+        func element(_ name: String) -> String? {
+            answer.components(separatedBy: "<\(name)>").dropFirst().first?.components(separatedBy: "</\(name)>").first
+        }
+        guard let id = element("AccessKeyId"), let secret = element("SecretAccessKey") else {
+            throw CallError(code: "NoAccessKey", message: "IAM CreateAccessKey")
+        }
+        return (id, secret)
+    }
+
+    /// A form-encoded Query API call (RDS, IAM) signed for `service`.
+    private func query(_ service: String, version: String, _ action: String, _ parameters: [(String, String)]) throws
+        -> String
+    {
+        lock.lock()
+        defer { lock.unlock() }
+        let form = ([("Action", action), ("Version", version)] + parameters)
+            .map { "\(URIEncoding.encode($0.0))=\(URIEncoding.encode($0.1))" }.joined(separator: "&")
+        let payload = Array(form.utf8)
+        let headers: [(name: String, value: String)] = [
+            ("Host", host), ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),
+        ]
+        let date = SigningDate(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
+        let signer = SigV4Signer(credentials: credentials, region: "us-east-1", service: service)
+        let signature = signer.sign(SignableRequest(method: "POST", headers: headers, body: payload), at: date)
+        var sent = HTTPHeaders()
+        for header in headers + signature.headersToAdd { sent.add(name: header.name, value: header.value) }
+        let response = try http.send(
+            HTTPRequest(method: .post, url: endpoint + "/", headers: sent, body: payload, timeoutMilliseconds: 30_000))
+        let text = String(decoding: response.body, as: UTF8.self)
+        guard (200..<300).contains(response.status) else {
+            let code = text.components(separatedBy: "<Code>").dropFirst().first?.components(separatedBy: "</Code>")
+                .first
+            throw CallError(code: code ?? "HTTP\(response.status)", message: "\(service) \(action)")
+        }
+        return text
+    }
+
+    /// Creates a secret with `tags`; returns its ARN.
+    package func createSecret(name: String, secretString: String, tags: [(key: String, value: String)] = []) throws
+        -> String
+    {
+        var body = JSONObject(["Name": .string(name), "SecretString": .string(secretString)])
+        if !tags.isEmpty {
+            body["Tags"] = .array(
+                tags.map { .object(JSONObject(["Key": .string($0.key), "Value": .string($0.value)])) })
+        }
+        let document = try call("CreateSecret", body)
         guard let arn = document["ARN"]?.stringValue else { throw CallError(code: "NoARN", message: "CreateSecret") }
         return arn
     }

@@ -94,22 +94,88 @@ package final class MotoServer: @unchecked Sendable {
     }
 
     /// Environment for the code under test: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-    /// AWS_SESSION_TOKEN, SECRETS_MANAGER_ENDPOINT, and AWS_CA_BUNDLE when moto serves HTTPS.
+    /// AWS_SESSION_TOKEN, SECRETS_MANAGER_ENDPOINT, AWS_ENDPOINT_URL_RDS, and AWS_CA_BUNDLE when moto serves HTTPS.
     package var clientEnvironment: [String: String] {
         var environment = [
             "AWS_REGION": region,
             "AWS_ACCESS_KEY_ID": roleCredentials.accessKeyId,
             "AWS_SECRET_ACCESS_KEY": roleCredentials.secretAccessKey,
             "SECRETS_MANAGER_ENDPOINT": endpoint,
+            // moto serves every service on one port: RDS's lookups of master secrets and replicas go there too.
+            "AWS_ENDPOINT_URL_RDS": endpoint,
         ]
         if let token = roleCredentials.sessionToken { environment["AWS_SESSION_TOKEN"] = token }
         if let caFile { environment["AWS_CA_BUNDLE"] = caFile }
         return environment
     }
 
+    /// A DB instance in moto's RDS made with `ManageMasterUserPassword`, standing for a real server on `port` of
+    /// this machine: returns its endpoint name (map it to 127.0.0.1 with `IsolatedNames`) and the ARN of the secret
+    /// RDS made for it, which is given `user`'s login (RDS would hold the master's real one).
+    package func createRDSManagedInstance(port: Int, engine: String, user: String, password: String) throws
+        -> (host: String, secretARN: String)
+    {
+        let id = "db-\(UUID().uuidString.prefix(8).lowercased())"
+        var parameters = [
+            ("DBInstanceIdentifier", id), ("Engine", engine), ("DBInstanceClass", "db.t3.micro"),
+            ("MasterUsername", user), ("ManageMasterUserPassword", "true"), ("AllocatedStorage", "20"),
+            ("Port", String(port)),
+        ]
+        // moto knows no default MariaDB version.
+        if engine == "mariadb" { parameters.append(("EngineVersion", "10.11.6")) }
+        let answer = try adminClient.rds("CreateDBInstance", parameters)
+        guard
+            let secretARN = answer.components(separatedBy: "<SecretArn>").dropFirst().first?
+                .components(separatedBy: "</SecretArn>").first
+        else { throw ServerError("moto made no master secret for \(id)") }
+        try adminClient.putSecretValue(
+            secretId: secretARN, token: UUID().uuidString.lowercased(),
+            secretString: JSONObject(["username": .string(user), "password": .string(password)]).serialized,
+            stages: ["AWSCURRENT"])
+        return ("\(id).aaaaaaaaaa.us-east-1.rds.amazonaws.com", secretARN)
+    }
+
+    /// An Aurora cluster in moto's RDS made with `ManageMasterUserPassword`, with `members` instances (the first is
+    /// the writer), its port `port` of this machine: returns its writer and reader endpoints, its members' endpoint
+    /// names in order, and the ARN of its master secret, given `user`'s login.
+    package func createRDSManagedCluster(port: Int, engine: String, user: String, password: String, members: Int = 2)
+        throws -> (writer: String, reader: String, members: [String], secretARN: String)
+    {
+        let id = "cl-\(UUID().uuidString.prefix(8).lowercased())"
+        let answer = try adminClient.rds(
+            "CreateDBCluster",
+            [
+                ("DBClusterIdentifier", id), ("Engine", engine), ("MasterUsername", user),
+                ("ManageMasterUserPassword", "true"), ("Port", String(port)),
+            ])
+        func element(_ name: String) -> String? {
+            answer.components(separatedBy: "<\(name)>").dropFirst().first?.components(separatedBy: "</\(name)>").first
+        }
+        guard let writer = element("Endpoint"), let reader = element("ReaderEndpoint"),
+            let secretARN = element("SecretArn")
+        else { throw ServerError("moto made no endpoints or master secret for cluster \(id)") }
+        var hosts: [String] = []
+        for number in 1...members {
+            try adminClient.rds(
+                "CreateDBInstance",
+                [
+                    ("DBInstanceIdentifier", "\(id)-\(number)"), ("Engine", engine), ("DBInstanceClass", "db.r5.large"),
+                    ("DBClusterIdentifier", id),
+                ])
+            hosts.append("\(id)-\(number).aaaaaaaaaa.us-east-1.rds.amazonaws.com")
+        }
+        try adminClient.putSecretValue(
+            secretId: secretARN, token: UUID().uuidString.lowercased(),
+            secretString: JSONObject(["username": .string(user), "password": .string(password)]).serialized,
+            stages: ["AWSCURRENT"])
+        return (writer, reader, hosts, secretARN)
+    }
+
     /// Creates a secret with the admin user; returns its ARN.
-    package func createSecret(name: String, secretString: String) throws -> String {
-        try adminClient.createSecret(name: name, secretString: secretString)
+    package func createSecret(name: String, secretString: String, tags: [(key: String, value: String)] = []) throws
+        -> String
+    {
+        try adminClient.createSecret(name: name, secretString: secretString, tags: tags)
     }
 
     /// RotateSecret with an unknown Lambda ARN: leaves the AWSPENDING stub with no value and RotationEnabled=true,

@@ -28,6 +28,8 @@ package struct TestCertificates: Sendable {
     /// A CA, a server certificate for `localhost` and `127.0.0.1` signed by it, and an unrelated second CA.
     private static func makeCertificates(in folder: String) throws {
         let config = folder + "/openssl.cnf"
+        // The servers' certificate also names every instance endpoint moto's RDS invents
+        // (`<id>.aaaaaaaaaa.us-east-1.rds.amazonaws.com`), as RDS's own certificates carry a wildcard for theirs.
         try """
         [req]
         distinguished_name = dn
@@ -42,7 +44,7 @@ package struct TestCertificates: Sendable {
         basicConstraints = CA:FALSE
         keyUsage = critical,digitalSignature,keyEncipherment
         extendedKeyUsage = serverAuth
-        subjectAltName = DNS:localhost,IP:127.0.0.1
+        subjectAltName = DNS:localhost,DNS:*.aaaaaaaaaa.us-east-1.rds.amazonaws.com,IP:127.0.0.1
         authorityKeyIdentifier = keyid
 
         """.write(toFile: config, atomically: false, encoding: .utf8)

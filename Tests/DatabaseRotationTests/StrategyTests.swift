@@ -174,18 +174,4 @@ struct StrategyTests {
         traits.copiesRights = true
         return traits
     }
-
-    /// Runs `body`, which must throw a `RotationError`, and hands it to `check`.
-    func expectRefusal(
-        _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation, _ check: (RotationError) -> Void
-    ) {
-        do {
-            try body()
-            Issue.record("the step succeeded", sourceLocation: sourceLocation)
-        } catch let error as RotationError {
-            check(error)
-        } catch {
-            Issue.record("not a RotationError: \(error)", sourceLocation: sourceLocation)
-        }
-    }
 }

@@ -25,6 +25,8 @@ final class FaultLab: @unchecked Sendable {
     /// The alternating-users scenarios' master secrets, made once each.
     let master = Locked<String?>(nil)
     let mariaDBMaster = Locked<String?>(nil)
+    /// The RDS-managed master scenario's instance in moto's RDS: its master secret and endpoint name, made once.
+    let rdsMaster = Locked<(arn: String, host: String)?>(nil)
     /// The re-sync scenario's idle users, by the name of the current user they are the clone of.
     let idleUsers = Locked<[String: IdleUser]>([:])
 
@@ -42,7 +44,9 @@ final class FaultLab: @unchecked Sendable {
         secretsManagerProxy = try ForwardingProxy(
             upstreamPort: moto.port,
             decide: { _, operation in
-                if tracker.withLock({ $0 })?.begin("sm:\(operation)") == true { return .reset }
+                // RDS's calls (an RDS-managed master's database) go through the same proxy to moto.
+                let service = operation.hasPrefix("DescribeDB") ? "rds" : "sm"
+                if tracker.withLock({ $0 })?.begin("\(service):\(operation)") == true { return .reset }
                 return smFaults.withLock { $0 }?(operation) ?? .none
             },
             onAnswered: { _, _ in _ = tracker.withLock({ $0 })?.end() })
@@ -91,7 +95,7 @@ final class FaultLab: @unchecked Sendable {
     /// `deadlineSeconds` away.
     func run(
         arn: String, token: String, steps: [RotationStep] = RotationStep.allCases, crash: CallTracker.Crash? = nil,
-        environment extra: [String: String], deadlineSeconds: Double = 30
+        environment extra: [String: String], names: IsolatedNames? = nil, deadlineSeconds: Double = 30
     ) throws -> Run {
         let calls = CallTracker(crash: crash)
         let script = steps.map { step in
@@ -119,11 +123,15 @@ final class FaultLab: @unchecked Sendable {
         defer { fake.stop() }
         var environment = moto.clientEnvironment
         environment["SECRETS_MANAGER_ENDPOINT"] = secretsManagerProxy.endpoint
+        environment["AWS_ENDPOINT_URL_RDS"] = secretsManagerProxy.endpoint
         environment["AWS_LAMBDA_RUNTIME_API"] = fake.hostAndPort
         environment.merge(extra) { _, new in new }
         tracker.withLock { $0 = calls }
         defer { tracker.withLock { $0 = nil } }
-        let child = try ChildProcess(executable: BuiltProducts.executable("RotatorLambda"), environment: environment)
+        let executable = BuiltProducts.executable("RotatorLambda")
+        let child =
+            try names.map { try ChildProcess(executable: executable, environment: environment, names: $0) }
+            ?? ChildProcess(executable: executable, environment: environment)
         calls.attach(pid: child.pid)
         child.wait(timeout: 120)
         let output = child.output

@@ -23,6 +23,8 @@ struct FaultScenario: Sendable {
     let makeSecret: @Sendable (FaultLab) throws -> String
     /// Whether a version's credential logs in where it is used; `nil` when it is used nowhere (generic).
     let logsIn: (@Sendable (FaultLab, SecretValue) -> Bool)?
+    /// Host names the function must resolve to this machine (moto's RDS endpoints), if any.
+    var names: @Sendable (FaultLab) -> IsolatedNames? = { _ in nil }
 
     static let generic = FaultScenario(
         name: "generic", strategy: .generic, rotatedKeys: ["password"], environment: [:],
@@ -64,23 +66,37 @@ struct FaultScenario: Sendable {
         makeSecret: { lab in try lab.mariaDBResyncSecret(masterARN: try lab.mariaDBMasterARN()) },
         logsIn: { lab, value in lab.mariaDBLogsIn(value) })
 
+    /// Alternating users with the secret RDS made for the instance as master (`rds!db-…`): its database found through
+    /// DescribeSecret's tag and RDS's DescribeDBInstances, both crash points. The master secret names no `ssl`, so the
+    /// function asks for TLS, the proxy answers as a server without it, and the fallback to plain text is allowed.
+    static let postgresRDSManagedMaster = FaultScenario(
+        name: "postgres alternating users, RDS-managed master", strategy: .alternatingUsers,
+        rotatedKeys: ["password", "username"],
+        environment: ["EXCLUDE_CHARACTERS": "", "ROTATOR_ALLOW_TLS_FALLBACK": "true"],
+        makeSecret: { lab in
+            let master = try lab.postgresRDSMaster()
+            return try lab.postgresSecret(masterARN: master.arn, host: master.host)
+        },
+        logsIn: { lab, value in lab.postgresLogsIn(value) },
+        names: { lab in lab.rdsMaster.withLock { $0 }.map { IsolatedNames(hosts: [($0.host, "127.0.0.1")]) } })
+
     static let all = [
         generic, postgresSingleUser, postgresAlternatingUsers, mariaDBSingleUser, mariaDBAlternatingUsers,
     ]
 
     /// The scenarios every crash point is tried for: all, and the re-sync.
-    static let crashing = all + [mariaDBResync]
+    static let crashing = all + [mariaDBResync, postgresRDSManagedMaster]
 }
 
 extension FaultLab {
     /// A new login role with a random password, and its secret: through the database proxy, in plain text (the
     /// proxy must see the statements).
-    func postgresSecret(masterARN: String?) throws -> String {
+    func postgresSecret(masterARN: String?, host: String = "127.0.0.1") throws -> String {
         let user = uniqueName("fault")
         let password = randomPassword(length: 24)
         try createRole(user, password: password, options: "")
         var object = JSONObject([
-            "engine": .string("postgres"), "host": .string("127.0.0.1"), "port": .integer(databaseProxy.port),
+            "engine": .string("postgres"), "host": .string(host), "port": .integer(databaseProxy.port),
             "username": .string(user), "password": .string(password), "dbname": .string("postgres"),
             "ssl": .bool(false),
             "note": .string("kept as is"),
@@ -97,6 +113,21 @@ extension FaultLab {
                 "engine": .string("postgres"), "host": .string("127.0.0.1"), "port": .integer(databaseProxy.port),
                 "username": .string("fault_admin"), "password": .string(password), "ssl": .bool(false),
             ])
+        }
+    }
+
+    /// The RDS-managed master of its scenario, made once: a DB instance in moto's RDS whose endpoint is the database
+    /// proxy's port, and the `rds!db-…` secret RDS made for it holding a role that may create roles.
+    func postgresRDSMaster() throws -> (arn: String, host: String) {
+        try rdsMaster.withLock { made in
+            if let made { return made }
+            let password = randomPassword(length: 24)
+            try createRole("fault_rds_admin", password: password, options: "CREATEROLE")
+            leaks.watch(password)
+            let instance = try moto.createRDSManagedInstance(
+                port: databaseProxy.port, engine: "postgres", user: "fault_rds_admin", password: password)
+            made = (instance.secretARN, instance.host)
+            return (instance.secretARN, instance.host)
         }
     }
 

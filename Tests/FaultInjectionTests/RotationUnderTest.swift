@@ -37,7 +37,7 @@ struct RotationUnderTest {
     ) throws -> FaultLab.Run {
         let run = try lab.run(
             arn: arn, token: token, steps: steps, crash: crash, environment: scenario.environment,
-            deadlineSeconds: deadlineSeconds)
+            names: scenario.names(lab), deadlineSeconds: deadlineSeconds)
         try watchVersions()
         lab.scan(run)
         return run

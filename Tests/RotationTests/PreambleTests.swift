@@ -35,6 +35,30 @@ struct PreambleTests {
                 == .refuse(.notEnabled(secretId: Self.arn)))
     }
 
+    @Test(
+        "a secret RDS manages (OwningService rds, or named rds!…) is refused at every step, even mid-rotation",
+        arguments: RotationStep.allCases)
+    func managedByRDS(step: RotationStep) {
+        let event = RotationEvent(step: step, secretId: Self.arn, clientRequestToken: Self.token)
+        var owned = Self.description(enabled: true, [(Self.token, ["AWSPENDING"])])
+        owned.owningService = "rds"
+        #expect(
+            Preamble.decide(event, description: owned) == .refuse(.managedByService(secretId: Self.arn, service: "rds"))
+        )
+        var named = Self.description(enabled: true, [(Self.token, ["AWSCURRENT"])])
+        named.name = "rds!db-5ee964a8-fc7b-439b-810e-60975b33c68c"
+        let refusal = Preamble.decide(event, description: named)
+        #expect(refusal == .refuse(.managedByService(secretId: Self.arn, service: "rds")))
+        if case .refuse(let error) = refusal {
+            #expect(error.errorType == "Rotation.ManagedByService")
+            #expect(error.errorMessage.contains("managed by Amazon RDS"))
+        }
+        // A user's secret whose name merely contains rds! is not RDS's.
+        var user = Self.description(enabled: true, [(Self.token, ["AWSPENDING"])])
+        user.name = "app/rds!prod"
+        #expect(Preamble.decide(event, description: user) == .proceed)
+    }
+
     @Test("rotation never configured (the field omitted) does not refuse", arguments: RotationStep.allCases)
     func neverConfigured(step: RotationStep) {
         #expect(Self.decide(step, enabled: nil, [(Self.token, ["AWSPENDING"])]) == .proceed)

@@ -9,8 +9,8 @@ import Timekeeping
 protocol ContractSubject {
     var name: String { get }
     var service: any SecretsManagerService { get }
-    /// CreateSecret with one version; returns the ARN.
-    func createSecret(named name: String, value: String) throws -> String
+    /// CreateSecret with one version and `tags`; returns the ARN.
+    func createSecret(named name: String, value: String, tags: [(key: String, value: String)]) throws -> String
     /// RotateSecret as Secrets Manager starts a rotation: returns the token of the AWSPENDING version (no value).
     func startRotation(_ arn: String) throws -> String
 }
@@ -24,7 +24,9 @@ enum SecretsManagerContract {
     static func check(_ subject: some ContractSubject) throws {
         let service = subject.service
         let name = "contract-\(UUID().uuidString.prefix(8).lowercased())"
-        let arn = try subject.createSecret(named: name, value: #"{"password":"first"}"#)
+        let instance = "arn:aws:rds:us-east-1:123456789012:db:contract"
+        let arn = try subject.createSecret(
+            named: name, value: #"{"password":"first"}"#, tags: [("aws:rds:primaryDBInstanceArn", instance)])
         func stages() throws -> [String: [String]] {
             Dictionary(
                 uniqueKeysWithValues: try service.describeSecret(secretId: arn, deadline: deadline).versionIdsToStages
@@ -46,6 +48,10 @@ enum SecretsManagerContract {
         let described = try service.describeSecret(secretId: name, deadline: deadline)
         #expect(described.arn == arn, who)
         #expect(described.rotationEnabled != true, who)
+        // Tags come back, found by key in any case (how RDS-managed master secrets are recognised).
+        #expect(described.tag("AWS:RDS:PRIMARYDBINSTANCEARN") == instance, who)
+        #expect(described.tag("aws:rds:primaryDBClusterArn") == nil, who)
+        #expect(described.owningService == nil, who)
         let first = try #require(described.versionId(withStage: "AWSCURRENT"), who)
         #expect(try stages() == [first: ["AWSCURRENT"]], who)
         #expect(
@@ -161,8 +167,8 @@ struct InMemorySecretsManagerContractTests {
         let memory = InMemorySecretsManager()
         var name: String { "in-memory" }
         var service: any SecretsManagerService { memory }
-        func createSecret(named name: String, value: String) throws -> String {
-            memory.createSecret(name: name, secretString: value)
+        func createSecret(named name: String, value: String, tags: [(key: String, value: String)]) throws -> String {
+            memory.createSecret(name: name, secretString: value, tags: tags)
         }
         func startRotation(_ arn: String) throws -> String { try memory.startRotation(secretId: arn) }
     }
@@ -179,8 +185,8 @@ struct MotoSecretsManagerContractServerTests {
         let client: SecretsManagerClient
         var name: String { "moto" }
         var service: any SecretsManagerService { client }
-        func createSecret(named name: String, value: String) throws -> String {
-            try moto.createSecret(name: name, secretString: value)
+        func createSecret(named name: String, value: String, tags: [(key: String, value: String)]) throws -> String {
+            try moto.createSecret(name: name, secretString: value, tags: tags)
         }
         func startRotation(_ arn: String) throws -> String { try moto.startRotation(secretId: arn) }
     }

@@ -15,6 +15,8 @@ public enum RotationError: Error, Sendable, Equatable {
     case missingVersion(stage: String, secretId: String)
     /// The secret holds binary data, which this function cannot rotate (`Rotation.BinarySecret`).
     case binarySecret(secretId: String)
+    /// Another service manages and rotates the secret, RDS for its master secrets (`Rotation.ManagedByService`).
+    case managedByService(secretId: String, service: String)
     /// The secret's content does not fit the chosen target (`Rotation.InvalidSecret`).
     case invalidSecret(String)
     /// No target fits the secret (`Rotation.NoTarget`).
@@ -70,6 +72,7 @@ extension RotationError: LambdaReportableError, CustomStringConvertible {
         case .notPending: "Rotation.NotPending"
         case .missingVersion: "Rotation.MissingVersion"
         case .binarySecret: "Rotation.BinarySecret"
+        case .managedByService: "Rotation.ManagedByService"
         case .invalidSecret: "Rotation.InvalidSecret"
         case .noTarget: "Rotation.NoTarget"
         case .passwordPolicyViolated: "Rotation.PasswordPolicyViolated"
@@ -113,6 +116,17 @@ extension RotationError: LambdaReportableError, CustomStringConvertible {
                 + "another. " + RotationError.resumeAdvice(secretId: secretId, pendingVersion: pending)
         case .binarySecret(let secretId):
             return "Secret \(secretId) holds SecretBinary, not SecretString; this function rotates string secrets only."
+        case .managedByService(let secretId, let service):
+            if service == "rds" {
+                return
+                    "Secret \(secretId) is managed by Amazon RDS, which rotates it itself (ManageMasterUserPassword); "
+                    + "this function never writes to it. Detach this function from the secret and leave its rotation "
+                    + "to RDS (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html); to "
+                    + "rotate an application user with it as master, name it in that user's secret as masterarn."
+            }
+            return
+                "Secret \(secretId) is managed by \(service), which rotates it itself; this function never writes "
+                + "to it. Remove this function from the secret's rotation."
         case .target(_, let message):
             return message
         }

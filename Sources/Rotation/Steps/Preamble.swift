@@ -8,7 +8,8 @@ enum Preamble: Equatable {
     case proceed
     /// The token is already AWSCURRENT: the step succeeds doing nothing (finishSecret runs its target's hook again).
     case alreadyCurrent
-    /// The step is refused: rotation off, a token the secret does not know, or one that is not AWSPENDING.
+    /// The step is refused: another service manages the secret, rotation off, a token the secret does not know, or
+    /// one that is not AWSPENDING.
     case refuse(RotationError)
 
     /// - Parameter allowNewToken: `rotator rotate` creates the pending version itself in createSecret, where
@@ -17,6 +18,12 @@ enum Preamble: Equatable {
     {
         let secretId = event.secretId
         let token = event.clientRequestToken
+        // A managed secret is never written: RDS rotates its master secrets itself
+        // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html), and a second rotation
+        // would change the password behind RDS's back.
+        if let service = managingService(description) {
+            return .refuse(.managedByService(secretId: secretId, service: service))
+        }
         // "null/omitted if never configured": only an explicit false refuses, as the templates' `if not
         // metadata['RotationEnabled']` does for the invocations Secrets Manager makes.
         if description.rotationEnabled == false { return .refuse(.notEnabled(secretId: secretId)) }
@@ -31,5 +38,12 @@ enum Preamble: Equatable {
             return .refuse(.notPending(token: token, secretId: secretId, stalePending: stale?.versionId))
         }
         return .proceed
+    }
+
+    /// The service that manages the secret: `OwningService`, or RDS for a secret named `rds!…` (the prefix RDS
+    /// gives the secrets it makes, which no one else may use).
+    static func managingService(_ description: SecretDescription) -> String? {
+        if let owner = description.owningService, !owner.isEmpty { return owner }
+        return description.name.hasPrefix("rds!") ? "rds" : nil
     }
 }

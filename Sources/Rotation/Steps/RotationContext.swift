@@ -12,10 +12,13 @@ public struct RotationContext {
     public let logger: Logger
     private let readSecret: (_ secretId: String, _ stage: String, _ versionId: String?) throws -> SecretValue?
     private let listVersions: () throws -> [String]
+    private let readTags: (_ secretId: String) throws -> [(key: String, value: String)]
 
+    /// - Parameter readTags: another secret's tags (DescribeSecret); none by default.
     public init(
         secretId: String, token: String, deadline: Deadline, logger: Logger,
         listVersions: @escaping () throws -> [String] = { [] },
+        readTags: @escaping (_ secretId: String) throws -> [(key: String, value: String)] = { _ in [] },
         readSecret: @escaping (_ secretId: String, _ stage: String, _ versionId: String?) throws -> SecretValue?
     ) {
         self.secretId = secretId
@@ -23,7 +26,14 @@ public struct RotationContext {
         self.deadline = deadline
         self.logger = logger
         self.listVersions = listVersions
+        self.readTags = readTags
         self.readSecret = readSecret
+    }
+
+    /// `otherSecretId`'s tags (DescribeSecret's `Tags`, one call): how an RDS-managed master secret names its
+    /// database (`aws:rds:primaryDBInstanceArn`).
+    public func tags(ofSecret otherSecretId: String) throws -> [(key: String, value: String)] {
+        try readTags(otherSecretId)
     }
 
     /// The id of every version this secret has, deprecated ones included (ListSecretVersionIds): the tokens of all

@@ -169,7 +169,8 @@ public final class RotationHandler: LambdaHandler {
             listVersions: { [client] in
                 try client.listSecretVersionIds(secretId: arn, includeDeprecated: true, deadline: deadline)
                     .map(\.versionId)
-            }
+            },
+            readTags: { [client] secretId in try client.describeSecret(secretId: secretId, deadline: deadline).tags }
         ) { [reader] secretId, stage, versionId in
             guard ownIds.contains(secretId) else {
                 return try reader.value(secretId: secretId, stage: stage, deadline: deadline)

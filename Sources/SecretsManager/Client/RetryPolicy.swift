@@ -1,9 +1,9 @@
 /// The SDKs' "standard" retry mode (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html):
 /// which failures to retry, how long to wait,
 /// and the retry quota that stops a client from retrying a failing service forever.
-struct RetryPolicy: Sendable {
+package struct RetryPolicy: Sendable {
     /// Why a failure may be retried; `nil` means it must not be.
-    enum Reason: Sendable, Equatable {
+    package enum Reason: Sendable, Equatable {
         case transient
         case timeout
         case throttling
@@ -28,7 +28,7 @@ struct RetryPolicy: Sendable {
     let maxAttempts: Int
 
     /// Whether an HTTP error response may be retried.
-    static func reason(code: String, httpStatus: Int) -> Reason? {
+    package static func reason(code: String, httpStatus: Int) -> Reason? {
         if throttlingCodes.contains(code) { return .throttling }
         if transientCodes.contains(code) || transientStatuses.contains(httpStatus) { return .transient }
         return nil
@@ -36,7 +36,7 @@ struct RetryPolicy: Sendable {
 
     /// Full-jitter exponential backoff in seconds before attempt `attempt + 1`: `random * min(2^(attempt-1), 20)`.
     /// - Parameter random: uniform in [0, 1).
-    static func backoffSeconds(afterAttempt attempt: Int, random: Double) -> Double {
+    package static func backoffSeconds(afterAttempt attempt: Int, random: Double) -> Double {
         let ceiling = attempt >= 6 ? maximumBackoffSeconds : min(Double(1 << (attempt - 1)), maximumBackoffSeconds)
         return min(max(random, 0), 1) * ceiling
     }
@@ -44,7 +44,7 @@ struct RetryPolicy: Sendable {
 
 /// The standard mode's retry token bucket: a retry costs tokens (more after a timeout), a success returns
 /// some. When the bucket is empty, failures are returned without retrying.
-struct RetryQuota: Sendable {
+package struct RetryQuota: Sendable {
     static let capacity = 500
     static let retryCost = 5
     static let timeoutRetryCost = 10
@@ -52,8 +52,10 @@ struct RetryQuota: Sendable {
 
     private(set) var available = capacity
 
+    package init() {}
+
     /// Takes the cost of one retry; returns it, or `nil` when the bucket cannot pay.
-    mutating func acquire(for reason: RetryPolicy.Reason) -> Int? {
+    package mutating func acquire(for reason: RetryPolicy.Reason) -> Int? {
         let cost = reason == .timeout ? Self.timeoutRetryCost : Self.retryCost
         guard available >= cost else { return nil }
         available -= cost
@@ -61,7 +63,7 @@ struct RetryQuota: Sendable {
     }
 
     /// A call succeeded after retries that cost `spent` tokens in total (0 for a first-time success).
-    mutating func recordSuccess(spent: Int) {
+    package mutating func recordSuccess(spent: Int) {
         available = min(Self.capacity, available + (spent > 0 ? spent : Self.noRetryIncrement))
     }
 }

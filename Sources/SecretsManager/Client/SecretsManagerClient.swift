@@ -23,10 +23,9 @@ public final class SecretsManagerClient {
     private let http: HTTPClient
     private let signer: SigV4Signer
     private let logger: Logger
-    private let randomUnit: () -> Double
     /// Wall-clock seconds for `X-Amz-Date`; tests fix it to compare with known signatures.
     var clock: () -> Int64
-    private var quota = RetryQuota()
+    private let retries: StandardRetries
 
     /// Longest single attempt, so that one hung connection cannot use the whole deadline without a retry.
     /// Secrets Manager answers in tens of milliseconds; template.yaml's Timeout is computed from this value.
@@ -55,7 +54,9 @@ public final class SecretsManagerClient {
         self.signer = SigV4Signer(
             credentials: configuration.credentials, region: configuration.region, service: "secretsmanager")
         self.logger = logger
-        self.randomUnit = randomUnit
+        self.retries = StandardRetries(
+            service: "Secrets Manager", maxAttempts: configuration.maxAttempts, attemptTimeoutMilliseconds: 10_000,
+            logger: logger, randomUnit: randomUnit)
         self.clock = SecretsManagerClient.secondsSinceEpoch
         if endpoint.scheme == "http" && !endpoint.isLoopback {
             logger.warning(
@@ -72,65 +73,16 @@ public final class SecretsManagerClient {
         -> ResponseObject
     {
         let payload = body.serialized.utf8.map { $0 }
-        var spent = 0
-        let retry = DeadlineBoundedRetry(deadline: deadline, attemptTimeoutMilliseconds: attemptTimeoutMilliseconds)
-        return try retry.run { attempt -> DeadlineBoundedRetry.Outcome<ResponseObject, SecretsManagerError> in
-            let started = MonotonicClock.milliseconds()
-            let failure: SecretsManagerError
-            let reason: RetryPolicy.Reason?
-            switch send(operation, payload, timeoutMilliseconds: attempt.timeoutMilliseconds) {
-            case .success(let response):
-                let elapsed = MonotonicClock.milliseconds() - started
-                logger.debug(
-                    "Secrets Manager \(operation) attempt \(attempt.number)/\(configuration.maxAttempts): HTTP \(response.status) in \(elapsed) ms"
-                )
-                if (200..<300).contains(response.status) {
-                    quota.recordSuccess(spent: spent)
-                    do throws(SecretsManagerError) {
-                        return .done(try ResponseObject(operation: operation, body: response.body))
-                    } catch {
-                        return .fail(error)
-                    }
-                }
-                failure = redacted(SecretsManagerError(response: response))
-                reason = RetryPolicy.reason(code: failure.code.rawValue, httpStatus: response.status)
-            case .failure(let error):
-                let elapsed = MonotonicClock.milliseconds() - started
-                logger.debug(
-                    "Secrets Manager \(operation) attempt \(attempt.number)/\(configuration.maxAttempts): no response (\(error.kind)) in \(elapsed) ms"
-                )
-                if error.kind == .timeout && attempt.endsAtDeadline {
-                    return .fail(
-                        deadlineError(
-                            operation, attempt: attempt.number, lastFailure: Self.networkError(error),
-                            when: "during attempt \(attempt.number)"))
-                }
-                (failure, reason) = (Self.networkError(error), Self.retryReason(error))
-            }
-            guard let reason, attempt.number < configuration.maxAttempts else { return .fail(failure) }
-            guard let cost = quota.acquire(for: reason) else {
-                logger.warning(
-                    "Secrets Manager \(operation) failed (\(failure.code)); retry quota exhausted, not retrying")
-                return .fail(failure)
-            }
-            spent += cost
-            let delay = RetryPolicy.backoffSeconds(afterAttempt: attempt.number, random: randomUnit())
-            return .retry(failure, afterMilliseconds: Int64((delay * 1_000).rounded(.up)))
-        } willRetry: { attempt, failure, delay in
-            logger.warning(
-                "Secrets Manager \(operation) attempt \(attempt.number)/\(configuration.maxAttempts) failed (\(failure.code)\(failure.httpStatus.map { ", HTTP \($0)" } ?? "")); retrying in \(Self.format(milliseconds: delay)) s"
-            )
-        } outOfTime: { stop in
-            switch stop {
-            case .beforeAttempt(let number, let lastFailure):
-                deadlineError(
-                    operation, attempt: number - 1, lastFailure: lastFailure, when: "before attempt \(number)")
-            case .beforeRetry(let number, let delay, let failure):
-                deadlineError(
-                    operation, attempt: number, lastFailure: failure,
-                    when: "before retry \(number) (backoff \(Self.format(milliseconds: delay)) s)")
-            }
+        let failures = StandardRetries.Failures<SecretsManagerError>(
+            answer: { [self] in redacted(SecretsManagerError(response: $0)) }, network: Self.networkError,
+            deadline: { when, attempts, last in
+                Self.deadlineError(operation, attempt: attempts, lastFailure: last, when: when)
+            })
+        retries.attemptTimeoutMilliseconds = attemptTimeoutMilliseconds
+        let response = try retries.call(operation, deadline: deadline, failures: failures) { timeout in
+            send(operation, payload, timeoutMilliseconds: timeout)
         }
+        return try ResponseObject(operation: operation, body: response.body)
     }
 
     private func send(_ operation: String, _ payload: [UInt8], timeoutMilliseconds: Int64)
@@ -169,7 +121,9 @@ public final class SecretsManagerClient {
             timeoutMilliseconds: timeoutMilliseconds)
     }
 
-    private func deadlineError(_ operation: String, attempt: Int, lastFailure: SecretsManagerError?, when: String)
+    private static func deadlineError(
+        _ operation: String, attempt: Int, lastFailure: SecretsManagerError?, when: String
+    )
         -> SecretsManagerError
     {
         var message = "deadline reached \(when) of \(operation)"
@@ -183,14 +137,6 @@ public final class SecretsManagerClient {
         case .responseTooLarge: SecretsManagerError(code: .invalidResponse, message: error.message)
         case .timeout: SecretsManagerError(code: .network, message: "timed out: \(error.message)")
         case .connect, .connectionLost, .invalidRequest: SecretsManagerError(code: .network, message: error.message)
-        }
-    }
-
-    static func retryReason(_ error: HTTPClientError) -> RetryPolicy.Reason? {
-        switch error.kind {
-        case .timeout: .timeout
-        case .connect, .connectionLost: .transient
-        case .tls, .responseTooLarge, .invalidRequest: nil
         }
     }
 }

@@ -1,7 +1,7 @@
 /// Chooses the Secrets Manager endpoint as the AWS SDKs do (https://docs.aws.amazon.com/general/latest/gr/asm.html,
 /// https://docs.aws.amazon.com/sdkref/latest/guide/feature-endpoints.html; the values were
 /// checked against botocore's endpoint rule set for secretsmanager).
-enum EndpointResolver {
+package enum EndpointResolver {
     /// Variables naming a custom endpoint, first match wins. `SECRETS_MANAGER_ENDPOINT` is the rotation
     /// templates' own variable.
     static let customEndpointVariables = [
@@ -53,7 +53,8 @@ enum EndpointResolver {
     }
 
     /// Reads an SDK boolean variable: `true` or `false` in any case; unset or empty is `false`.
-    static func flag(_ name: String, in environment: [String: String]) throws(SecretsManagerConfigurationError) -> Bool
+    package static func flag(_ name: String, in environment: [String: String]) throws(SecretsManagerConfigurationError)
+        -> Bool
     {
         guard let value = environment.nonEmpty(name) else { return false }
         switch value.lowercased() {
@@ -65,10 +66,10 @@ enum EndpointResolver {
 }
 
 /// The parts of an AWS partition that endpoint resolution needs (botocore `partitions.json`).
-struct Partition: Sendable {
-    let name: String
-    let dnsSuffix: String
-    let dualStackDNSSuffix: String
+package struct Partition: Sendable {
+    package let name: String
+    package let dnsSuffix: String
+    package let dualStackDNSSuffix: String
 
     var servesDualStackOnStandardHost: Bool { name == "aws" || name == "aws-us-gov" || name == "aws-cn" }
 
@@ -98,7 +99,7 @@ struct Partition: Sendable {
     ]
 
     /// The partition of `region`; unknown regions belong to `aws`, as in the SDKs.
-    static func of(region: String) -> Partition {
+    package static func of(region: String) -> Partition {
         byPrefix.first(where: { region.hasPrefix($0.prefix) })?.partition ?? aws
     }
 }

@@ -13,20 +13,20 @@ public struct ServiceEndpoint: Sendable, Equatable, CustomStringConvertible {
     public var description: String { url }
 
     /// The `Host` value that is sent and signed. `https://x:443` signs `x`, `http://x:443` signs `x:443`.
-    var hostHeader: String {
+    package var hostHeader: String {
         guard let port, port != (scheme == "https" ? 443 : 80) else { return host }
         return "\(host):\(port)"
     }
 
     /// Whether the host is this machine: `localhost`, an address in 127.0.0.0/8, or `::1`.
-    var isLoopback: Bool {
+    package var isLoopback: Bool {
         if host == "localhost" || host == "[::1]" { return true }
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     /// The URL each request is posted to.
-    var requestURL: String {
+    package var requestURL: String {
         "\(scheme)://\(hostHeader)\(path)"
     }
 

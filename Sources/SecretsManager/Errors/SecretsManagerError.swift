@@ -81,3 +81,7 @@ public struct SecretsManagerError: Error, Sendable, CustomStringConvertible {
         return text
     }
 }
+
+extension SecretsManagerError: ServiceFailure {
+    package var codeText: String { code.rawValue }
+}

@@ -15,6 +15,11 @@ public struct SecretDescription: Sendable {
     /// `RotationRules`: `AutomaticallyAfterDays` and `ScheduleExpression`, when set.
     public var rotationDays: Int?
     public var scheduleExpression: String?
+    /// `Tags`, in response order: RDS marks the secrets it manages with `aws:rds:primaryDBInstanceArn` or
+    /// `aws:rds:primaryDBClusterArn`.
+    public var tags: [(key: String, value: String)] = []
+    /// `OwningService`: the service that manages the secret (`rds` for RDS-managed master secrets), if any.
+    public var owningService: String?
 
     public init(
         arn: String, name: String, rotationEnabled: Bool?, rotationLambdaARN: String?,
@@ -35,6 +40,12 @@ public struct SecretDescription: Sendable {
         versionIdsToStages.first(where: { $0.versionId == versionId })?.stages
     }
 
+    /// The value of the first tag whose key is `key` in any case (the templates match tag keys so).
+    public func tag(_ key: String) -> String? {
+        let wanted = key.lowercased()
+        return tags.first(where: { $0.key.lowercased() == wanted })?.value
+    }
+
     /// The version that carries `stage` (e.g. `AWSCURRENT`), if any.
     public func versionId(withStage stage: String) -> String? {
         versionIdsToStages.first(where: { $0.stages.contains(stage) })?.versionId
@@ -53,5 +64,10 @@ public struct SecretDescription: Sendable {
         let rules = response.nested("RotationRules")
         rotationDays = rules?["AutomaticallyAfterDays"]?.doubleValue.map { Int($0) }
         scheduleExpression = rules?["ScheduleExpression"]?.stringValue
+        tags = response.objects("Tags").compactMap { tag in
+            guard let key = tag.string("Key") else { return nil }
+            return (key, tag.string("Value") ?? "")
+        }
+        owningService = response.string("OwningService")
     }
 }

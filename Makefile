@@ -10,8 +10,8 @@ RELEASE_FLAGS := -c release --scratch-path $(RELEASE_DIR) --static-swift-stdlib
 # The debug build every test lane uses: a warning is an error (the packages this one depends on build clean too).
 DEBUG_FLAGS   := -Xswiftc -warnings-as-errors
 
-.PHONY: all deps build release test unit-test swift-test sanitize valgrind-test check-source format example-test \
-        package package-test layout-profile abi-gate-selftest lint-template bench bootstrap-bench demo soak clean
+.PHONY: all deps build release release-build test unit-test swift-test sanitize valgrind-test check-source format example-test \
+        package package-test layout-profile abi-gate-selftest docs-check lint-template bench bootstrap-bench demo soak clean
 
 all: build
 
@@ -23,8 +23,13 @@ deps:
 build: deps
 	$(LOCK) $(SWIFT) build $(DEBUG_FLAGS)
 
-## release: optimised binaries with the Swift runtime linked statically (what `make bench` measures).
+## release: dist/release/: the Lambda zip and the command line named with the version and architecture, the template
+## pointing at the zip, a CycloneDX SBOM and SHA256SUMS (scripts/release.sh).
 release: deps
+	bash scripts/release.sh
+
+## release-build: optimised binaries with the Swift runtime linked statically (what `make bench` measures).
+release-build: deps
 	$(LOCK) $(SWIFT) build $(RELEASE_FLAGS) --product rotator
 	$(LOCK) $(SWIFT) build $(RELEASE_FLAGS) --product LambdaEcho
 
@@ -32,7 +37,7 @@ release: deps
 ## the driver, HTTP client and fault-injection suites run under AddressSanitizer, the DNS resolver under
 ## ThreadSanitizer; then the example package, the ABI gate's self-test, cfn-lint, the Lambda zip in a
 ## provided.al2023-like chroot, and one whole rotation per target under valgrind through the zip's binary.
-test: deps check-source swift-test sanitize example-test abi-gate-selftest lint-template package-test valgrind-test
+test: deps check-source swift-test docs-check sanitize example-test abi-gate-selftest lint-template package-test valgrind-test
 
 ## unit-test: the Swift tests that need no server (no moto, no PostgreSQL), in seconds. Server suites are named
 ## …ServerTests and tagged .server; one that is not fails here, as TestSupport refuses to start its server.
@@ -110,6 +115,12 @@ package-test: package
 
 abi-gate-selftest:
 	bash scripts/abi-gate-selftest.sh
+
+## docs-check: every variable the code reads, template parameter and errorType is documented, links between the docs
+## resolve, the commands in its shell blocks exist (after swift-test: it asks the built rotator), and the code,
+## template and changelog name one version (scripts/docs_check.py).
+docs-check:
+	python3 scripts/docs_check.py
 
 ## lint-template: cfn-lint, then the template's safety properties (scripts/template_test.py).
 lint-template:

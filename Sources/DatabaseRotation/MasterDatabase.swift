@@ -68,25 +68,13 @@ struct MasterDatabase {
         var cluster: RDSCluster?
         switch resource {
         case .instance(let arn):
-            guard
-                let found = try lookup({ _ throws(RDSError) in
-                    try client.describeDBInstance(arn, deadline: context.deadline)
-                })
-            else {
-                throw DatabaseError.invalidSecret(
-                    "\(arn) is not a valid DB Instance ARN. No Instances found when using DescribeDBInstances RDS API to get connection params."
-                )
+            let found = try described("Instance", arn) { arn, deadline throws(RDSError) in
+                try client.describeDBInstance(arn, deadline: deadline)
             }
             endpoint = (found.engine, found.address, found.port)
         case .cluster(let arn):
-            guard
-                let found = try lookup({ _ throws(RDSError) in
-                    try client.describeDBCluster(arn, deadline: context.deadline)
-                })
-            else {
-                throw DatabaseError.invalidSecret(
-                    "\(arn) is not a valid DB Cluster ARN. No Clusters found when using DescribeDBClusters RDS API to get connection params."
-                )
+            let found = try described("Cluster", arn) { arn, deadline throws(RDSError) in
+                try client.describeDBCluster(arn, deadline: deadline)
             }
             endpoint = (found.engine, found.endpoint, found.port)
             cluster = found
@@ -150,6 +138,19 @@ struct MasterDatabase {
                 "setSecret: Could not check whether \(userHost) is a replica of \(masterHost): \(error)")
             return "could not ask RDS (\(error))"
         }
+    }
+
+    /// What `describe` says of the DB instance or cluster `arn`.
+    /// - Throws: the templates' `… is not a valid DB Instance ARN. No Instances found …` when RDS has none.
+    private func described<Value>(
+        _ kind: String, _ arn: String, _ describe: (String, Deadline) throws(RDSError) -> Value?
+    ) throws(DatabaseError) -> Value {
+        guard let found = try lookup({ _ throws(RDSError) in try describe(arn, context.deadline) }) else {
+            throw DatabaseError.invalidSecret(
+                "\(arn) is not a valid DB \(kind) ARN. No \(kind)s found when using DescribeDB\(kind)s RDS API to get connection params."
+            )
+        }
+        return found
     }
 
     /// The first label of an RDS endpoint: the instance or cluster identifier (identifiers are lowercase).

@@ -11,18 +11,34 @@ import Testing
 /// `masterarn`.
 @Suite("PostgreSQL: an RDS-managed master secret through RDS, moto and RotatorLambda", .serialized, .tags(.server))
 struct RDSManagedMasterServerTests {
-    @Test("alternating users with the rds!db secret as masterarn: its database found through RDS, the clone made")
-    func alternatingWithRDSManagedMaster() throws {
-        let server = try PostgresServer()
-        let lambda = try PostgresLambda(server: server)
+    /// A PostgreSQL server with an application role `rds_app` and a master role `rds_admin` (CREATEROLE), and an
+    /// instance in moto's RDS standing for it whose `rds!db` secret holds the master's login.
+    struct InstanceLab {
+        let server: PostgresServer
+        let lambda: PostgresLambda
         let start = randomPassword()
         let admin = randomPassword()
-        try server.createRole("rds_app", password: start)
-        try server.createRole("rds_admin", password: admin, options: "CREATEROLE")
+        let host: String
+        let masterARN: String
+
+        init() throws {
+            server = try PostgresServer()
+            lambda = try PostgresLambda(server: server)
+            try server.createRole("rds_app", password: start)
+            try server.createRole("rds_admin", password: admin, options: "CREATEROLE")
+            (host, masterARN) = try lambda.moto.createRDSManagedInstance(
+                port: server.port, engine: "postgres", user: "rds_admin", password: admin)
+        }
+    }
+
+    @Test("alternating users with the rds!db secret as masterarn: its database found through RDS, the clone made")
+    func alternatingWithRDSManagedMaster() throws {
+        let lab = try InstanceLab()
+        let (server, lambda, start, admin, host, masterARN) = (
+            lab.server, lab.lambda, lab.start, lab.admin, lab.host, lab.masterARN
+        )
         try server.execute(
             "CREATE TABLE orders (n int); INSERT INTO orders VALUES (7); GRANT SELECT ON orders TO rds_app")
-        let (host, masterARN) = try lambda.moto.createRDSManagedInstance(
-            port: server.port, engine: "postgres", user: "rds_admin", password: admin)
         let masterVersions = try lambda.moto.adminClient.stages(secretId: masterARN)
         let arn = try lambda.createSecret(
             postgresSecret(host: host, port: server.port, username: "rds_app", password: start, masterARN: masterARN))
@@ -137,14 +153,10 @@ struct RDSManagedMasterServerTests {
     @Test(
         "a role without rds:DescribeDBInstances (moto's IAM): Target.Permission naming the action and how to grant it")
     func withoutRDSPermission() throws {
-        let server = try PostgresServer()
-        let lambda = try PostgresLambda(server: server)
-        let start = randomPassword()
-        let admin = randomPassword()
-        try server.createRole("rds_app", password: start)
-        try server.createRole("rds_admin", password: admin, options: "CREATEROLE")
-        let (host, masterARN) = try lambda.moto.createRDSManagedInstance(
-            port: server.port, engine: "postgres", user: "rds_admin", password: admin)
+        let lab = try InstanceLab()
+        let (server, lambda, start, admin, host, masterARN) = (
+            lab.server, lab.lambda, lab.start, lab.admin, lab.host, lab.masterARN
+        )
         let arn = try lambda.createSecret(
             postgresSecret(host: host, port: server.port, username: "rds_app", password: start, masterARN: masterARN))
         // Everything the function needs from Secrets Manager, nothing from RDS.

@@ -30,7 +30,7 @@ public enum RotationError: Error, Sendable, Equatable {
 }
 
 /// Why a target failed: the `errorType` suffix after `Target.`. A small open set, as `SecretsManagerError.Code`
-/// is: the built-in targets use the constants below, each listed with what to do in the README; a custom target
+/// is: the built-in targets use the constants below, each listed with what to do in docs/reference/errors.md; a custom target
 /// may add its own (`TargetErrorCode("PartnerRefused")`).
 public struct TargetErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: String

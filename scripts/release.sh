@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# make release: what a team downloads, in dist/release/, named with the version (Sources/rotator/RotatorVersion.swift)
+# and the machine's architecture (x86_64 here; arm64 when built on arm64, scripts/package.sh does not cross-compile):
+#
+#   rotator-lambda-<version>-<arch>.zip    the Lambda function, as `make package` builds it (static libcurl, libpq,
+#                                          Connector/C, ABI-gated for provided.al2023); add AWS's RDS CA bundle with
+#                                          `zip -j <zip> rds-ca-bundle.pem` (read from /var/task/rds-ca-bundle.pem)
+#   rotator-<version>-linux-<arch>         the command line, linked the same way (static Swift runtime and
+#                                          Foundation, static C libraries), ABI-gated: any Linux with glibc >= 2.34
+#   template-<version>.yaml                template.yaml with CodeUri pointing at the zip above (`sam deploy
+#                                          --template-file`, or `sam package` + `sam publish` to the Serverless
+#                                          Application Repository: its AWS::ServerlessRepo::Application metadata)
+#   sbom-<version>.cdx.json                CycloneDX: the Swift packages, the Swift runtime, each C library and its
+#                                          Debian source package (scripts/sbom.py)
+#   SHA256SUMS                             of everything above
+#
+# Reproducible: fixed timestamps in the zips, no build path or date in what is shipped, so two runs on the same
+# machine give the same bytes (`make release` twice, then compare SHA256SUMS).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+die() { echo "release: ERROR: $*" >&2; exit 1; }
+
+version=$(sed -n 's/.*static let current = "\(.*\)"/\1/p' Sources/rotator/RotatorVersion.swift)
+[[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]] || die "no version in Sources/rotator/RotatorVersion.swift"
+case $(uname -m) in x86_64) arch=x86_64 ;; aarch64) arch=arm64 ;; *) die "unsupported machine $(uname -m)" ;; esac
+python3 scripts/docs_check.py >/dev/null || die "make docs-check fails: the version, template and changelog must agree"
+out=dist/release
+rm -rf "$out" && mkdir -p "$out"
+
+# The function.
+bash scripts/package.sh
+cp dist/rotator-lambda.zip "$out/rotator-lambda-$version-$arch.zip"
+
+# The command line: the same link, its own stage and a size budget of its own (Foundation is inside).
+PRODUCT=rotator STAGE=dist/rotator-cli PACKAGE_ZIP=dist/rotator-cli.zip MAX_ZIP_BYTES=${MAX_CLI_ZIP_BYTES:-40000000} \
+    ZIP_RECOMPRESS=0 bash scripts/package.sh >dist/rotator-cli.log 2>&1 \
+    || { tail -30 dist/rotator-cli.log >&2; die "the command line did not build or failed the ABI gate"; }
+install -m 755 dist/rotator-cli/bootstrap "$out/rotator-$version-linux-$arch"
+rm -rf dist/rotator-cli dist/rotator-cli.zip
+"$out/rotator-$version-linux-$arch" --version | grep -qx "$version" || die "the command line does not say $version"
+
+# The template, pointing at the zip beside it.
+sed "s|^      CodeUri: dist/rotator-lambda.zip$|      CodeUri: rotator-lambda-$version-$arch.zip|" template.yaml \
+    > "$out/template-$version.yaml"
+grep -q "CodeUri: rotator-lambda-$version-$arch.zip" "$out/template-$version.yaml" || die "CodeUri not rewritten"
+if [[ $arch == arm64 ]]; then
+    sed -i 's/^    Default: x86_64$/    Default: arm64/' "$out/template-$version.yaml"
+fi
+
+python3 scripts/sbom.py "$version" "$out/sbom-$version.cdx.json"
+(cd "$out" && sha256sum -- * > SHA256SUMS)
+echo "release: $out"
+(cd "$out" && ls -l --time-style=+ -- * | awk '{print "release:   " $5 "  " $NF}')
+sed 's/^/release: sha256 /' "$out/SHA256SUMS"

@@ -122,9 +122,10 @@ abi-gate-selftest:
 docs-check:
 	python3 scripts/docs_check.py
 
-## lint-template: cfn-lint, then the template's safety properties (scripts/template_test.py).
+## lint-template: cfn-lint and `sam validate --lint`, then the template's safety properties (scripts/template_test.py).
 lint-template:
 	cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 sam validate --lint --template template.yaml --region us-east-1
 	python3 scripts/template_test.py template.yaml
 
 ## bench: performance figures (printed, never asserted): the release builds, and the zip's binary built the way

@@ -7,7 +7,8 @@
 #   - zip, unzip, advancecomp, patchelf, binutils, gcc, g++, make, pkg-config, dpkg-dev, libstdc++-12-dev,
 #     busybox-static, openssl, ca-certificates, valgrind (the code-layout profile): make package / package-test
 #     (static libcurl and libpq are built from Debian's own source packages, hence the deb-src entry below)
-#   - moto[server], boto3 (PyPI): the local Secrets Manager; cfn-lint (PyPI): the SAM template check
+#   - moto[server], boto3 (PyPI): the local Secrets Manager; cfn-lint and aws-sam-cli (PyPI): the SAM template
+#     checks (`sam validate --lint`)
 set -euo pipefail
 
 apt_packages=(libcurl4-openssl-dev libssl-dev libpq-dev libmariadb-dev postgresql mariadb-server mariadb-client cmake zip unzip advancecomp patchelf binutils gcc g++ valgrind
@@ -46,7 +47,7 @@ if ((${#missing[@]})); then
 fi
 ((need_update)) && apt-get update -qq
 
-if ! python3 -c 'import moto.server, boto3, flask, flask_cors, cfnlint' 2>/dev/null; then
-    echo "deps: installing PyPI packages: moto[server] boto3 cfn-lint"
-    python3 -m pip install -q 'moto[server]' boto3 cfn-lint
+if ! python3 -c 'import moto.server, boto3, flask, flask_cors, cfnlint' 2>/dev/null || ! command -v sam >/dev/null; then
+    echo "deps: installing PyPI packages: moto[server] boto3 cfn-lint aws-sam-cli"
+    python3 -m pip install -q 'moto[server]' boto3 cfn-lint aws-sam-cli
 fi

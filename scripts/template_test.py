@@ -94,3 +94,48 @@ check(alarm_properties.get("Dimensions") == [{"Name": "FunctionName", "Value": {
       "the alarm's dimension is the function's name, as the function writes it (AWS_LAMBDA_FUNCTION_NAME)")
 check(alarm_properties.get("TreatMissingData") == "notBreaching" and alarm_properties.get("AlarmActions") == [{"Ref": "AlarmTopicArn"}],
       "no data is no breach; the alarm notifies the topic given")
+for name, metric in [("FunctionErrorsAlarm", "Errors"), ("FunctionThrottlesAlarm", "Throttles")]:
+    lambda_alarm = resources.get(name, {})
+    properties = lambda_alarm.get("Properties", {})
+    check(lambda_alarm.get("Condition") == "HasAlarmTopic" and properties.get("Namespace") == "AWS/Lambda"
+          and properties.get("MetricName") == metric
+          and properties.get("Dimensions") == [{"Name": "FunctionName", "Value": {"Ref": "RotatorFunction"}}]
+          and properties.get("AlarmActions") == [{"Ref": "AlarmTopicArn"}],
+          f"Lambda's {metric} for this function notify the same topic (failures the function cannot log)")
+rule = resources.get("RotationFailedRule", {})
+pattern = rule.get("Properties", {}).get("EventPattern", {})
+check(rule.get("Condition") == "HasAlarmTopic" and pattern.get("source") == ["aws.secretsmanager"]
+      and sorted(pattern.get("detail", {}).get("eventName", [])) == ["RotationAbandoned", "RotationFailed"]
+      and rule["Properties"]["Targets"][0]["Arn"] == {"Ref": "AlarmTopicArn"},
+      "Secrets Manager's RotationFailed and RotationAbandoned events reach the topic")
+role = resources["RotatorRole"]["Properties"]
+check("ManagedPolicyArns" not in role, "no managed policy on the role (AWSLambdaVPCAccessExecutionRole grants logs:*)")
+network = statement("NetworkInterfacesInVpc")
+check(conditional_statement("NetworkInterfacesInVpc") == "HasVpc" and network is not None
+      and all(action.startswith("ec2:") and "Describe" in action or action.endswith("NetworkInterface")
+              or action.endswith("PrivateIpAddresses") for action in network["Action"]),
+      "in a VPC, only the network-interface actions are added")
+check(not any(isinstance(body, dict) and any(str(action).startswith("logs:") and action not in
+                                             ("logs:CreateLogStream", "logs:PutLogEvents")
+                                             for action in (body.get("Action") if isinstance(body.get("Action"), list)
+                                                            else [body.get("Action")]))
+              for body in (entry["Fn::If"][1] if isinstance(entry, dict) and "Fn::If" in entry else entry
+                           for entry in statements)),
+      "the only log permissions are to write the function's own log group")
+scope = statement("RotateSecretsNamingThisFunction")
+condition = (scope or {}).get("Condition", {}).get("StringEquals", {})
+check(conditional_statement("RotateSecretsNamingThisFunction") == "AnySecretNamingThisFunction"
+      and list(condition) == ["secretsmanager:resource/AllowRotationLambdaArn"],
+      "any-secret scope is granted only with the condition that the secret's rotation names this function")
+check(role.get("PermissionsBoundary") == {"Fn::If": ["HasPermissionsBoundary", {"Ref": "PermissionsBoundary"},
+                                                     {"Ref": "AWS::NoValue"}]},
+      "the permissions boundary is set on the role when given")
+vpc_rule = template.get("Rules", {}).get("VpcNeedsBoth", {})
+check(bool(vpc_rule.get("Assertions")), "SubnetIds without SecurityGroupIds (or the reverse) is refused, not ignored")
+attached = resources.get("Fn::ForEach::AttachedSecrets")
+check(isinstance(attached, list) and attached[1] == {"Ref": "AttachSecretArns"}
+      and next(iter(attached[2].values()))["Type"] == "AWS::SecretsManager::RotationSchedule",
+      "AttachSecretArns become one RotationSchedule each")
+attach = statement("RotateAttachedSecrets")
+check(attach is not None and attach["Resource"] == {"Ref": "AttachSecretArns"},
+      "attached secrets are in the policy too")

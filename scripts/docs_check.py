@@ -19,6 +19,8 @@ import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# --version-only: just the one-version check (make release runs it before building, with no rotator built yet).
+VERSION_ONLY = sys.argv[1:] == ["--version-only"]
 # Test infrastructure and benchmarks read variables of their own; they are not the product's configuration.
 NOT_SHIPPED = {"TestSupport", "DatabaseTestKit", "TestTags", "FakeRuntimeAPIServer", "PackageTestFixture",
                "RotatorBench", "LambdaEcho"}
@@ -41,116 +43,118 @@ def code(path):
     return "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith("//"))
 
 
-# Environment variables.
-configuration = text("docs/reference/configuration.md")
-variables = set()
-for path in shipped_sources():
-    variables |= set(VARIABLE.findall(code(path)))
-for variable in sorted(variables):
-    if f"`{variable}`" not in configuration:
-        problems.append(f"environment variable {variable} (read in Sources) is not in docs/reference/configuration.md")
-
-# Template parameters: the keys of the Parameters mapping.
 template = text("template.yaml")
-section = re.search(r"^Parameters:\n(.*?)^\S", template, re.MULTILINE | re.DOTALL)
-parameters = re.findall(r"^  ([A-Za-z0-9]+):\s*$", section.group(1), re.MULTILINE) if section else []
-deployment = text("docs/deployment.md")
-if not parameters:
-    problems.append("template.yaml: no Parameters found")
-for parameter in parameters:
-    if f"`{parameter}`" not in deployment:
-        problems.append(f"template parameter {parameter} is not in docs/deployment.md")
+variables, parameters, reported, pages, commands_checked = set(), [], set(), [], 0
+if not VERSION_ONLY:
+    # Environment variables.
+    configuration = text("docs/reference/configuration.md")
+    variables = set()
+    for path in shipped_sources():
+        variables |= set(VARIABLE.findall(code(path)))
+    for variable in sorted(variables):
+        if f"`{variable}`" not in configuration:
+            problems.append(f"environment variable {variable} (read in Sources) is not in docs/reference/configuration.md")
 
-# Error types.
-errors = text("docs/reference/errors.md")
-reported = set()
-for path in shipped_sources():
-    source = code(path)
-    reported |= set(re.findall(r'"((?:Rotation|Runtime|Target)\.[A-Za-z]+)"', source))
-    reported |= {f"Target.{code}" for code in re.findall(r'TargetErrorCode\("([A-Za-z]+)"\)', source)
-                 if code != "InvalidSecret"}  # reported as Rotation.InvalidSecret
-    reported |= {f"SecretsManager.{code}" for code in re.findall(r'"SecretsManager\.([A-Za-z]+)"', source)}
-for error_type in sorted(reported):
-    family, code = error_type.split(".", 1)
-    documented = f"`{error_type}`" in errors or (family == "SecretsManager" and f"`{code}`" in errors)
-    if not documented:
-        problems.append(f"errorType {error_type} is not in docs/reference/errors.md")
+    # Template parameters: the keys of the Parameters mapping.
+    section = re.search(r"^Parameters:\n(.*?)^\S", template, re.MULTILINE | re.DOTALL)
+    parameters = re.findall(r"^  ([A-Za-z0-9]+):\s*$", section.group(1), re.MULTILINE) if section else []
+    deployment = text("docs/deployment.md")
+    if not parameters:
+        problems.append("template.yaml: no Parameters found")
+    for parameter in parameters:
+        if f"`{parameter}`" not in deployment:
+            problems.append(f"template parameter {parameter} is not in docs/deployment.md")
 
-def anchors(page):
-    """GitHub's anchors for a page's headings: lowercase, punctuation dropped, spaces to hyphens."""
-    found, in_code = set(), False
-    for line in page.read_text().splitlines():
-        if line.startswith("```"):
-            in_code = not in_code
-        if not in_code and line.startswith("#"):
-            title = line.lstrip("#").strip().lower()
-            found.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
-    return found
+    # Error types.
+    errors = text("docs/reference/errors.md")
+    reported = set()
+    for path in shipped_sources():
+        source = code(path)
+        reported |= set(re.findall(r'"((?:Rotation|Runtime|Target)\.[A-Za-z]+)"', source))
+        reported |= {f"Target.{code}" for code in re.findall(r'TargetErrorCode\("([A-Za-z]+)"\)', source)
+                     if code != "InvalidSecret"}  # reported as Rotation.InvalidSecret
+        reported |= {f"SecretsManager.{code}" for code in re.findall(r'"SecretsManager\.([A-Za-z]+)"', source)}
+    for error_type in sorted(reported):
+        family, code = error_type.split(".", 1)
+        documented = f"`{error_type}`" in errors or (family == "SecretsManager" and f"`{code}`" in errors)
+        if not documented:
+            problems.append(f"errorType {error_type} is not in docs/reference/errors.md")
+
+    def anchors(page):
+        """GitHub's anchors for a page's headings: lowercase, punctuation dropped, spaces to hyphens."""
+        found, in_code = set(), False
+        for line in page.read_text().splitlines():
+            if line.startswith("```"):
+                in_code = not in_code
+            if not in_code and line.startswith("#"):
+                title = line.lstrip("#").strip().lower()
+                found.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
+        return found
 
 
-# Links between the docs.
-pages = [ROOT / name for name in ("README.md", "CONTRIBUTING.md", "SECURITY.md", "CHANGELOG.md")]
-pages += sorted((ROOT / "docs").rglob("*.md"))
-for page in pages:
-    in_code = False
-    for number, line in enumerate(page.read_text().splitlines(), 1):
-        if line.startswith("```"):
-            in_code = not in_code
-        if in_code:
-            continue
-        for target in re.findall(r"\]\(([^)\s]+)\)", line):
-            if re.match(r"^[a-z]+:", target):
+    # Links between the docs.
+    pages = [ROOT / name for name in ("README.md", "CONTRIBUTING.md", "SECURITY.md", "CHANGELOG.md")]
+    pages += sorted((ROOT / "docs").rglob("*.md"))
+    for page in pages:
+        in_code = False
+        for number, line in enumerate(page.read_text().splitlines(), 1):
+            if line.startswith("```"):
+                in_code = not in_code
+            if in_code:
                 continue
-            path, _, anchor = target.partition("#")
-            resolved = (page.parent / path).resolve() if path else page
-            if not resolved.exists():
-                problems.append(f"{page.relative_to(ROOT)}:{number}: link to {target}, which does not exist")
-            elif anchor and resolved.suffix == ".md" and anchor not in anchors(resolved):
-                problems.append(f"{page.relative_to(ROOT)}:{number}: link to {target}, which has no such heading")
+            for target in re.findall(r"\]\(([^)\s]+)\)", line):
+                if re.match(r"^[a-z]+:", target):
+                    continue
+                path, _, anchor = target.partition("#")
+                resolved = (page.parent / path).resolve() if path else page
+                if not resolved.exists():
+                    problems.append(f"{page.relative_to(ROOT)}:{number}: link to {target}, which does not exist")
+                elif anchor and resolved.suffix == ".md" and anchor not in anchors(resolved):
+                    problems.append(f"{page.relative_to(ROOT)}:{number}: link to {target}, which has no such heading")
 
-# Commands in the docs' shell blocks: each `make` target exists, and each `rotator` command and option is one the
-# built command line has (its --help; the binary comes from `make swift-test`, which runs before this check).
-makefile = text("Makefile")
-rotator = ROOT / ".build" / "debug" / "rotator"
-helps = {}
-
-
-def rotator_help(subcommand):
-    if subcommand not in helps:
-        import subprocess
-        run = subprocess.run([str(rotator), subcommand, "--help"], capture_output=True, text=True)
-        helps[subcommand] = run.stdout if run.returncode == 0 else None
-    return helps[subcommand]
+    # Commands in the docs' shell blocks: each `make` target exists, and each `rotator` command and option is one the
+    # built command line has (its --help; the binary comes from `make swift-test`, which runs before this check).
+    makefile = text("Makefile")
+    rotator = ROOT / ".build" / "debug" / "rotator"
+    helps = {}
 
 
-commands_checked = 0
-for page in pages:
-    in_shell = False
-    for number, line in enumerate(page.read_text().splitlines(), 1):
-        if line.startswith("```"):
-            in_shell = line.strip() in ("```sh", "```bash")
-            continue
-        if not in_shell:
-            continue
-        command = line.split("#", 1)[0].strip()
-        where = f"{page.relative_to(ROOT)}:{number}"
-        for target in re.findall(r"(?:^|&&\s*|;\s*|\s)make ([a-z][a-z0-9-]*)", command):
-            commands_checked += 1
-            if not re.search(rf"^{re.escape(target)}:", makefile, re.MULTILINE):
-                problems.append(f"{where}: `make {target}`: no such target in the Makefile")
-        match = re.match(r"^(?:\S+=\S+\s+)*rotator\s+([a-z-]+)(.*)$", command)
-        if match:
-            commands_checked += 1
-            if not rotator.exists():
-                problems.append(f"{where}: cannot check `rotator {match.group(1)}`: build the command line first")
+    def rotator_help(subcommand):
+        if subcommand not in helps:
+            import subprocess
+            run = subprocess.run([str(rotator), subcommand, "--help"], capture_output=True, text=True)
+            helps[subcommand] = run.stdout if run.returncode == 0 else None
+        return helps[subcommand]
+
+
+    commands_checked = 0
+    for page in pages:
+        in_shell = False
+        for number, line in enumerate(page.read_text().splitlines(), 1):
+            if line.startswith("```"):
+                in_shell = line.strip() in ("```sh", "```bash")
                 continue
-            usage = rotator_help(match.group(1))
-            if usage is None:
-                problems.append(f"{where}: `rotator {match.group(1)}` is not a command of the command line")
+            if not in_shell:
                 continue
-            for option in re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", match.group(2)):
-                if option not in usage:
-                    problems.append(f"{where}: `rotator {match.group(1)}` has no option {option}")
+            command = line.split("#", 1)[0].strip()
+            where = f"{page.relative_to(ROOT)}:{number}"
+            for target in re.findall(r"(?:^|&&\s*|;\s*|\s)make ([a-z][a-z0-9-]*)", command):
+                commands_checked += 1
+                if not re.search(rf"^{re.escape(target)}:", makefile, re.MULTILINE):
+                    problems.append(f"{where}: `make {target}`: no such target in the Makefile")
+            match = re.match(r"^(?:\S+=\S+\s+)*rotator\s+([a-z-]+)(.*)$", command)
+            if match:
+                commands_checked += 1
+                if not rotator.exists():
+                    problems.append(f"{where}: cannot check `rotator {match.group(1)}`: build the command line first")
+                    continue
+                usage = rotator_help(match.group(1))
+                if usage is None:
+                    problems.append(f"{where}: `rotator {match.group(1)}` is not a command of the command line")
+                    continue
+                for option in re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", match.group(2)):
+                    if option not in usage:
+                        problems.append(f"{where}: `rotator {match.group(1)}` has no option {option}")
 
 # One version.
 code_version = re.search(r'static let current = "([^"]+)"', text("Sources/rotator/RotatorVersion.swift")).group(1)
@@ -165,5 +169,8 @@ for problem in problems:
     print(f"docs-check: FAIL {problem}")
 if problems:
     sys.exit(1)
+if VERSION_ONLY:
+    print(f"docs-check: ok (version {code_version})")
+    sys.exit(0)
 print(f"docs-check: ok ({len(variables)} variables, {len(parameters)} parameters, {len(reported)} error types, "
       f"{len(pages)} pages' links, {commands_checked} commands, version {code_version})")

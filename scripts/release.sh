@@ -24,7 +24,7 @@ die() { echo "release: ERROR: $*" >&2; exit 1; }
 version=$(sed -n 's/.*static let current = "\(.*\)"/\1/p' Sources/rotator/RotatorVersion.swift)
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]] || die "no version in Sources/rotator/RotatorVersion.swift"
 case $(uname -m) in x86_64) arch=x86_64 ;; aarch64) arch=arm64 ;; *) die "unsupported machine $(uname -m)" ;; esac
-python3 scripts/docs_check.py >/dev/null || die "make docs-check fails: the version, template and changelog must agree"
+python3 scripts/docs_check.py --version-only >/dev/null || die "the version, template and changelog do not agree (python3 scripts/docs_check.py --version-only)"
 out=dist/release
 rm -rf "$out" && mkdir -p "$out"
 

@@ -14,8 +14,9 @@
 #                                          Debian source package (scripts/sbom.py)
 #   SHA256SUMS                             of everything above
 #
-# Reproducible: fixed timestamps in the zips, no build path or date in what is shipped, so two runs on the same
-# machine give the same bytes (`make release` twice, then compare SHA256SUMS).
+# Reproducible: fixed timestamps in the zips, no build path or date in what is shipped, so two runs in the same
+# checkout give the same bytes (`make release` twice, then compare SHA256SUMS). Built in another directory, the
+# binaries differ only in the Swift compiler's .swift_modhash section (2,304 bytes) and the build-id derived from it.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"

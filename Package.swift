@@ -39,6 +39,8 @@ let package = Package(
         // Secrets cut out of text by bytes (error messages that may echo a credential).
         .target(name: "Redaction"),
         .target(name: "JSON"),
+        // The XML that AWS's Query APIs (STS, RDS) answer with.
+        .target(name: "XML"),
         // The signer: pure, but for the one percent-encoder, which HTTPClient holds.
         .target(name: "SigV4", dependencies: ["CCrypto", "HTTPClient"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
@@ -48,12 +50,13 @@ let package = Package(
 
         // The AWS side: the only way the function touches a secret.
         .target(
-            name: "SecretsManager", dependencies: ["SigV4", "HTTPClient", "JSON", "Timekeeping", "Redaction", logging]),
+            name: "SecretsManager",
+            dependencies: ["SigV4", "HTTPClient", "JSON", "XML", "Timekeeping", "Redaction", logging]),
 
         // RDS's Query API, for the two reads a rotation makes (an RDS-managed master's database, read replicas).
         .target(
             name: "RDS",
-            dependencies: ["SecretsManager", "SigV4", "HTTPClient", "Timekeeping", "Redaction", logging]),
+            dependencies: ["SecretsManager", "SigV4", "HTTPClient", "XML", "Timekeeping", logging]),
 
         // Rotation logic, the TargetService protocol and the generic target.
         .target(name: "Rotation", dependencies: ["SecretsManager", "LambdaRuntime", "JSON", "Timekeeping", logging]),
@@ -129,6 +132,7 @@ let package = Package(
             name: "RDSTests",
             dependencies: [
                 "RDS", "DatabaseTestKit", "SecretsManager", "HTTPClient", "TestSupport", "TestTags", "Timekeeping",
+                "XML",
                 logging,
             ]),
         .testTarget(name: "RedactionTests", dependencies: ["Redaction"]),

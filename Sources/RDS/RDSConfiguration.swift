@@ -6,7 +6,7 @@ import SigV4
 public struct RDSConfiguration: Sendable {
     public var endpoint: ServiceEndpoint
     public var region: String
-    public var credentials: Credentials
+    public var credentials: any CredentialProvider
     public var caBundlePath: String?
     public var maxAttempts: Int
     public var connectTimeoutMilliseconds: Int

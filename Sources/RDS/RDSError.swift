@@ -23,6 +23,10 @@ public struct RDSError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(code): \(message)" }
 }
 
-extension RDSError: ServiceFailure {
-    package var codeText: String { code }
+extension RDSError {
+    package init(_ error: QueryError) {
+        self.init(
+            code: error.code == "Credentials" ? "Configuration" : error.code, message: error.message,
+            httpStatus: error.httpStatus)
+    }
 }

@@ -75,8 +75,9 @@ package final class MotoAdmin: @unchecked Sendable {
     }
 
     /// An IAM user allowed exactly `actions` on every resource; returns its access key (watch the secret key).
-    package func user(allowedTo actions: [String]) throws -> (accessKeyId: String, secretAccessKey: String) {
-        let name = "limited-\(UUID().uuidString.prefix(8).lowercased())"
+    package func user(
+        allowedTo actions: [String], name: String = "limited-\(UUID().uuidString.prefix(8).lowercased())"
+    ) throws -> (accessKeyId: String, secretAccessKey: String) {
         try iam("CreateUser", [("UserName", name)])
         let policy = JSONObject([
             "Version": .string("2012-10-17"),

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import RDS
+@testable import XML
 
 /// The XML reader on what AWS answers, and on what it must refuse.
 @Suite struct XMLReaderTests {

@@ -66,7 +66,7 @@ import Testing
             #expect(throws: SecretsManagerConfigurationError.self) {
                 try SecretsManagerConfiguration(environment: [
                     "AWS_REGION": "us-east-1", "AWS_SECRET_ACCESS_KEY": Self.secretKey, "AWS_SESSION_TOKEN": Self.token,
-                    "HOME": "/nonexistent",
+                    "HOME": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true",
                 ])
             },
         ].compactMap { $0 }

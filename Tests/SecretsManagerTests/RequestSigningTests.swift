@@ -42,7 +42,7 @@ import Testing
             configuration: try SecretsManagerConfiguration(environment: environment), logger: Logger(label: "test"))
         let seconds = Int64(vector.json["epochSeconds"]?.intValue ?? 0)
         client.clock = { seconds }
-        let request = client.request(
+        let request = try client.request(
             vector.string("operation"), Array(vector.string("body").utf8), timeoutMilliseconds: 1_000)
         #expect(request.headers["Host"] == vector.expected("host"))
         #expect(request.headers["X-Amz-Date"] == vector.expected("amzDate"))
@@ -51,7 +51,7 @@ import Testing
         #expect(request.headers["x-amz-content-sha256"] == nil)
         #expect(request.url.hasSuffix("/"))
         // Signing twice reuses the cached key and gives the same result.
-        let again = client.request(
+        let again = try client.request(
             vector.string("operation"), Array(vector.string("body").utf8), timeoutMilliseconds: 1_000)
         #expect(again.headers["Authorization"] == vector.expected("authorization"))
     }

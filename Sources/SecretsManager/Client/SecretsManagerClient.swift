@@ -21,7 +21,8 @@ public final class SecretsManagerClient {
     public let configuration: SecretsManagerConfiguration
     let endpoint: ServiceEndpoint
     private let http: HTTPClient
-    private let signer: SigV4Signer
+    /// Signs with the provider's current credentials; made anew when they change (a refresh).
+    private var signer: SigV4Signer?
     private let logger: Logger
     /// Wall-clock seconds for `X-Amz-Date`; tests fix it to compare with known signatures.
     var clock: () -> Int64
@@ -51,8 +52,6 @@ public final class SecretsManagerClient {
             throw SecretsManagerError(code: .network, message: "cannot create the HTTP client: \(error.message)")
         }
         self.configuration = configuration
-        self.signer = SigV4Signer(
-            credentials: configuration.credentials, region: configuration.region, service: "secretsmanager")
         self.logger = logger
         self.retries = StandardRetries(
             service: "Secrets Manager", maxAttempts: configuration.maxAttempts, attemptTimeoutMilliseconds: 10_000,
@@ -73,39 +72,58 @@ public final class SecretsManagerClient {
         -> ResponseObject
     {
         let payload = body.serialized.utf8.map { $0 }
+        let signing = try currentSigner()
         let failures = StandardRetries.Failures<SecretsManagerError>(
-            answer: { [self] in redacted(SecretsManagerError(response: $0)) }, network: Self.networkError,
+            answer: { Self.redacted(SecretsManagerError(response: $0), signing.credentials) },
+            network: Self.networkError,
             deadline: { when, attempts, last in
                 Self.deadlineError(operation, attempt: attempts, lastFailure: last, when: when)
             })
         retries.attemptTimeoutMilliseconds = attemptTimeoutMilliseconds
         let response = try retries.call(operation, deadline: deadline, failures: failures) { timeout in
-            send(operation, payload, timeoutMilliseconds: timeout)
+            send(operation, payload, signer: signing, timeoutMilliseconds: timeout)
         }
         return try ResponseObject(operation: operation, body: response.body)
     }
 
-    private func send(_ operation: String, _ payload: [UInt8], timeoutMilliseconds: Int64)
+    private func send(_ operation: String, _ payload: [UInt8], signer: SigV4Signer, timeoutMilliseconds: Int64)
         -> Result<HTTPResponse, HTTPClientError>
     {
         do {
-            return .success(try http.send(request(operation, payload, timeoutMilliseconds: Int(timeoutMilliseconds))))
+            return .success(
+                try http.send(
+                    request(operation, payload, signer: signer, timeoutMilliseconds: Int(timeoutMilliseconds))))
         } catch {
             return .failure(error)
         }
     }
 
+    /// A signer for the provider's current credentials: the last one while they are unchanged.
+    private func currentSigner() throws(SecretsManagerError) -> SigV4Signer {
+        let credentials: Credentials
+        do throws(CredentialError) {
+            credentials = try configuration.credentials.credentials()
+        } catch {
+            throw SecretsManagerError(code: .credentialsUnavailable, message: error.message)
+        }
+        if let signer, signer.credentials == credentials { return signer }
+        let fresh = SigV4Signer(credentials: credentials, region: configuration.region, service: "secretsmanager")
+        signer = fresh
+        return fresh
+    }
+
     /// Defence in depth: whatever a server echoes back, no credential may travel on in an error message.
-    private func redacted(_ error: SecretsManagerError) -> SecretsManagerError {
+    private static func redacted(_ error: SecretsManagerError, _ credentials: Credentials) -> SecretsManagerError {
         var error = error
-        let credentials = configuration.credentials
         let secrets = [credentials.secretAccessKey, credentials.sessionToken ?? ""].filter { $0.utf8.count >= 8 }
         error.message = error.message.redacting(secrets)
         return error
     }
 
     /// The signed HTTP request for one attempt; signed anew each time so `X-Amz-Date` stays current.
-    func request(_ operation: String, _ payload: [UInt8], timeoutMilliseconds: Int) -> HTTPRequest {
+    func request(_ operation: String, _ payload: [UInt8], signer: SigV4Signer, timeoutMilliseconds: Int)
+        -> HTTPRequest
+    {
         let date = SigningDate(secondsSinceEpoch: clock())
         let headers: [(name: String, value: String)] = [
             ("Host", endpoint.hostHeader),
@@ -119,6 +137,13 @@ public final class SecretsManagerClient {
         return HTTPRequest(
             method: .post, url: endpoint.requestURL, headers: httpHeaders, body: payload,
             timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// The request for one attempt, signed with the current credentials (tests compare it with known signatures).
+    func request(_ operation: String, _ payload: [UInt8], timeoutMilliseconds: Int) throws(SecretsManagerError)
+        -> HTTPRequest
+    {
+        request(operation, payload, signer: try currentSigner(), timeoutMilliseconds: timeoutMilliseconds)
     }
 
     private static func deadlineError(

@@ -15,8 +15,8 @@ public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, Cu
     public var maxAttempts: Int
     /// The only CA certificates trusted for HTTPS; `nil` when none of the known bundles exists.
     public var caBundlePath: String?
-    /// Stored for signing; printed only in redacted form.
-    public var credentials: Credentials
+    /// Where signing credentials come from (the SDKs' chain); asked before every request.
+    public var credentials: any CredentialProvider
     /// How long to wait for a TCP/TLS connection, before the call's deadline caps it further.
     public var connectTimeoutMilliseconds: Int = 3_000
 
@@ -30,11 +30,19 @@ public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, Cu
     }
 
     /// The same, with the file system replaced (tests).
-    init(environment: [String: String], files: LocalFiles) throws(SecretsManagerConfigurationError) {
-        guard let region = environment.nonEmpty("AWS_REGION") ?? environment.nonEmpty("AWS_DEFAULT_REGION")
+    init(
+        environment: [String: String], files: LocalFiles, clock: @escaping @Sendable () -> Double = WallClock.seconds
+    ) throws(SecretsManagerConfigurationError) {
+        let profiles = AWSProfiles(environment: environment, files: files)
+        // The profile's region comes after the variables, as in the SDKs
+        // (https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html).
+        guard
+            let region = environment.nonEmpty("AWS_REGION") ?? environment.nonEmpty("AWS_DEFAULT_REGION")
+                ?? profiles.profile(profiles.selected)?["region"]
         else {
             throw SecretsManagerConfigurationError(
-                "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), e.g. AWS_REGION=us-east-1")
+                "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), e.g. AWS_REGION=us-east-1, or region in "
+                    + "profile \"\(profiles.selected)\" of \(profiles.configPath ?? "~/.aws/config")")
         }
         guard Self.isValidRegion(region) else {
             throw SecretsManagerConfigurationError(
@@ -57,15 +65,24 @@ public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, Cu
         self.endpoint = endpoint
         self.maxAttempts = try Self.maxAttempts(environment)
         self.caBundlePath = try Self.caBundle(environment, files: files)
-        self.credentials = try CredentialResolver.resolve(environment: environment, files: files)
+        self.credentials = try CredentialChain.resolve(
+            CredentialChain.Context(
+                environment: environment, files: files, profiles: profiles, region: region,
+                caBundlePath: caBundlePath, clock: clock))
     }
 
     public var description: String {
         "SecretsManagerConfiguration(endpoint: \(endpoint), region: \(region), maxAttempts: \(maxAttempts), "
-            + "caBundlePath: \(caBundlePath ?? "none"), credentials: \(credentials))"
+            + "caBundlePath: \(caBundlePath ?? "none"), credentials: \(credentialsDescription))"
     }
 
     public var debugDescription: String { description }
+
+    /// The source, and the access key id where it is known without a fetch (it identifies the key; it is no secret).
+    private var credentialsDescription: String {
+        guard let fixed = credentials as? StaticCredentialProvider else { return credentials.source }
+        return "\(credentials.source), access key \(fixed.credentials().accessKeyId)"
+    }
 
     public var customMirror: Mirror {
         Mirror(self, children: ["description": description], displayStyle: .struct)

@@ -39,6 +39,9 @@ public struct SecretsManagerError: Error, Sendable, CustomStringConvertible {
         public static let invalidResponse = Code("InvalidResponse")
         /// Local: the TLS handshake or certificate verification failed.
         public static let tls = Code("TLSError")
+        /// Local: the credential chain could not produce credentials (a role that cannot be assumed, a credential
+        /// process that failed, a metadata endpoint that did not answer).
+        public static let credentialsUnavailable = Code("CredentialsUnavailable")
         /// Local: the client cannot be built from its configuration (for example a malformed endpoint).
         public static let invalidConfiguration = Code("InvalidConfiguration")
 

@@ -81,8 +81,8 @@ let package = Package(
         .executableTarget(
             name: "rotator",
             dependencies: [
-                "BuiltInTargets", "Rotation", "RotationOperations", "SecretsManager", "LambdaRuntime", argumentParser,
-                logging,
+                "BuiltInTargets", "Rotation", "RotationOperations", "SecretsManager", "LambdaRuntime", "JSON",
+                argumentParser, logging,
             ]),
 
         // The Lambda zip's binary: Lambda mode only, no command line.

@@ -33,7 +33,7 @@ ROLE_NAME = "rotator-lambda"
 ROLE_ACTIONS = [
     "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
     "secretsmanager:UpdateSecretVersionStage", "secretsmanager:GetRandomPassword",
-    "secretsmanager:ListSecretVersionIds", "secretsmanager:ListSecrets",
+    "secretsmanager:ListSecretVersionIds", "secretsmanager:ListSecrets", "secretsmanager:BatchGetSecretValue",
     # What template.yaml grants when master secrets are configured: an RDS-managed master's database, replicas.
     "rds:DescribeDBInstances", "rds:DescribeDBClusters",
 ]
@@ -118,8 +118,32 @@ def allow_unsigned_web_identity():
     BaseResponse._authenticate_and_authorize_normal_action = authorize
 
 
+def batch_reads_awscurrent():
+    """BatchGetSecretValue returns each secret's AWSCURRENT version
+    (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_BatchGetSecretValue.html). moto 5.x asks its
+    GetSecretValue for neither a version nor a label, which gives the secret's first version once a rotation has moved
+    AWSCURRENT. The SecretIdList form is answered here as AWS answers it; the Filters form is left to moto."""
+    from moto.secretsmanager import models
+    from moto.secretsmanager.exceptions import InvalidRequestException, SecretNotFoundException
+    original = models.SecretsManagerBackend.batch_get_secret_value
+
+    def batch(self, secret_id_list=None, filters=None, max_results=None, next_token=None):
+        if not secret_id_list or filters:
+            return original(self, secret_id_list, filters, max_results, next_token)
+        values, errors = [], []
+        for secret_id in secret_id_list:
+            try:
+                values.append(self.get_secret_value(secret_id, None, "AWSCURRENT"))
+            except (SecretNotFoundException, InvalidRequestException) as error:
+                errors.append({"SecretId": secret_id, "ErrorCode": error.error_type, "Message": error.message})
+        return values, errors, None
+
+    models.SecretsManagerBackend.batch_get_secret_value = batch
+
+
 def cmd_serve(args):
     enforce_version_immutability()
+    batch_reads_awscurrent()
     allow_unsigned_web_identity()
     if args.watch_parent:
         # moto must never outlive whoever started it, even if that process is killed.

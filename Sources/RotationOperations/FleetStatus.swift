@@ -156,10 +156,12 @@ extension String {
 extension LocalRotation {
     /// Scans every secret ListSecrets returns for `filters`, keeps those with every tag in `tags`, and works out each
     /// one's state. Only secrets with a pending version get one more call (their versions' dates); with
-    /// `readTargets`, each AWSCURRENT value is read to name its target (the value is never shown).
+    /// `readTargets`, the AWSCURRENT values are read, 20 a call with BatchGetSecretValue, to name each one's target
+    /// (values are never shown). `progress` is told how many values have been read, of how many.
     package func fleet(
         filters: [SecretListFilter], tags: [(key: String, value: String)] = [], readTargets: Bool = false,
-        now: Double, stuckAfterSeconds: Double = FleetEntry.stuckAfterSeconds
+        now: Double, stuckAfterSeconds: Double = FleetEntry.stuckAfterSeconds,
+        progress: (_ read: Int, _ of: Int) -> Void = { _, _ in }
     ) throws -> FleetReport {
         let deadline = Deadline.after(milliseconds: 600_000)
         var pages = 0
@@ -180,26 +182,69 @@ extension LocalRotation {
             }
             let state = FleetEntry.state(
                 of: secret, pendingCreated: pendingCreated, now: now, stuckAfterSeconds: stuckAfterSeconds)
-            var entry = FleetEntry(secret, state: state)
-            if readTargets && entry.state != .noCurrent { nameTarget(of: &entry, deadline: deadline) }
-            entries.append(entry)
+            entries.append(FleetEntry(secret, state: state))
         }
+        if readTargets { try nameTargets(of: &entries, deadline: deadline, progress: progress) }
         return FleetReport(entries: entries, pages: pages)
     }
 
-    /// The target the function would choose for the secret's AWSCURRENT value, and its strategy.
-    private func nameTarget(of entry: inout FleetEntry, deadline: Deadline) {
+    /// The target the function would choose for each secret's AWSCURRENT value, and its strategy. Values come in
+    /// batches; a role without `secretsmanager:BatchGetSecretValue` reads them one by one instead.
+    private func nameTargets(
+        of entries: inout [FleetEntry], deadline: Deadline, progress: (_ read: Int, _ of: Int) -> Void
+    ) throws {
+        let readable = entries.indices.filter { entries[$0].state != .noCurrent }
+        var read = 0
+        for batch in stride(from: 0, to: readable.count, by: BatchSecretValues.batchGetLimit) {
+            let indices = Array(readable[batch..<min(batch + BatchSecretValues.batchGetLimit, readable.count)])
+            let arns = indices.map { entries[$0].arn }
+            let values = try batchValues(arns, deadline: deadline)
+            for (index, arn) in zip(indices, arns) {
+                if let values {
+                    if let value = values.values.first(where: { $0.arn == arn }) {
+                        nameTarget(of: &entries[index], value: .success(value))
+                    } else {
+                        let code = values.errors.first(where: { $0.secretId == arn })?.errorCode ?? "NotReturned"
+                        entries[index].targetProblem = "SecretsManager.\(code)"
+                    }
+                } else {
+                    nameTarget(of: &entries[index], value: readOne(arn, deadline))
+                }
+            }
+            read += indices.count
+            progress(read, readable.count)
+        }
+    }
+
+    /// One BatchGetSecretValue call; `nil` when the role may not make it (then values are read one by one).
+    private func batchValues(_ arns: [String], deadline: Deadline) throws(SecretsManagerError) -> BatchSecretValues? {
         do {
-            let response = try handler.client.getSecretValue(
-                secretId: entry.arn, versionStage: "AWSCURRENT", deadline: deadline)
+            return try handler.client.batchGetSecretValue(secretIds: arns, deadline: deadline)
+        } catch  where error.code.rawValue.hasPrefix("AccessDenied") {
+            return nil
+        }
+    }
+
+    private func readOne(_ arn: String, _ deadline: Deadline) -> Result<SecretValueResponse, any Error> {
+        do {
+            return .success(
+                try handler.client.getSecretValue(secretId: arn, versionStage: "AWSCURRENT", deadline: deadline))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func nameTarget(of entry: inout FleetEntry, value: Result<SecretValueResponse, any Error>) {
+        do {
+            let response = try value.get()
             guard let string = response.secretString else {
                 entry.targetProblem = RotationError.binarySecret(secretId: entry.name).errorType
                 return
             }
-            let value = try SecretValue(secretString: string, stage: "AWSCURRENT", secretId: entry.name)
-            let target = try handler.selector.target(for: value, secretId: entry.name)
+            let secret = try SecretValue(secretString: string, stage: "AWSCURRENT", secretId: entry.name)
+            let target = try handler.selector.target(for: secret, secretId: entry.name)
             entry.target = target.name
-            entry.strategy = target.strategyName(for: value)
+            entry.strategy = target.strategyName(for: secret)
         } catch {
             entry.targetProblem = ErrorReport(error).errorType
         }

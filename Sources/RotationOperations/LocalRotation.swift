@@ -36,7 +36,7 @@ package struct LocalRotation {
     /// version, that rotation is resumed with its token, as Secrets Manager would.
     /// - Returns: the new AWSCURRENT version id.
     package func rotate(secretId: String, token requestedToken: String?, stepTimeoutSeconds: Int) throws -> String {
-        let before = try status(secretId: secretId)
+        let before = try status(secretId: secretId, now: Double(Deadline.now().epochMilliseconds) / 1_000)
         let token: String
         if let stale = before.pendingElsewhere {
             if let requestedToken, requestedToken != stale {
@@ -57,8 +57,10 @@ package struct LocalRotation {
         return token
     }
 
-    /// The secret's versions and labels (never values).
-    package func status(secretId: String) throws -> SecretStatus {
+    /// The secret's versions and labels (never values), and its state at `now` (epoch seconds).
+    package func status(
+        secretId: String, now: Double, stuckAfterSeconds: Double = FleetEntry.stuckAfterSeconds
+    ) throws -> SecretStatus {
         let deadline = Deadline.after(milliseconds: 60_000)
         let description = try handler.client.describeSecret(secretId: secretId, deadline: deadline)
         let listed =
@@ -69,10 +71,20 @@ package struct LocalRotation {
                 versionId: entry.versionId, stages: entry.stages,
                 createdDate: listed.first(where: { $0.versionId == entry.versionId })?.createdDate)
         }
+        let asListed = SecretListEntry(
+            arn: description.arn, name: description.name, rotationEnabled: description.rotationEnabled,
+            rotationLambdaARN: description.rotationLambdaARN, rotationDays: description.rotationDays,
+            scheduleExpression: description.scheduleExpression, lastRotatedDate: description.lastRotatedDate,
+            nextRotationDate: description.nextRotationDate, versionIdsToStages: description.versionIdsToStages)
+        let pendingCreated = FleetEntry.pendingVersion(of: asListed).flatMap { pending in
+            versions.first(where: { $0.versionId == pending })?.createdDate
+        }
         return SecretStatus(
             secretId: secretId, arn: description.arn, name: description.name,
             rotationEnabled: description.rotationEnabled,
             lastRotatedDate: description.lastRotatedDate, nextRotationDate: description.nextRotationDate,
-            versions: versions)
+            versions: versions,
+            state: FleetEntry.state(
+                of: asListed, pendingCreated: pendingCreated, now: now, stuckAfterSeconds: stuckAfterSeconds))
     }
 }

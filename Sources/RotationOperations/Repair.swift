@@ -40,10 +40,12 @@ package struct RepairPlan: Sendable {
         ["Repair plan for \(secretId):"] + findings.map { "  \($0)" } + ["  Action: \(action.rawValue) — \(reason)"]
     }
 
-    package var json: String {
+    /// The plan as one JSON document; `applied` says whether `--apply` carried it out, `done` what that did.
+    package func json(applied: Bool, done: [String] = []) -> String {
         var object = JSONObject([
             "secretId": .string(secretId), "action": .string(action.rawValue), "reason": .string(reason),
-            "findings": .array(findings.map(JSONValue.string)),
+            "findings": .array(findings.map(JSONValue.string)), "applied": .bool(applied),
+            "done": .array(done.map(JSONValue.string)),
         ])
         if let pendingVersion { object["pendingVersion"] = .string(pendingVersion) }
         if let currentVersion { object["currentVersion"] = .string(currentVersion) }

@@ -1,3 +1,4 @@
+import JSON
 import LambdaRuntime
 import Rotation
 import SecretsManager
@@ -17,6 +18,11 @@ package struct SecretStatus: Sendable {
     package var lastRotatedDate: Double?
     package var nextRotationDate: Double?
     package var versions: [Version]
+    /// Judged as the account view judges it (`FleetEntry.state`): ok, off, rotating, stuck, overdue or no-current.
+    package var state: FleetEntry.State
+
+    /// Whether a scheduled job should fail for this secret (exit status 2).
+    package var needsAttention: Bool { state == .stuck || state == .overdue || state == .noCurrent }
 
     /// The version AWSPENDING is on when that is not the AWSCURRENT version: a rotation is running, or one
     /// failed and left its label behind (which blocks new rotations).
@@ -59,10 +65,37 @@ package struct SecretStatus: Sendable {
                     + "--version-stage AWSPENDING --remove-from-version-id \(stale)")
         } else if currentVersion == nil {
             lines.append("State:     no AWSCURRENT version: store a value before rotating.")
+        } else if state == .overdue {
+            lines.append("State:     overdue: the scheduled rotation is more than a day late (`rotator doctor`).")
         } else {
-            lines.append("State:     ok (no rotation in progress)")
+            lines.append(
+                "State:     ok (no rotation in progress" + (state == .off ? "; rotation is not enabled)" : ")"))
+        }
+        if state == .rotating {
+            lines.append("           AWSPENDING is recent: a rotation is probably running now.")
         }
         return lines
+    }
+
+    /// One JSON document (docs/operations.md lists its members). Dates are RFC 3339; nothing here is a value.
+    package var json: String {
+        var object = JSONObject([
+            "secretId": .string(secretId), "arn": .string(arn), "name": .string(name), "state": .string(state.rawValue),
+            "needsAttention": .bool(needsAttention),
+        ])
+        object["rotationEnabled"] = rotationEnabled.map(JSONValue.bool) ?? .null
+        object["lastRotatedDate"] = lastRotatedDate.map { .string(Self.date($0)) } ?? .null
+        object["nextRotationDate"] = nextRotationDate.map { .string(Self.date($0)) } ?? .null
+        object["pendingVersion"] = pendingElsewhere.map(JSONValue.string) ?? .null
+        object["versions"] = .array(
+            versions.map { version in
+                var entry = JSONObject([
+                    "versionId": .string(version.versionId), "stages": .array(version.stages.map(JSONValue.string)),
+                ])
+                entry["createdDate"] = version.createdDate.map { .string(Self.date($0)) } ?? .null
+                return .object(entry)
+            })
+        return object.serialized
     }
 
     /// The date in RFC 3339, or the raw number when it is not a plausible date (a server could send anything).

@@ -4,6 +4,8 @@ import Foundation
 package final class ChildProcess: @unchecked Sendable {
     package let process = Process()
     private let outputURL: URL
+    /// Where standard error went when it was kept apart (`separateStandardError`); `nil` when it joined `output`.
+    private let errorURL: URL?
 
     private var cleanup: [URL] = []
 
@@ -20,11 +22,18 @@ package final class ChildProcess: @unchecked Sendable {
     }
 
     /// Starts `executable` with exactly `environment` (nothing inherited but the sanitizers' options) and `arguments`.
-    package init(executable: URL, arguments: [String] = [], environment: [String: String], stdin: Data? = nil) throws {
+    /// With `separateStandardError`, `output` is standard output alone and `standardError` the rest.
+    package init(
+        executable: URL, arguments: [String] = [], environment: [String: String], stdin: Data? = nil,
+        separateStandardError: Bool = false
+    ) throws {
         outputURL = FileManager.default.temporaryDirectory.appendingPathComponent(
             "rotator-child-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         let output = try FileHandle(forWritingTo: outputURL)
+        errorURL = separateStandardError ? outputURL.appendingPathExtension("stderr") : nil
+        if let errorURL { _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil) }
+        let errors = try errorURL.map { try FileHandle(forWritingTo: $0) }
         process.executableURL = executable
         process.arguments = arguments
         var environment = environment
@@ -35,7 +44,7 @@ package final class ChildProcess: @unchecked Sendable {
         }
         process.environment = environment
         process.standardOutput = output
-        process.standardError = output
+        process.standardError = errors ?? output
         if let stdin {
             let pipe = Pipe()
             process.standardInput = pipe
@@ -47,6 +56,7 @@ package final class ChildProcess: @unchecked Sendable {
             try process.run()
         }
         try output.close()
+        try errors?.close()
     }
 
     package var pid: Int32 { process.processIdentifier }
@@ -64,14 +74,20 @@ package final class ChildProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// Everything the program wrote to stdout and stderr so far.
+    /// Everything the program wrote to stdout (and stderr, unless kept apart) so far.
     package var output: String {
         (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
+    }
+
+    /// What it wrote to stderr, when `separateStandardError` kept it apart.
+    package var standardError: String {
+        errorURL.flatMap { try? String(contentsOf: $0, encoding: .utf8) } ?? ""
     }
 
     deinit {
         if process.isRunning { process.terminate() }
         try? FileManager.default.removeItem(at: outputURL)
+        if let errorURL { try? FileManager.default.removeItem(at: errorURL) }
         for file in cleanup { try? FileManager.default.removeItem(at: file) }
     }
 }

@@ -270,6 +270,30 @@ package final class InMemorySecretsManager: SecretsManagerService, @unchecked Se
         return entries
     }
 
+    package func batchGetSecretValue(secretIds: [String], deadline: Deadline) throws(SecretsManagerError)
+        -> BatchSecretValues
+    {
+        try called("BatchGetSecretValue")
+        guard secretIds.count <= BatchSecretValues.batchGetLimit else {
+            throw SecretsManagerError(code: .invalidParameter, message: "too many secret ids")
+        }
+        var result = BatchSecretValues(values: [], errors: [])
+        for secretId in secretIds {
+            let secret = state.withLock { $0 }.first { $0.arn == secretId || $0.name == secretId }
+            guard let secret, let version = secret.versions.first(where: { $0.stages.contains("AWSCURRENT") }),
+                let value = version.value
+            else {
+                result.errors.append(.init(secretId: secretId, errorCode: "ResourceNotFoundException"))
+                continue
+            }
+            result.values.append(
+                SecretValueResponse(
+                    arn: secret.arn, name: secret.name, versionId: version.id, secretString: value, secretBinary: nil,
+                    versionStages: version.stages, createdDate: version.created))
+        }
+        return result
+    }
+
     // MARK: The rules
 
     /// Puts `stage` on `versionId`, taking it off wherever it was; AWSCURRENT's old holder becomes AWSPREVIOUS.

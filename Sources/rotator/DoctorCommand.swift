@@ -15,9 +15,7 @@ struct Doctor: ParsableCommand {
     @Option(help: "The secret's name or ARN.")
     var secretId: String
 
-    @Flag(help: "Print JSON instead of text.")
-    var json = false
-
+    @OptionGroup var output: OutputOptions
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -26,9 +24,9 @@ struct Doctor: ParsableCommand {
             diagnosis = try common.makeRotation().doctor(
                 secretId: secretId, now: Double(Deadline.now().epochMilliseconds) / 1_000)
         } catch {
-            throw failure(error)
+            throw failure(error, json: output.json)
         }
-        print(json ? diagnosis.json : diagnosis.lines.joined(separator: "\n"))
-        if !diagnosis.passed { throw ExitCode(2) }
+        print(output.json ? diagnosis.json : diagnosis.lines.joined(separator: "\n"))
+        if !diagnosis.passed { throw ExitStatus.attention }
     }
 }

@@ -20,29 +20,29 @@ struct Repair: ParsableCommand {
     @Flag(help: "Carry out the plan (without it, nothing is changed).")
     var apply = false
 
-    @Flag(help: "Print the plan as JSON.")
-    var json = false
-
     @Flag(help: "Act on an AWSPENDING less than 15 minutes old (only when no rotation is running).")
     var force = false
 
+    @OptionGroup var output: OutputOptions
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         do {
             let rotation = try common.makeRotation()
             let plan = try rotation.planRepair(secretId: secretId, force: force)
-            print(json ? plan.json : plan.lines.joined(separator: "\n"))
-            if plan.action == .refuse { throw ExitCode(2) }
-            guard apply else {
-                if plan.action != .nothing { print("Nothing was changed; run again with --apply to do it.") }
+            if !output.json { print(plan.lines.joined(separator: "\n")) }
+            guard apply && plan.action != .refuse else {
+                if output.json { print(plan.json(applied: false)) }
+                if plan.action == .refuse { throw ExitStatus.attention }
+                if !output.json && plan.action != .nothing {
+                    print("Nothing was changed; run again with --apply to do it.")
+                }
                 return
             }
-            for line in try rotation.applyRepair(plan, force: force) { print(line) }
-        } catch let exit as ExitCode {
-            throw exit
+            let done = try rotation.applyRepair(plan, force: force)
+            print(output.json ? plan.json(applied: true, done: done) : done.joined(separator: "\n"))
         } catch {
-            throw failure(error)
+            throw failure(error, json: output.json)
         }
     }
 }

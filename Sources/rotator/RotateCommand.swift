@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSON
 import Rotation
 import RotationOperations
 
@@ -15,6 +16,7 @@ struct Rotate: ParsableCommand {
     @Option(help: "Seconds allowed for each step (1–900).")
     var stepTimeout = 60
 
+    @OptionGroup var output: OutputOptions
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -27,9 +29,13 @@ struct Rotate: ParsableCommand {
         do {
             let rotation = try common.makeRotation()
             let version = try rotation.rotate(secretId: secretId, token: token, stepTimeoutSeconds: stepTimeout)
-            print("Rotated \(secretId): AWSCURRENT is now version \(version).")
+            print(
+                output.json
+                    ? JSONObject(["secretId": .string(secretId), "rotated": .bool(true), "versionId": .string(version)])
+                        .serialized
+                    : "Rotated \(secretId): AWSCURRENT is now version \(version).")
         } catch {
-            throw failure(error)
+            throw failure(error, json: output.json)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BuiltInTargets
+import JSON
 import LambdaRuntime
 import Logging
 import Rotation
@@ -56,10 +57,33 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
-/// Exit non-zero with one line on standard error: the error's type and message, never a stack or a value.
-func failure(_ error: any Error) -> ExitCode {
+/// `--json`, which every command that reports takes: one JSON document on standard output and nothing else there
+/// (logs and progress stay on standard error), also when the command fails.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print one JSON document on standard output instead of text (logs stay on standard error).")
+    var json = false
+}
+
+/// The exit statuses every command shares (docs/operations.md#exit-statuses): 0 done and nothing needs anyone,
+/// 1 an error stopped the command, 2 it ran but something needs attention (a failed check, a stuck or overdue
+/// secret, a refused repair), 64 the command line was wrong (ArgumentParser's own status for usage errors).
+enum ExitStatus {
+    static let attention = ExitCode(2)
+}
+
+/// Exit 1 with one line on standard error: the error's type and message, never a stack or a value. With `json`,
+/// standard output gets `{"error": {"type": …, "message": …}}` too, so a script always has a document to read.
+func failure(_ error: any Error, json: Bool = false) -> ExitCode {
+    if let exit = error as? ExitCode { return exit }
     let report = ErrorReport(error)
     var line = "error: \(report.errorType): \(report.errorMessage)\n"
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    if json {
+        print(
+            JSONObject([
+                "error": .object(
+                    JSONObject(["type": .string(report.errorType), "message": .string(report.errorMessage)]))
+            ]).serialized)
+    }
     return ExitCode(1)
 }

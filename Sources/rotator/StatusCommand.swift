@@ -12,9 +12,9 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a secret's versions and labels, or every secret's rotation state (never values).",
         discussion: """
-            With --secret-id: that secret's versions, labels, and whether a rotation is stuck and how to clear it. \
-            Without: one line per secret of the account (ListSecrets, paged): rotation on or off, the function, \
-            last and next rotation, and its state (ok, off, rotating, stuck, overdue, no-current). Exits 2 when any \
+            With --secret-id: that secret's versions, labels, state, and how to clear a stuck rotation. Without: one \
+            line per secret of the account (ListSecrets, paged): rotation on or off, the function, last and next \
+            rotation, and its state (ok, off, rotating, stuck, overdue, no-current). Either way it exits 2 when a \
             secret is stuck, overdue or has no AWSCURRENT, so it can run in a scheduled job.
             """)
 
@@ -27,11 +27,11 @@ struct Status: ParsableCommand {
     @Option(help: "Only secrets with this tag, as KEY=VALUE (repeat for several; all must match).")
     var tag: [String] = []
 
-    @Flag(help: "Read each secret's AWSCURRENT value to name the target and strategy it would get (never shown).")
+    @Flag(
+        help:
+            "Read each secret's AWSCURRENT value (20 a call) to name the target and strategy it would get (never shown)."
+    )
     var targets = false
-
-    @Flag(help: "Print JSON instead of text.")
-    var json = false
 
     @Option(
         help:
@@ -41,15 +41,15 @@ struct Status: ParsableCommand {
     @Option(help: "How long AWSPENDING may sit on another version before the secret counts as stuck, in seconds.")
     var stuckAfter = Int(FleetEntry.stuckAfterSeconds)
 
+    @OptionGroup var output: OutputOptions
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
         for pair in tag where !pair.contains("=") || pair.hasPrefix("=") {
             throw ValidationError("--tag must be KEY=VALUE, not \"\(pair)\".")
         }
-        if secretId != nil && (namePrefix != nil || !tag.isEmpty || targets || json || asOf != nil) {
-            throw ValidationError(
-                "--name-prefix, --tag, --targets, --json and --as-of are for the account view (no --secret-id).")
+        if secretId != nil && (namePrefix != nil || !tag.isEmpty || targets) {
+            throw ValidationError("--name-prefix, --tag and --targets are for the account view (no --secret-id).")
         }
         if let asOf, RFC3339.parse(asOf) == nil {
             throw ValidationError("--as-of must be an RFC 3339 time such as 2027-01-04T09:00:00Z, not \"\(asOf)\".")
@@ -60,8 +60,11 @@ struct Status: ParsableCommand {
     func run() throws {
         do {
             let rotation = try common.makeRotation()
+            let now = asOf.flatMap(RFC3339.parse) ?? Double(Deadline.now().epochMilliseconds) / 1_000
             if let secretId {
-                print(try rotation.status(secretId: secretId).report.joined(separator: "\n"))
+                let status = try rotation.status(secretId: secretId, now: now, stuckAfterSeconds: Double(stuckAfter))
+                print(output.json ? status.json : status.report.joined(separator: "\n"))
+                if status.needsAttention { throw ExitStatus.attention }
                 return
             }
             let tags = tag.map { pair -> (key: String, value: String) in
@@ -74,15 +77,34 @@ struct Status: ParsableCommand {
                 filters.append(SecretListFilter(key: "tag-key", values: [key]))
                 filters.append(SecretListFilter(key: "tag-value", values: [value]))
             }
-            let now = asOf.flatMap(RFC3339.parse) ?? Double(Deadline.now().epochMilliseconds) / 1_000
+            let progress = TerminalProgress(label: "reading values")
             let report = try rotation.fleet(
-                filters: filters, tags: tags, readTargets: targets, now: now, stuckAfterSeconds: Double(stuckAfter))
-            print(json ? report.json : report.lines.joined(separator: "\n"))
-            if report.needsAttention { throw ExitCode(2) }
-        } catch let exit as ExitCode {
-            throw exit
+                filters: filters, tags: tags, readTargets: targets, now: now, stuckAfterSeconds: Double(stuckAfter),
+                progress: progress.show)
+            progress.finish()
+            print(output.json ? report.json : report.lines.joined(separator: "\n"))
+            if report.needsAttention { throw ExitStatus.attention }
         } catch {
-            throw failure(error)
+            throw failure(error, json: output.json)
         }
+    }
+}
+
+/// "reading values: 40/123" on standard error, rewritten in place, only when standard error is a terminal: logs
+/// and pipes get nothing.
+struct TerminalProgress {
+    let label: String
+    let enabled = isatty(2) == 1
+
+    func show(_ done: Int, _ total: Int) {
+        guard enabled else { return }
+        var text = "\r\(label): \(done)/\(total)"
+        text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    }
+
+    func finish() {
+        guard enabled else { return }
+        var text = "\r\u{1B}[K"
+        text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     }
 }

@@ -175,11 +175,11 @@ struct DoctorRepairServerTests {
         let before = try moto.adminClient.stages(secretId: arn)
         let plan = try repair(arn)
         #expect(plan.status == 0 && plan.plan["action"] == .string("clear"), "\(plan.output)")
-        #expect(plan.output.contains("Nothing was changed; run again with --apply to do it."))
+        #expect(plan.plan["applied"] == .bool(false), "with --json, the plan says it was not carried out")
         #expect(try moto.adminClient.stages(secretId: arn) == before)
 
         let applied = try repair(arn, apply: true)
-        #expect(applied.status == 0, "\(applied.output)")
+        #expect(applied.status == 0 && applied.plan["applied"] == .bool(true), "\(applied.output)")
         #expect(applied.output.contains("Took AWSPENDING off version \(token)."))
         #expect(applied.output.contains("The secret is no longer stuck."))
         #expect(try moto.adminClient.stages(secretId: arn)[token]?.contains("AWSPENDING") != true)

@@ -86,6 +86,48 @@ struct CommandLineServerTests {
         #expect(badEvent.output.contains("error: Rotation.InvalidEvent: The event has no \"SecretId\" field"))
     }
 
+    @Test("--json: one JSON document on standard output, also on failure; exit 0 done, 1 error, 2 attention, 64 usage")
+    func scriptsContract() throws {
+        let fixture = try RotationFixture(secretString: #"{"username":"cli","password":"json-Pw1!"}"#)
+        func document(_ arguments: [String], status expected: Int32) throws -> JSONObject {
+            let run = try fixture.runCLIApart(arguments + ["--json"])
+            #expect(run.status == expected, "\(arguments): \(run.stdout) \(run.stderr)")
+            // Exactly one line, and it is the whole document: nothing else reaches standard output.
+            #expect(run.stdout.split(separator: "\n").count == 1, "\(arguments): \(run.stdout)")
+            return try #require(try JSONValue(parsing: run.stdout).objectValue, "\(arguments)")
+        }
+        let ok = try document(["status", "--secret-id", fixture.arn], status: 0)
+        // The fixture's secret has no rotation configured: off, which needs nobody.
+        #expect(ok["state"] == .string("off") && ok["needsAttention"] == .bool(false))
+        #expect(ok["versions"]?.arrayValue?.count == 1)
+
+        let token = try fixture.startRotation()
+        let later = RFC3339.format(seconds: Int(Date().timeIntervalSince1970) + 2 * 3_600, milliseconds: 0)
+        let rotating = try document(["status", "--secret-id", fixture.arn], status: 0)
+        #expect(rotating["state"] == .string("rotating") && rotating["pendingVersion"] == .string(token))
+        let stuck = try document(["status", "--secret-id", fixture.arn, "--as-of", later], status: 2)
+        #expect(stuck["state"] == .string("stuck") && stuck["needsAttention"] == .bool(true))
+
+        let plan = try document(["repair", "--secret-id", fixture.arn, "--force"], status: 0)
+        #expect(plan["applied"] == .bool(false) && plan["action"]?.stringValue != nil)
+        let rotated = try document(["rotate", "--secret-id", fixture.arn], status: 0)
+        #expect(rotated["versionId"] == .string(token) && fixture.version(with: "AWSCURRENT") == token)
+        let doctor = try document(["doctor", "--secret-id", fixture.arn], status: 0)
+        #expect(doctor["passed"] == .bool(true))
+
+        let missing = try fixture.runCLIApart([
+            "status", "--secret-id", "no-such-\(UUID().uuidString.prefix(6))", "--json",
+        ])
+        #expect(missing.status == 1)
+        let error = try #require(try JSONValue(parsing: missing.stdout).objectValue?["error"]?.objectValue)
+        #expect(error["type"] == .string("SecretsManager.ResourceNotFoundException"))
+        #expect(missing.stderr.contains("error: SecretsManager.ResourceNotFoundException"))
+
+        for usage in [["status", "--bogus"], ["status", "--secret-id", fixture.arn, "--targets"], ["doctor"]] {
+            #expect(try fixture.runCLIApart(usage).status == 64, "\(usage)")
+        }
+    }
+
     @Test("doctor, generic target: passes after a rotation; a value the safety rules refuse fails, naming why")
     func doctor() throws {
         let fixture = try RotationFixture(secretString: #"{"username":"cli","password":"doctor-Pw1!"}"#)

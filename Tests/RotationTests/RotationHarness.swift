@@ -55,6 +55,17 @@ struct RotationFixture {
         return (status, child.output)
     }
 
+    /// `runCLI` with standard output and standard error apart, to check what a script reading stdout gets.
+    func runCLIApart(_ arguments: [String]) throws -> (status: Int32?, stdout: String, stderr: String) {
+        let child = try ChildProcess(
+            executable: BuiltProducts.executable("rotator"), arguments: arguments, environment: moto.clientEnvironment,
+            separateStandardError: true)
+        let status = child.wait(timeout: 120)
+        watchAllVersions()
+        leaks.assertClean(child.output + child.standardError)
+        return (status, child.output, child.standardError)
+    }
+
     /// Adds every value the secret holds now to the leak scan.
     func watchAllVersions() {
         for (versionId, _) in versions() {

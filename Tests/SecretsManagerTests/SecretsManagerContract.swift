@@ -157,6 +157,16 @@ enum SecretsManagerContract {
             filters: [SecretListFilter(key: "name", values: [name])], pageSize: 100, deadline: deadline,
             onPage: { _ in })
         #expect(listed.map(\.arn) == [arn], who)
+
+        // BatchGetSecretValue reads the AWSCURRENT value by ARN or name; a missing secret is an error entry, not a
+        // failed call.
+        let missing = "contract-missing-\(UUID().uuidString.prefix(8).lowercased())"
+        let batch = try service.batchGetSecretValue(secretIds: [arn, missing], deadline: deadline)
+        #expect(batch.values.map(\.arn) == [arn], who)
+        #expect(batch.values.first?.versionStages.contains("AWSCURRENT") == true, who)
+        #expect(batch.values.first?.secretString == #"{"password":"third"}"#, who)
+        #expect(batch.errors.map(\.secretId) == [missing], who)
+        #expect(batch.errors.first?.errorCode == "ResourceNotFoundException", who)
     }
 }
 

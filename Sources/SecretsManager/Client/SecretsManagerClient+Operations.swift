@@ -101,6 +101,30 @@ extension SecretsManagerClient {
         return secrets
     }
 
+    /// BatchGetSecretValue for `secretIds` (at most `BatchSecretValues.batchGetLimit`), every page.
+    public func batchGetSecretValue(secretIds: [String], deadline: Deadline) throws(SecretsManagerError)
+        -> BatchSecretValues
+    {
+        guard secretIds.count <= BatchSecretValues.batchGetLimit else {
+            throw SecretsManagerError(
+                code: .invalidParameter,
+                message:
+                    "BatchGetSecretValue takes at most \(BatchSecretValues.batchGetLimit) secret ids, not \(secretIds.count)"
+            )
+        }
+        var result = BatchSecretValues(values: [], errors: [])
+        let body = JSONObject(["SecretIdList": .array(secretIds.map(JSONValue.string))])
+        try eachPage("BatchGetSecretValue", body, deadline: deadline) { (page) throws(SecretsManagerError) in
+            for value in page.objects("SecretValues") { result.values.append(try SecretValueResponse(value)) }
+            for error in page.objects("Errors") {
+                result.errors.append(
+                    BatchSecretValues.Failure(
+                        secretId: error.string("SecretId") ?? "", errorCode: error.string("ErrorCode") ?? "Unknown"))
+            }
+        }
+        return result
+    }
+
     /// Calls a paginated operation until it returns no `NextToken`, handing each page to `body`.
     private func eachPage(
         _ operation: String, _ request: JSONObject, deadline: Deadline,

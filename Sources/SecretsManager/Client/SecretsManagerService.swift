@@ -36,6 +36,34 @@ public protocol SecretsManagerService: AnyObject {
     /// ListSecrets, every page, filtered by the service; `onPage` is told how many came in each page.
     func listSecrets(filters: [SecretListFilter], pageSize: Int, deadline: Deadline, onPage: (Int) -> Void)
         throws(SecretsManagerError) -> [SecretListEntry]
+
+    /// BatchGetSecretValue: the AWSCURRENT values of up to `batchGetLimit` secrets in one call, and for each secret
+    /// that could not be read its error code (a failure of one secret is not a failure of the call).
+    func batchGetSecretValue(secretIds: [String], deadline: Deadline) throws(SecretsManagerError) -> BatchSecretValues
+}
+
+/// What BatchGetSecretValue read, and what it could not
+/// (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_BatchGetSecretValue.html).
+public struct BatchSecretValues: Sendable {
+    /// At most this many ids in one call.
+    public static let batchGetLimit = 20
+
+    public struct Failure: Sendable, Equatable {
+        public var secretId: String
+        public var errorCode: String
+        public init(secretId: String, errorCode: String) {
+            self.secretId = secretId
+            self.errorCode = errorCode
+        }
+    }
+
+    public var values: [SecretValueResponse]
+    public var errors: [Failure]
+
+    public init(values: [SecretValueResponse], errors: [Failure]) {
+        self.values = values
+        self.errors = errors
+    }
 }
 
 extension SecretsManagerService {

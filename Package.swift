@@ -74,7 +74,9 @@ let package = Package(
         // The operator commands (doctor, repair, status, local rotation): only `rotator` links them.
         .target(
             name: "RotationOperations",
-            dependencies: ["Rotation", "SecretsManager", "LambdaRuntime", "JSON", logging]),
+            dependencies: [
+                "Rotation", "SecretsManager", "LambdaRuntime", "JSON", "HTTPClient", "SigV4", "Timekeeping", logging,
+            ]),
         // The targets both executables ship with, listed once.
         .target(name: "BuiltInTargets", dependencies: ["Rotation", "PostgresTarget", "MariaDBTarget", "APIKeyTarget"]),
 

@@ -141,8 +141,25 @@ def batch_reads_awscurrent():
     models.SecretsManagerBackend.batch_get_secret_value = batch
 
 
+def sign_bodiless_requests_as_sent():
+    """moto 5.x recomputes a signature over `self._body or self._data`: for a GET, which has no body, that is the
+    query parameters or path values form-encoded, so every signed REST GET (Lambda's GetFunctionConfiguration, even
+    from botocore) fails with SignatureDoesNotMatch. AWS signs the payload that was sent: empty."""
+    from moto.iam import access_control
+    original = access_control.IAMRequestBase._create_aws_request
+
+    def create(self):
+        request = original(self)
+        if self._method in ("GET", "HEAD", "DELETE") and not self._body:
+            request.data = b""
+        return request
+
+    access_control.IAMRequestBase._create_aws_request = create
+
+
 def cmd_serve(args):
     enforce_version_immutability()
+    sign_bodiless_requests_as_sent()
     batch_reads_awscurrent()
     allow_unsigned_web_identity()
     if args.watch_parent:

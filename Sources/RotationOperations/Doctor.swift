@@ -78,6 +78,7 @@ extension LocalRotation {
 
         checks.append(labelCheck(description))
         checks.append(configurationCheck(description, now: now))
+        checks.append(deployedFunctionCheck(description, target: target))
         checks.append(policyCheck(target))
 
         let previous = try? context.previous()

@@ -7,17 +7,23 @@ import SecretsManager
 package struct LocalRotation {
     package let handler: RotationHandler
     let logger: Logger
+    /// How `doctor` reads the deployed rotation function; `nil` skips that check.
+    let functions: (any DeployedFunctionReading)?
 
     /// - Throws: `ConfigurationError` when the environment is unusable (no region, bad policy, …).
     package init(environment: [String: String], targets: [TargetChoice], logger: Logger) throws {
         self.handler = try RotationLambda.makeHandler(environment: environment, targets: targets, logger: logger)
         self.logger = logger
+        functions = (handler.client as? SecretsManagerClient).flatMap { client in
+            try? LambdaFunctionReader(environment: environment, configuration: client.configuration)
+        }
     }
 
     /// The commands on a handler of the caller's (one on an in-memory Secrets Manager, in tests).
-    package init(handler: RotationHandler, logger: Logger) {
+    package init(handler: RotationHandler, logger: Logger, functions: (any DeployedFunctionReading)? = nil) {
         self.handler = handler
         self.logger = logger
+        self.functions = functions
     }
 
     /// Runs one event exactly as Lambda would, with a deadline `timeoutSeconds` away.

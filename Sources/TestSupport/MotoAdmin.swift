@@ -61,6 +61,44 @@ package final class MotoAdmin: @unchecked Sendable {
         return document
     }
 
+    /// Creates a Lambda function (REST `CreateFunction`) that is never invoked: an empty zip, the tests' role.
+    /// Returns its ARN. Name it uniquely: moto invokes an existing rotation function when a rotation starts.
+    @discardableResult
+    package func createFunction(
+        name: String, runtime: String = "provided.al2023", timeout: Int = 180, environment: [String: String] = [:]
+    ) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        // The smallest valid zip: an end-of-central-directory record and nothing else.
+        let emptyZip = Data([0x50, 0x4B, 0x05, 0x06] + [UInt8](repeating: 0, count: 18)).base64EncodedString()
+        let body = JSONObject([
+            "FunctionName": .string(name), "Runtime": .string(runtime), "Handler": .string("bootstrap"),
+            "Role": .string("arn:aws:iam::123456789012:role/rotator-lambda"), "Timeout": .integer(timeout),
+            "Code": .object(JSONObject(["ZipFile": .string(emptyZip)])),
+            "Architectures": .array([.string("arm64")]),
+            "Environment": .object(
+                JSONObject([
+                    "Variables": .object(JSONObject(environment.map { .init(key: $0.key, value: .string($0.value)) }))
+                ])),
+        ])
+        let payload = Array(body.serialized.utf8)
+        let headers: [(name: String, value: String)] = [("Host", host), ("Content-Type", "application/json")]
+        let date = SigningDate(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
+        let signature = SigV4Signer(credentials: credentials, region: "us-east-1", service: "lambda").sign(
+            SignableRequest(method: "POST", path: "/2015-03-31/functions", headers: headers, body: payload), at: date)
+        var sent = HTTPHeaders()
+        for header in headers + signature.headersToAdd { sent.add(name: header.name, value: header.value) }
+        let response = try http.send(
+            HTTPRequest(
+                method: .post, url: endpoint + "/2015-03-31/functions", headers: sent, body: payload,
+                timeoutMilliseconds: 30_000))
+        let document = try? JSONValue(parsing: response.body)
+        guard (200..<300).contains(response.status), let arn = document?["FunctionArn"]?.stringValue else {
+            throw CallError(code: "HTTP\(response.status)", message: "Lambda CreateFunction \(name)")
+        }
+        return arn
+    }
+
     /// One RDS Query API action (`CreateDBInstance`, …) as the administrator; returns the XML answer.
     /// - Throws: `CallError` with the `<Code>` of an error answer.
     @discardableResult

@@ -103,6 +103,8 @@ package final class MotoServer: @unchecked Sendable {
             "SECRETS_MANAGER_ENDPOINT": endpoint,
             // moto serves every service on one port: RDS's lookups of master secrets and replicas go there too.
             "AWS_ENDPOINT_URL_RDS": endpoint,
+            // The doctor reads the deployed rotation function (Lambda's GetFunctionConfiguration) there too.
+            "AWS_ENDPOINT_URL_LAMBDA": endpoint,
         ]
         if let token = roleCredentials.sessionToken { environment["AWS_SESSION_TOKEN"] = token }
         if let caFile { environment["AWS_CA_BUNDLE"] = caFile }

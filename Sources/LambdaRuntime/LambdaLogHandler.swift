@@ -46,8 +46,11 @@ public struct LambdaLogHandler: LogHandler {
         writeLine(record)
     }
 
+    /// The Python runtime's text layout, `[LEVEL]\ttimestamp\trequest id\tmessage`
+    /// (https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html), so metric filters written for AWS's Python
+    /// templates (`"[ERROR]"`, `[level=ERROR, …]`) match these lines unchanged.
     private func textRecord(level: Logger.Level, message: String, fields: Logger.Metadata) -> String {
-        var record = RFC3339.now() + "\t" + LambdaLogHandler.name(of: level)
+        var record = "[" + LambdaLogHandler.name(of: level) + "]\t" + RFC3339.now()
         if let requestID = fields["requestId"] { record += "\t" + oneLine(requestID.description) }
         record += "\t" + oneLine(message)
         let rest = fields.filter { $0.key != "requestId" }.sorted { $0.key < $1.key }

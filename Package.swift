@@ -27,6 +27,10 @@ let package = Package(
         .systemLibrary(
             name: "CCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .yum(["openssl-devel"])]),
+        // OpenSSL's TLS client, for the Redis driver (the other drivers' libraries bring their own TLS).
+        .systemLibrary(
+            name: "CSSL", pkgConfig: "libssl",
+            providers: [.apt(["libssl-dev"]), .yum(["openssl-devel"])]),
         .systemLibrary(
             name: "CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"]), .yum(["libpq-devel"])]),
@@ -68,6 +72,8 @@ let package = Package(
         .target(
             name: "MariaDBTarget",
             dependencies: ["DatabaseRotation", "Rotation", "CMariaDB", "CCrypto", "Redaction", logging]),
+        // Redis and Valkey ACL users, over this module's own RESP client and OpenSSL.
+        .target(name: "RedisTarget", dependencies: ["DatabaseRotation", "Rotation", "CSSL", "SigV4", logging]),
         // Keys issued by an HTTPS API, rotated as a recipe in the function's configuration describes.
         .target(
             name: "APIKeyTarget", dependencies: ["Rotation", "HTTPClient", "JSON", "Redaction", "Timekeeping"]),
@@ -78,7 +84,9 @@ let package = Package(
                 "Rotation", "SecretsManager", "LambdaRuntime", "JSON", "HTTPClient", "SigV4", "Timekeeping", logging,
             ]),
         // The targets both executables ship with, listed once.
-        .target(name: "BuiltInTargets", dependencies: ["Rotation", "PostgresTarget", "MariaDBTarget", "APIKeyTarget"]),
+        .target(
+            name: "BuiltInTargets",
+            dependencies: ["Rotation", "PostgresTarget", "MariaDBTarget", "RedisTarget", "APIKeyTarget"]),
 
         .executableTarget(
             name: "rotator",
@@ -111,13 +119,15 @@ let package = Package(
         .executableTarget(
             name: "PackageTestFixture",
             dependencies: [
-                "TestSupport", "JSON", "DatabaseRotation", "PostgresTarget", "MariaDBTarget", argumentParser, logging,
+                "TestSupport", "JSON", "DatabaseRotation", "PostgresTarget", "MariaDBTarget", "RedisTarget",
+                argumentParser,
+                logging,
             ]),
         .executableTarget(
             name: "RotatorBench",
             dependencies: [
                 "TestSupport", "SigV4", "SecretsManager", "JSON", "DatabaseRotation", "PostgresTarget", "MariaDBTarget",
-                "Rotation", "Timekeeping", logging,
+                "RedisTarget", "Rotation", "Timekeeping", logging,
             ],
             // The C runtime loop the benchmarks compare with, built by `make bench` with the zip's static libcurl.
             exclude: ["CLoop"]),
@@ -168,6 +178,11 @@ let package = Package(
             name: "MariaDBTargetTests",
             dependencies: [
                 "MariaDBTarget", "DatabaseRotation", "DatabaseTestKit", "Rotation", "TestSupport", "TestTags", "JSON",
+            ]),
+        .testTarget(
+            name: "RedisTargetTests",
+            dependencies: [
+                "RedisTarget", "DatabaseRotation", "DatabaseTestKit", "Rotation", "TestSupport", "TestTags", "JSON",
             ]),
         .testTarget(
             name: "FaultInjectionTests",

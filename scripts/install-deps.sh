@@ -2,7 +2,8 @@
 # make deps: installs what the build, the tests, the demo and the Lambda package need on Debian 12, and is a
 # fast no-op when everything is there. Debian packages need root (apt-get); CI and the dev machines are root.
 #   - libcurl4-openssl-dev, libssl-dev, libpq-dev, libmariadb-dev: the C libraries the Swift package links
-#   - postgresql, mariadb-server, mariadb-client: the real servers the database targets' tests start
+#   - postgresql, mariadb-server, mariadb-client, redis-server (with redis-cli): the real servers the database
+#     targets' tests start
 #   - cmake: builds MariaDB Connector/C for the Lambda package
 #   - zip, unzip, advancecomp, patchelf, binutils, gcc, g++, make, pkg-config, dpkg-dev, libstdc++-12-dev,
 #     busybox-static, openssl, ca-certificates, valgrind (the code-layout profile): make package / package-test
@@ -11,7 +12,7 @@
 #     checks (`sam validate --lint`)
 set -euo pipefail
 
-apt_packages=(libcurl4-openssl-dev libssl-dev libpq-dev libmariadb-dev postgresql mariadb-server mariadb-client cmake zip unzip advancecomp patchelf binutils gcc g++ valgrind
+apt_packages=(libcurl4-openssl-dev libssl-dev libpq-dev libmariadb-dev postgresql mariadb-server mariadb-client redis-server cmake zip unzip advancecomp patchelf binutils gcc g++ valgrind
     make pkg-config dpkg-dev libstdc++-12-dev busybox-static openssl ca-certificates)
 missing=()
 for package in "${apt_packages[@]}"; do
@@ -44,6 +45,8 @@ if ((${#missing[@]})); then
     apt-get update -qq
     need_update=0
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    # Where no policy-rc.d holds it back, the package starts its own daemon on port 6379; the tests start theirs.
+    if [[ -s /run/redis/redis-server.pid ]]; then kill "$(cat /run/redis/redis-server.pid)" 2>/dev/null || true; fi
 fi
 ((need_update)) && apt-get update -qq
 

@@ -351,6 +351,33 @@ run_mariadb_scenario() {
     rotate_database_secret mariadb "(g) the MariaDB rotation"
     ok "(g) MariaDB rotation in the chroot: static Connector/C, verify-full against the bundled CA, new password logs in, old does not"
 }
+run_redis_scenario() {
+    step "(i) a Redis rotation in the chroot: the driver's own RESP client over OpenSSL, the same zip and CA bundle"
+    # A throw-away redis-server on loopback, run as nobody, TLS only (plain TCP off) from the stand-in RDS CA; the
+    # default user only on its Unix socket, where redis-cli makes the ACL user.
+    local rd=$work/redis app_password rd_port
+    app_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+    mkdir -p "$rd" && cp "$tls/database.crt" "$tls/database.key" "$tls/rds-ca.crt" "$rd/"
+    rd_port=$(free_port)
+    printf '%s\n' "bind 127.0.0.1" "port 0" "tls-port $rd_port" "tls-cert-file $rd/database.crt" \
+        "tls-key-file $rd/database.key" "tls-ca-cert-file $rd/rds-ca.crt" "tls-auth-clients no" \
+        "unixsocket $rd/redis.sock" "unixsocketperm 700" "dir $rd" "logfile $rd/redis.log" 'save ""' \
+        > "$rd/redis.conf"
+    chown -R 65534:65534 "$rd" && chmod 600 "$rd/database.key"
+    # Started with no signal blocked: redis-server keeps the mask it is given, and cleanup's SIGTERM must reach it.
+    start_bg redis python3 -c 'import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])' \
+        setpriv --reuid=65534 --regid=65534 --clear-groups -- redis-server "$rd/redis.conf"
+    for _ in $(seq 1 100); do grep -q 'Ready to accept connections' "$rd/redis.log" 2>/dev/null && break; sleep 0.1; done
+    grep -q 'Ready to accept connections' "$rd/redis.log" || { cat "$rd/redis.log" >&2; die "(i) Redis did not start"; }
+    # The password as its SHA-256 rule, so it is in no command MONITOR or SLOWLOG could show.
+    redis-cli -s "$rd/redis.sock" ACL SETUSER pkg_app on "#$(printf '%s' "$app_password" | sha256sum | cut -d' ' -f1)" \
+        resetchannels -@all +ping '+acl|setuser' >/dev/null || die "(i) could not create the ACL user"
+
+    echo "$app_password" | fixture setup --state "$work/redis.state" --events "$work/redis.events.json" \
+        --redis "127.0.0.1:$rd_port:pkg_app" --database-ca "$tls/rds-ca.crt" | sed 's/^/package-test: ok   (i) /'
+    rotate_database_secret redis "(i) the Redis rotation"
+    ok "(i) Redis rotation in the chroot: TLS verify-full against the bundled CA, new password logs in, old does not"
+}
 run_api_key_scenario() {
     step "(h) an API-key rotation in the chroot: the recipe shipped in the zip, the API over HTTPS"
     local api_url recipes=$work/recipes.json api_zip=dist/rotator-lambda-api-test.zip
@@ -381,6 +408,7 @@ if [[ $ROTATION_SCENARIO == require ]] || { [[ $ROTATION_SCENARIO == auto ]] && 
     run_rotation_scenario
     run_postgres_scenario
     run_mariadb_scenario
+    run_redis_scenario
     run_api_key_scenario
 elif [[ $ROTATION_SCENARIO == skip ]]; then
     echo "package-test: SKIP (e): ROTATION_SCENARIO=skip"

@@ -117,6 +117,10 @@ public protocol DatabaseSession: AnyObject {
     /// engine copies rights (adding what is missing first, then revoking what the template no longer has).
     func updateUser(_ account: DatabaseAccount, password: String, like template: DatabaseAccount) throws(DatabaseError)
 
+    /// As an administrator: `account` keeps `kept` working and gets `password` beside it; any other password it
+    /// had stops working (dual passwords set by a master). Default: `.unsupported`.
+    func addPassword(_ password: String, keeping kept: String, for account: DatabaseAccount) throws(DatabaseError)
+
     /// For `rotator doctor`: the privileges this session's account lacks to change its own password, or with
     /// `asMaster` to create and update alternating users; read-only. Default: none known.
     func missingPrivileges(asMaster: Bool) throws(DatabaseError) -> [String]
@@ -129,5 +133,12 @@ extension DatabaseSession {
 
     public func changeOwnPasswordKeepingCurrent(to password: String) throws(DatabaseError) {
         throw DatabaseError(.configuration, "this database has no dual passwords")
+    }
+
+    public func addPassword(_ password: String, keeping kept: String, for account: DatabaseAccount)
+        throws(DatabaseError)
+    {
+        throw DatabaseError(
+            .unsupported, "this database's dual passwords cannot be set by a master user: leave out masterarn")
     }
 }

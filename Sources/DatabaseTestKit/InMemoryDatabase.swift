@@ -166,6 +166,18 @@ package final class InMemorySession: DatabaseSession {
         }
     }
 
+    package func addPassword(_ password: String, keeping kept: String, for account: DatabaseAccount)
+        throws(DatabaseError)
+    {
+        guard traits.supportsDualPasswords else {
+            throw DatabaseError(.unsupported, "dual passwords are not supported by \(traits.displayName)")
+        }
+        try requireAdministrator("add a password for \(account)")
+        try database.change("password", account) { (accounts: inout [InMemoryDatabase.Account]) throws(DatabaseError) in
+            try Self.index(of: account, in: accounts).map { accounts[$0].passwords = [password, kept] }
+        }
+    }
+
     package func userExists(_ account: DatabaseAccount) throws(DatabaseError) -> Bool {
         database.account(account.user, host: account.host ?? "%") != nil
     }

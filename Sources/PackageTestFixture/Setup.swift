@@ -14,6 +14,7 @@ struct Setup: ParsableCommand {
     @Option(help: "where to write the events (a JSON array for FakeRuntimeAPIServer)") var events: String
     @Option(help: "HOST:PORT:USER of a PostgreSQL secret; the user's password on standard input") var postgres: String?
     @Option(help: "HOST:PORT:USER of a MariaDB secret; the user's password on standard input") var mariadb: String?
+    @Option(help: "HOST:PORT:USER of a Redis secret (TLS); the user's password on standard input") var redis: String?
     @Option(help: "the CA file that signs the database's certificate (logins are checked with verify-full)")
     var databaseCA: String?
     @Option(help: "base URL of the local API-keys server: the secret holds a SendGrid-recipe key") var apiKey: String?
@@ -52,21 +53,22 @@ struct Setup: ParsableCommand {
             ])
             return (.apiKey, value, key.value)
         }
-        if let database = postgres ?? mariadb {
+        if let database = postgres ?? mariadb ?? redis {
             let parts = database.split(separator: ":").map(String.init)
             guard parts.count == 3, let port = Int(parts[1]) else {
-                throw ValidationError("--postgres and --mariadb take HOST:PORT:USER, not \(database)")
+                throw ValidationError("--postgres, --mariadb and --redis take HOST:PORT:USER, not \(database)")
             }
             guard let password = readLine(strippingNewline: true), !password.isEmpty else {
                 throw ValidationError("the database user's password must come on standard input")
             }
             var value = JSONObject([
-                "engine": .string(postgres != nil ? "postgres" : "mariadb"), "host": .string(parts[0]),
+                "engine": .string(postgres != nil ? "postgres" : mariadb != nil ? "mariadb" : "redis"),
+                "host": .string(parts[0]),
                 "port": .integer(port), "username": .string(parts[2]), "password": .string(password),
                 "ssl": .bool(true),
             ])
             if postgres != nil { value["dbname"] = .string("postgres") }
-            return (postgres != nil ? .postgres : .mariadb, value, password)
+            return (postgres != nil ? .postgres : mariadb != nil ? .mariadb : .redis, value, password)
         }
         let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         let password = String((0..<32).map { _ in alphabet.randomElement() ?? "x" })

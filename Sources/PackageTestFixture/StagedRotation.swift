@@ -4,7 +4,7 @@ import JSON
 /// What `setup` staged and `verify` checks: kept in the state file between the two, never printed.
 struct StagedRotation {
     enum Kind: String {
-        case generic, postgres, mariadb
+        case generic, postgres, mariadb, redis
         case apiKey = "api-key"
     }
 

@@ -5,6 +5,7 @@ import JSON
 import Logging
 import MariaDBTarget
 import PostgresTarget
+import RedisTarget
 import TestSupport
 
 /// Checks from outside that the whole rotation happened: four accepted responses and no error report, the labels
@@ -75,8 +76,8 @@ struct Verify: ParsableCommand {
                 problems.append("the replaced key was revoked at once (retire nextRotation keeps it one period)")
             }
             return problems
-        case .postgres, .mariadb:
-            let name = staged.kind == .postgres ? "PostgreSQL" : "MariaDB"
+        case .postgres, .mariadb, .redis:
+            let name = [.postgres: "PostgreSQL", .mariadb: "MariaDB"][staged.kind] ?? "Redis"
             var problems: [String] = []
             if !logsIn(staged, password: newCredential) {
                 problems.append("the new password does not log in to \(name)")
@@ -99,6 +100,11 @@ struct Verify: ParsableCommand {
             switch staged.kind {
             case .postgres:
                 let session = try PostgresDriver().connect(
+                    login, timeoutMilliseconds: 5_000, deadline: .after(milliseconds: 10_000), logger: quiet)
+                defer { session.close() }
+                try session.ping()
+            case .redis:
+                let session = try RedisDriver().connect(
                     login, timeoutMilliseconds: 5_000, deadline: .after(milliseconds: 10_000), logger: quiet)
                 defer { session.close() }
                 try session.ping()

@@ -156,6 +156,9 @@ do {
 
     section("MariaDB target")
     for line in try benchmarkMariaDBSetAndTest() { print(line) }
+
+    section("Redis target")
+    for line in try benchmarkRedisSetAndTest() { print(line) }
 } catch {
     print("benchmark failed: \(error)")
     exit(1)

@@ -7,13 +7,15 @@ import Foundation
 /// A TCP proxy in front of a database server that reads enough of its protocol to tell connection attempts and
 /// statements apart, so a test can crash the client or cut the connection at exactly one of them: PostgreSQL's
 /// frontend/backend protocol (https://www.postgresql.org/docs/15/protocol-flow.html) or the MySQL client/server
-/// protocol (https://dev.mysql.com/doc/dev/mysql-server/latest/PAGE_PROTOCOL.html). Plain text only
+/// protocol (https://dev.mysql.com/doc/dev/mysql-server/latest/PAGE_PROTOCOL.html), or Redis's RESP
+/// (https://redis.io/docs/latest/develop/reference/protocol-spec/). Plain text only
 /// (`"ssl": false`): the proxy must see the messages, and what crashes do does not depend on encryption. A
 /// PostgreSQL client that asks for TLS anyway is told the server has none.
 package final class DatabaseWireProxy: @unchecked Sendable {
     package enum Dialect: Sendable {
         case postgres
         case mysql
+        case redis
     }
 
     /// A point in a client's conversation with the server.
@@ -41,6 +43,7 @@ package final class DatabaseWireProxy: @unchecked Sendable {
     private let upstreamPort: Int
     private let dialect: Dialect
     private let observe: @Sendable (_ connection: Int, _ event: Event) -> Action
+    private let record: (@Sendable (_ fromClient: Bool, _ message: [UInt8]) -> Void)?
     private let state = Locked(ProxyState())
 
     private struct ProxyState {
@@ -49,14 +52,18 @@ package final class DatabaseWireProxy: @unchecked Sendable {
         var stopped = false
     }
 
-    /// - Parameter observe: called on the proxy's threads at each event, in order for each connection; connections
-    ///   are numbered from 1.
+    /// - Parameters:
+    ///   - record: given every whole message, both directions, as it passes (a test's wire capture).
+    ///   - observe: called on the proxy's threads at each event, in order for each connection; connections are
+    ///     numbered from 1.
     package init(
         upstreamPort: Int, dialect: Dialect,
+        record: (@Sendable (_ fromClient: Bool, _ message: [UInt8]) -> Void)? = nil,
         observe: @escaping @Sendable (_ connection: Int, _ event: Event) -> Action
     ) throws {
         self.upstreamPort = upstreamPort
         self.dialect = dialect
+        self.record = record
         self.observe = observe
         (listener, port) = try Self.listen()
         Thread { [self] in acceptLoop() }.start()
@@ -92,7 +99,12 @@ package final class DatabaseWireProxy: @unchecked Sendable {
 
     private func relay(_ client: Int32, number: Int) {
         defer { forget(client) }
-        let conversation: any Conversation = dialect == .postgres ? PostgresConversation() : MySQLConversation()
+        let conversation: any Conversation =
+            switch dialect {
+            case .postgres: PostgresConversation()
+            case .mysql: MySQLConversation()
+            case .redis: RedisConversation()
+            }
         // A request for TLS is answered here, before the attempt counts as a connection: a client that gives up on
         // a server without TLS never reached the server, and makes no call a test could crash after.
         var clientReader = ByteReader(socket: client)
@@ -140,6 +152,7 @@ package final class DatabaseWireProxy: @unchecked Sendable {
             if let event = conversation.event(for: message, fromClient: fromClient), observe(number, event) == .cut {
                 return
             }
+            record?(fromClient, message)
             guard Self.send(message, to: destination) else { return }
         }
     }
@@ -337,6 +350,83 @@ private final class MySQLConversation: Conversation, @unchecked Sendable {
     }
 }
 
+/// Redis: every message is one RESP value; the client's are commands (arrays of bulk strings), each answered by one
+/// reply. The login is the first `AUTH`; a statement's verb is its command (`ACL SETUSER` for ACL's subcommands).
+private final class RedisConversation: Conversation, @unchecked Sendable {
+    let finished = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var started = false
+    private var loggingIn = false
+    private var verb: String?
+
+    func answerInstead(of message: [UInt8]) -> [UInt8]? { nil }
+
+    func read(from reader: inout ByteReader, fromClient: Bool) -> [UInt8]? {
+        var message: [UInt8] = []
+        return Self.value(from: &reader, into: &message, depth: 0) ? message : nil
+    }
+
+    /// Appends one whole RESP value's bytes to `message`; `false` when the socket closed first or it is not RESP.
+    private static func value(from reader: inout ByteReader, into message: inout [UInt8], depth: Int) -> Bool {
+        guard depth < 8, let line = reader.takeLine(), let kind = line.first else { return false }
+        message += line
+        let number = Int(String(decoding: line.dropFirst().dropLast(2), as: UTF8.self)) ?? -1
+        switch kind {
+        case UInt8(ascii: "$") where number >= 0:
+            guard let content = reader.take(number + 2) else { return false }
+            message += content
+        case UInt8(ascii: "*") where number > 0:
+            for _ in 0..<number {
+                guard value(from: &reader, into: &message, depth: depth + 1) else { return false }
+            }
+        default:
+            break
+        }
+        return true
+    }
+
+    func event(for message: [UInt8], fromClient: Bool) -> DatabaseWireProxy.Event? {
+        lock.lock()
+        defer { lock.unlock() }
+        if fromClient {
+            let words = Self.bulkStrings(message).map { $0.uppercased() }
+            let verb = words.first == "ACL" && words.count > 1 ? "ACL \(words[1])" : words.first ?? ""
+            if !started && verb == "AUTH" {
+                loggingIn = true
+                return nil
+            }
+            self.verb = verb
+            return .statement(verb: verb)
+        }
+        if !started && loggingIn {
+            loggingIn = false
+            started = message.first == UInt8(ascii: "+")
+            return .connected(succeeded: started)
+        }
+        defer { verb = nil }
+        return verb.map { .statementDone(verb: $0) }
+    }
+
+    /// The bulk strings of a command, as text (only the first two are ever looked at).
+    private static func bulkStrings(_ message: [UInt8]) -> [String] {
+        var strings: [String] = []
+        var index = message.startIndex
+        func line() -> ArraySlice<UInt8>? {
+            guard let end = message[index...].firstIndex(of: 13), end + 1 < message.endIndex else { return nil }
+            defer { index = end + 2 }
+            return message[index..<end]
+        }
+        guard let header = line(), header.first == UInt8(ascii: "*") else { return [] }
+        while strings.count < 2, let bulk = line(), bulk.first == UInt8(ascii: "$"),
+            let length = Int(String(decoding: bulk.dropFirst(), as: UTF8.self)), index + length <= message.endIndex
+        {
+            strings.append(String(decoding: message[index..<(index + length)], as: UTF8.self))
+            index += length + 2
+        }
+        return strings
+    }
+}
+
 /// The first word of a statement's text, in capitals (`ALTER`).
 private func firstWord(of sql: some Collection<UInt8>) -> String {
     let text = String(decoding: sql, as: UTF8.self)
@@ -361,6 +451,18 @@ private struct ByteReader {
             buffer.append(contentsOf: chunk[..<received])
         }
         return Array(buffer[..<count])
+    }
+
+    /// The bytes up to and including the next CRLF, taken out of the buffer; `nil` when the socket closed first.
+    mutating func takeLine() -> [UInt8]? {
+        var searched = 0
+        while true {
+            if let end = buffer[searched...].firstIndex(of: 10), end > 0, buffer[end - 1] == 13 {
+                return take(end + 1)
+            }
+            searched = buffer.count
+            guard searched < 1 << 20, peek(buffer.count + 1) != nil else { return nil }
+        }
     }
 
     /// The next `count` bytes, taken out of the buffer.

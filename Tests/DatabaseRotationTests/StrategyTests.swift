@@ -152,6 +152,36 @@ struct StrategyTests {
         #expect(!lab.database.canLogIn("app", "one-Pw1!") && lab.database.canLogIn("app", two))
     }
 
+    @Test("dual passwords with a master secret: the master adds the password, the user needs no right over itself")
+    func dualByMaster() throws {
+        var traits = InMemoryDriver.defaultTraits
+        traits.supportsDualPasswords = true
+        let lab = try DatabaseLab(traits: traits, environment: ["ROTATOR_MEMDB_MODE": "dual"])
+        let master = lab.master()
+        let arn = lab.secret(user: "app", password: "one-Pw1!", extra: JSONObject(["masterarn": .string(master)]))
+        try lab.rotate(arn)
+        #expect(try lab.field(arn, "AWSCURRENT", "username") == "app", "the same user, not a clone")
+        let two = try #require(try lab.field(arn, "AWSCURRENT", "password"))
+        #expect(lab.database.canLogIn("app", two) && lab.database.canLogIn("app", "one-Pw1!"))
+        try lab.rotate(arn)
+        let three = try #require(try lab.field(arn, "AWSCURRENT", "password"))
+        #expect(!lab.database.canLogIn("app", "one-Pw1!"), "two rotations back: gone")
+        #expect(lab.database.canLogIn("app", two) && lab.database.canLogIn("app", three))
+        #expect(lab.database.account("app_clone") == nil)
+        #expect(lab.logs.allText.contains("added a password beside the current one"))
+
+        // A current password that does not log in: the master does nothing for it (the confused-deputy guard).
+        lab.database.addAccount("other", password: "real-Pw1!")
+        let other = lab.secret(
+            user: "other", password: "wrong-Pw1!", account: false, extra: JSONObject(["masterarn": .string(master)]))
+        let token = try lab.memory.startRotation(secretId: other)
+        try lab.step(.createSecret, other, token)
+        expectRefusal({ try lab.step(.setSecret, other, token) }) { error in
+            #expect(error.errorMessage.hasPrefix("Unable to log into database using current credentials"))
+        }
+        #expect(lab.database.canLogIn("other", "real-Pw1!") && lab.database.account("other")?.passwords.count == 1)
+    }
+
     @Test("the server has no TLS: refused unless the fallback is allowed, then plain text with a warning")
     func tlsFallback() throws {
         let strict = try DatabaseLab()

@@ -12,6 +12,8 @@ final class FaultLab: @unchecked Sendable {
     let moto: MotoServer
     let database: PostgresServer
     let mariaDB: MariaDBServer
+    /// Without TLS: the proxy must read the commands (Redis has no in-band TLS to decline).
+    let redis: RedisServer
     let leaks = LeakScanner()
     private let tracker = Locked<CallTracker?>(nil)
     /// Faults for Secrets Manager calls (transient-fault tests): the proxy consults this before each call.
@@ -21,10 +23,12 @@ final class FaultLab: @unchecked Sendable {
     private(set) var secretsManagerProxy: ForwardingProxy!
     private(set) var databaseProxy: DatabaseWireProxy!
     private(set) var mariaDBProxy: DatabaseWireProxy!
+    private(set) var redisProxy: DatabaseWireProxy!
     private let counter = Locked(0)
     /// The alternating-users scenarios' master secrets, made once each.
     let master = Locked<String?>(nil)
     let mariaDBMaster = Locked<String?>(nil)
+    let redisMaster = Locked<String?>(nil)
     /// The RDS-managed master scenario's instance in moto's RDS: its master secret and endpoint name, made once.
     let rdsMaster = Locked<(arn: String, host: String)?>(nil)
     /// The re-sync scenario's idle users, by the name of the current user they are the clone of.
@@ -37,6 +41,7 @@ final class FaultLab: @unchecked Sendable {
         moto = try MotoServer.start(iamAuth: true)
         database = try PostgresServer()
         mariaDB = try MariaDBServer()
+        redis = try RedisServer(tls: false)
         leaks.watch(moto.roleCredentials.secretAccessKey)
         if let token = moto.roleCredentials.sessionToken { leaks.watch(token) }
         let tracker = self.tracker
@@ -65,6 +70,7 @@ final class FaultLab: @unchecked Sendable {
         }
         databaseProxy = try DatabaseWireProxy(upstreamPort: database.port, dialect: .postgres) { observe($1, true) }
         mariaDBProxy = try DatabaseWireProxy(upstreamPort: mariaDB.port, dialect: .mysql) { observe($1, false) }
+        redisProxy = try DatabaseWireProxy(upstreamPort: redis.port, dialect: .redis) { observe($1, false) }
     }
 
     /// A name no earlier call returned.

@@ -11,7 +11,8 @@ import TestSupport
 /// rotation from one of these: the points are found by recording a fault-free rotation, never listed by hand.
 struct FaultScenario: Sendable {
     enum Strategy: Sendable {
-        case generic, singleUser, alternatingUsers
+        /// `dualPassword`: AWSCURRENT must log in at every moment, and AWSPREVIOUS still after completion.
+        case generic, singleUser, alternatingUsers, dualPassword
     }
 
     let name: String
@@ -80,8 +81,22 @@ struct FaultScenario: Sendable {
         logsIn: { lab, value in lab.postgresLogsIn(value) },
         names: { lab in lab.rdsMaster.withLock { $0 }.map { IsolatedNames(hosts: [($0.host, "127.0.0.1")]) } })
 
+    /// The master adds the password: the user holds no right over its own ACL.
+    static let redisDualPasswordsByMaster = FaultScenario(
+        name: "redis dual passwords set by the master", strategy: .dualPassword, rotatedKeys: ["password"],
+        environment: ["EXCLUDE_CHARACTERS": "", "ROTATOR_REDIS_MODE": "dual"],
+        makeSecret: { lab in try lab.redisSecret(masterARN: try lab.redisMasterARN()) },
+        logsIn: { lab, value in lab.redisLogsIn(value) })
+
+    static let redisAlternatingUsers = FaultScenario(
+        name: "redis alternating users", strategy: .alternatingUsers, rotatedKeys: ["password", "username"],
+        environment: ["EXCLUDE_CHARACTERS": ""],
+        makeSecret: { lab in try lab.redisSecret(masterARN: try lab.redisMasterARN()) },
+        logsIn: { lab, value in lab.redisLogsIn(value) })
+
     static let all = [
         generic, postgresSingleUser, postgresAlternatingUsers, mariaDBSingleUser, mariaDBAlternatingUsers,
+        redisDualPasswordsByMaster, redisAlternatingUsers,
     ]
 
     /// The scenarios every crash point is tried for: all, and the re-sync.
@@ -226,5 +241,40 @@ extension FaultLab {
             deadline: .after(milliseconds: 10_000))
         connection?.close()
         return connection != nil
+    }
+}
+
+extension FaultLab {
+    /// A new Redis ACL user with a random password and rules to copy, and its secret: through the RESP proxy, in plain
+    /// text. The user holds no right over its own ACL: the master changes it.
+    func redisSecret(masterARN: String) throws -> String {
+        let user = uniqueName("fault")
+        let password = randomPassword(length: 24)
+        try redis.cli(
+            ["ACL", "SETUSER", user, "on", ">" + password, "~\(user):*", "resetchannels", "-@all", "+get", "+ping"])
+        var object = JSONObject([
+            "engine": .string("redis"), "host": .string("127.0.0.1"), "port": .integer(redisProxy.port),
+            "username": .string(user), "password": .string(password), "ssl": .bool(false),
+            "note": .string("kept as is"),
+        ])
+        object["masterarn"] = .string(masterARN)
+        return object.serialized
+    }
+
+    /// The master secret of the Redis scenarios (an ACL administrator), made once.
+    func redisMasterARN() throws -> String {
+        try masterARN(cached: redisMaster) { password in
+            try redis.cli(["ACL", "SETUSER", "fault_admin", "on", ">" + password, "~*", "&*", "+@all"])
+            return JSONObject([
+                "engine": .string("redis"), "host": .string("127.0.0.1"), "port": .integer(redisProxy.port),
+                "username": .string("fault_admin"), "password": .string(password), "ssl": .bool(false),
+            ])
+        }
+    }
+
+    /// Whether a version's user and password log in to Redis, directly (not through the proxy).
+    func redisLogsIn(_ value: SecretValue) -> Bool {
+        guard let user = value.string("username"), let password = value.string("password") else { return false }
+        return redis.canLogIn(user: user, password: password)
     }
 }

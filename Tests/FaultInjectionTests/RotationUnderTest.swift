@@ -118,6 +118,10 @@ struct RotationUnderTest {
             if scenario.strategy == .singleUser && logsIn(lab, .json(original)) {
                 lab.record("\(scenario.name) \(moment): the old password still logs in")
             }
+            if scenario.strategy == .dualPassword && !logsIn(lab, .json(original)) {
+                lab.record(
+                    "\(scenario.name) \(moment): the previous password no longer logs in (dual passwords keep it)")
+            }
         } catch {
             lab.record("\(scenario.name) \(moment): could not check completion (\(error))")
         }

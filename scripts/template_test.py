@@ -60,7 +60,7 @@ def statement(sid):
 
 
 check(parameters["RotatorTarget"]["Default"] == "auto", "RotatorTarget defaults to auto")
-check(set(parameters["RotatorTarget"]["AllowedValues"]) == {"auto", "generic", "postgres", "mysql", "mariadb", "redis", "apikey"},
+check(set(parameters["RotatorTarget"]["AllowedValues"]) == {"auto", "generic", "postgres", "redshift", "mysql", "mariadb", "redis", "apikey"},
       "RotatorTarget offers auto and every built-in target")
 for variable, parameter in [("EXCLUDE_CHARACTERS", "ExcludeCharacters"), ("ROTATOR_DB_CA_FILE", "DbCaFile"),
                             ("USERNAME_CHARACTER_LIMIT", "UsernameCharacterLimit"),
@@ -69,7 +69,7 @@ for variable, parameter in [("EXCLUDE_CHARACTERS", "ExcludeCharacters"), ("ROTAT
     check(found is not None and found[1] == {"Ref": parameter}, f"{variable} is set from {parameter} only when given")
     check(parameters[parameter]["Default"] == "", f"{parameter} defaults to empty (the target's default)")
 for variable, parameter in [("ROTATOR_POSTGRES_MODE", "PostgresMode"), ("ROTATOR_MYSQL_MODE", "MysqlMode"),
-                            ("ROTATOR_MARIADB_MODE", "MariadbMode"), ("ROTATOR_REDIS_MODE", "RedisMode"), ("ROTATOR_ALLOW_TLS_FALLBACK", "AllowTlsFallback")]:
+                            ("ROTATOR_MARIADB_MODE", "MariadbMode"), ("ROTATOR_REDIS_MODE", "RedisMode"), ("ROTATOR_REDSHIFT_MODE", "RedshiftMode"), ("ROTATOR_ALLOW_TLS_FALLBACK", "AllowTlsFallback")]:
     check(variables.get(variable) == {"Ref": parameter}, f"{variable} comes from {parameter}")
 check(parameters["AllowTlsFallback"]["Default"] == "false", "TLS fallback is off by default")
 master = statement("ReadMasterSecrets")

@@ -9,7 +9,8 @@ import Rotation
 package enum BuiltInTargets {
     package static var all: [TargetChoice] {
         [
-            PostgresDriver.choice, MySQLDriver.mysqlChoice, MySQLDriver.mariaDBChoice, RedisDriver.choice,
+            PostgresDriver.choice, RedshiftDriver.choice, MySQLDriver.mysqlChoice, MySQLDriver.mariaDBChoice,
+            RedisDriver.choice,
             APIKeyTarget.choice,
         ]
     }

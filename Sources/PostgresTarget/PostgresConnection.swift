@@ -175,14 +175,27 @@ package final class PostgresConnection: DatabaseSession {
     /// or into the server's statement log.
     /// - Throws: `DatabaseError(.configuration)` if libpq cannot compute it (the message never shows the password).
     package func scramVerifier(password: String, user: String) throws(DatabaseError) -> String {
+        try encryptedPassword(password, user: user, algorithm: "scram-sha-256")
+    }
+
+    /// `md5` followed by the MD5 of the password and the user name: the stored form Amazon Redshift (and PostgreSQL's
+    /// `md5` method) takes in place of a password
+    /// (https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_USER.html, https://www.postgresql.org/docs/15/libpq-misc.html).
+    package func md5Password(_ password: String, user: String) throws(DatabaseError) -> String {
+        try encryptedPassword(password, user: user, algorithm: "md5")
+    }
+
+    /// `PQencryptPasswordConn`: the password's stored form, computed here, so the server never receives the password.
+    private func encryptedPassword(_ password: String, user: String, algorithm: String) throws(DatabaseError)
+        -> String
+    {
         let connection = try open()
         guard !password.utf8.contains(0),
-            let verifier = PQencryptPasswordConn(connection, password, user, "scram-sha-256")
+            let verifier = PQencryptPasswordConn(connection, password, user, algorithm)
         else {
             throw DatabaseError(
                 .configuration,
-                "libpq could not compute a SCRAM-SHA-256 verifier: "
-                    + Self.errorMessage(connection))
+                "libpq could not compute the \(algorithm) form of a password: " + Self.errorMessage(connection))
         }
         defer {
             memset(verifier, 0, strlen(verifier))

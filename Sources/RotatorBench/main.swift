@@ -7,6 +7,21 @@ let binaries = CommandLine.arguments.dropFirst().first ?? ".build-release/releas
 
 func section(_ title: String) { print("\n== \(title)") }
 
+/// The size of `make package`'s zip, and with `BENCH_ZIP_BASELINE=<an earlier zip>` the change since it.
+func zipSize(baseline: String?) -> String {
+    func bytes(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
+    }
+    guard let size = bytes("dist/rotator-lambda.zip") else { return "dist/rotator-lambda.zip: not built" }
+    var line = "dist/rotator-lambda.zip: \(size) bytes"
+    if let baseline, let before = bytes(baseline) {
+        let percent = String(format: "%+.1f", Double(size - before) * 100 / Double(before))
+        line +=
+            ", \(size - before >= 0 ? "+" : "")\(size - before) bytes (\(percent) %) against \(baseline) (\(before) bytes)"
+    }
+    return line
+}
+
 do {
     let rotatorEnvironment = [
         "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "bench-not-a-secret",
@@ -159,6 +174,9 @@ do {
 
     section("Redis target")
     for line in try benchmarkRedisSetAndTest() { print(line) }
+
+    section("The Lambda zip")
+    print(zipSize(baseline: ProcessInfo.processInfo.environment["BENCH_ZIP_BASELINE"]))
 } catch {
     print("benchmark failed: \(error)")
     exit(1)

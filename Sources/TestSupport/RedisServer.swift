@@ -67,7 +67,7 @@ package final class RedisServer: @unchecked Sendable {
     /// Records every command the server runs (`MONITOR`) into a file until `stop` is called on the result.
     package func monitor() throws -> (stop: () -> String, process: Process) {
         let output = directory + "/monitor-\(UUID().uuidString.prefix(6)).log"
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")

@@ -64,27 +64,10 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
                     "Attempting to modify user for host \(pending.host.loggable) other than current host \(current.host.loggable)"
                 )
             }
-            // The current credential must work, with its password checked: whoever can write AWSPENDING must not
-            // get the master to act for a user they do not control (the templates' "confused deputy" guard).
-            let currentAccount: DatabaseAccount
-            switch connector.attempt(current, label: "AWSCURRENT", provingPassword: true) {
-            case .success(let session):
-                // The account the application logs in as, with its real host part: the clone gets the same one.
-                currentAccount = session.account
-                session.close()
-            case .failure(let error):
-                throw error.rotationError(
-                    templateMessage: "Unable to log into database using current credentials for secret \(arn)")
-            }
+            // The account the application logs in as, with its real host part: the clone gets the same one.
+            let currentAccount = try provenAccount(current, connector: connector)
             let pendingAccount = currentAccount.named(pending.username)
-            let (master, masterARN) = try masterSecret(for: current, context: context)
-            let session: Driver.Session
-            switch connector.attempt(master, label: "master", provingPassword: false) {
-            case .success(let opened): session = opened
-            case .failure(let error):
-                throw error.rotationError(
-                    templateMessage: "Unable to log into database using credentials in master secret \(masterARN)")
-            }
+            let session = try masterSession(for: current, connector: connector)
             defer { session.close() }
             if try session.userExists(pendingAccount) {
                 try session.updateUser(pendingAccount, password: pending.password, like: currentAccount)
@@ -107,6 +90,32 @@ public struct AlternatingUsersStrategy<Driver: DatabaseDriver>: TargetService {
         try translatingDatabaseErrors {
             let pending = try DatabaseSecret(try context.pending(), driver: driver, validation: .alternatingUsers)
             try testPendingLogin(pending, driver: driver, configuration: configuration, context: context)
+        }
+    }
+
+    /// The account the current credential logs in as, its password checked: whoever can write AWSPENDING must not get
+    /// the master to act for a user they do not control (the templates' "confused deputy" guard).
+    func provenAccount(_ current: DatabaseSecret, connector: DatabaseConnector<Driver>) throws -> DatabaseAccount {
+        switch connector.attempt(current, label: "AWSCURRENT", provingPassword: true) {
+        case .success(let session):
+            defer { session.close() }
+            return session.account
+        case .failure(let error):
+            throw error.rotationError(
+                templateMessage:
+                    "Unable to log into database using current credentials for secret \(connector.context.secretId)")
+        }
+    }
+
+    /// A session of the user of the master secret the current one names.
+    func masterSession(for current: DatabaseSecret, connector: DatabaseConnector<Driver>) throws -> Driver.Session {
+        let (master, masterARN) = try masterSecret(for: current, context: connector.context)
+        switch connector.attempt(master, label: "master", provingPassword: false) {
+        case .success(let session):
+            return session
+        case .failure(let error):
+            throw error.rotationError(
+                templateMessage: "Unable to log into database using credentials in master secret \(masterARN)")
         }
     }
 

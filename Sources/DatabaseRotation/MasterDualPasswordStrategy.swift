@@ -36,33 +36,9 @@ public struct MasterDualPasswordStrategy<Driver: DatabaseDriver>: TargetService 
             let connector = DatabaseConnector(
                 driver: driver, configuration: alternating.configuration, context: context)
             if connector.pendingAlreadyLogsIn(pending) { return }
-            guard current.username == pending.username else {
-                throw DatabaseError.invalidSecret(
-                    "Attempting to modify user \(pending.username.loggable) other than current user \(current.username.loggable)"
-                )
-            }
-            guard current.host == pending.host else {
-                throw DatabaseError.invalidSecret(
-                    "Attempting to modify user for host \(pending.host.loggable) other than current host \(current.host.loggable)"
-                )
-            }
-            let account: DatabaseAccount
-            switch connector.attempt(current, label: "AWSCURRENT", provingPassword: true) {
-            case .success(let session):
-                account = session.account
-                session.close()
-            case .failure(let error):
-                throw error.rotationError(
-                    templateMessage: "Unable to log into database using current credentials for secret \(arn)")
-            }
-            let (master, masterARN) = try alternating.masterSecret(for: current, context: context)
-            let session: Driver.Session
-            switch connector.attempt(master, label: "master", provingPassword: false) {
-            case .success(let opened): session = opened
-            case .failure(let error):
-                throw error.rotationError(
-                    templateMessage: "Unable to log into database using credentials in master secret \(masterARN)")
-            }
+            try pending.requireSameAccount(as: current, user: "current user", host: "current host")
+            let account = try alternating.provenAccount(current, connector: connector)
+            let session = try alternating.masterSession(for: current, connector: connector)
             defer { session.close() }
             try session.addPassword(pending.password, keeping: current.password, for: account)
             context.logger.info(

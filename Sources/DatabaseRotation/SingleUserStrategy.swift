@@ -48,16 +48,7 @@ public struct SingleUserStrategy<Driver: DatabaseDriver>: TargetService {
             let connector = DatabaseConnector(driver: driver, configuration: configuration, context: context)
 
             if connector.pendingAlreadyLogsIn(pending) { return }
-            guard current.username == pending.username else {
-                throw DatabaseError.invalidSecret(
-                    "Attempting to modify user \(pending.username.loggable) other than current user \(current.username.loggable)"
-                )
-            }
-            guard current.host == pending.host else {
-                throw DatabaseError.invalidSecret(
-                    "Attempting to modify user for host \(pending.host.loggable) other than current host \(current.host.loggable)"
-                )
-            }
+            try pending.requireSameAccount(as: current, user: "current user", host: "current host")
             let session = try login(current: current, previous: previous, pending: pending, connector: connector)
             defer { session.close() }
             if keepsCurrentPassword {
@@ -112,16 +103,7 @@ public struct SingleUserStrategy<Driver: DatabaseDriver>: TargetService {
         guard var previous else { throw currentError.rotationError(templateMessage: template) }
         previous.ssl = current.ssl
         // Checked before logging in (the templates log in first, and leak that connection when the check fails).
-        guard previous.username == pending.username else {
-            throw DatabaseError.invalidSecret(
-                "Attempting to modify user \(pending.username.loggable) other than previous valid user \(previous.username.loggable)"
-            )
-        }
-        guard previous.host == pending.host else {
-            throw DatabaseError.invalidSecret(
-                "Attempting to modify user for host \(pending.host.loggable) other than current previous valid \(previous.host.loggable)"
-            )
-        }
+        try pending.requireSameAccount(as: previous, user: "previous valid user", host: "current previous valid")
         switch connector.attempt(previous, label: "AWSPREVIOUS", provingPassword: true) {
         case .success(let session):
             return session
@@ -149,4 +131,19 @@ func testPendingLogin<Driver: DatabaseDriver>(
     }
     context.logger.info(
         "testSecret: Successfully signed into \(driver.displayName) DB with AWSPENDING secret in \(context.secretId).")
+}
+
+extension DatabaseSecret {
+    /// The templates' guard against a pending version naming another user or host than `other`, with their texts
+    /// ("Attempting to modify user X other than current user Y").
+    func requireSameAccount(as other: DatabaseSecret, user: String, host: String) throws(DatabaseError) {
+        guard other.username == username else {
+            throw DatabaseError.invalidSecret(
+                "Attempting to modify user \(username.loggable) other than \(user) \(other.username.loggable)")
+        }
+        guard other.host == self.host else {
+            throw DatabaseError.invalidSecret(
+                "Attempting to modify user for host \(self.host.loggable) other than \(host) \(other.host.loggable)")
+        }
+    }
 }

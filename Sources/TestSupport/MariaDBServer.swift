@@ -130,7 +130,6 @@ package final class MariaDBServer: @unchecked Sendable {
 
     private func launch(port: Int) throws -> Process {
         let errorLog = (try? String(contentsOfFile: errorLogPath, encoding: .utf8)) ?? ""
-        let readyBefore = errorLog.components(separatedBy: "ready for connections").count
         var arguments = [
             "--reuid=\(nobodyID)", "--regid=\(nogroupID)", "--clear-groups", "--",
             "/usr/sbin/mariadbd", "--no-defaults", "--datadir=\(dataDirectory)", "--port=\(port)",
@@ -162,19 +161,9 @@ package final class MariaDBServer: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            let log = (try? String(contentsOfFile: errorLogPath, encoding: .utf8)) ?? ""
-            if log.components(separatedBy: "ready for connections").count > readyBefore { return process }
-            if !process.isRunning { break }
-            usleep(20_000)
-        }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            _ = waitForExit(process, seconds: 10)
-        }
-        let log = (try? String(contentsOfFile: errorLogPath, encoding: .utf8)) ?? ""
-        throw TestServerError("MariaDB did not start on port \(port); error log tail: \(String(log.suffix(1_500)))")
+        return try waitUntilReady(
+            process, name: "MariaDB", port: port, logPath: errorLogPath, marker: "ready for connections",
+            before: errorLog, seconds: 30)
     }
 }
 

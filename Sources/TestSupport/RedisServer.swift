@@ -135,8 +135,7 @@ package final class RedisServer: @unchecked Sendable {
         let configurationPath = directory + "/redis.conf"
         try configuration.write(toFile: configurationPath, atomically: true, encoding: .utf8)
         try changeOwner(configurationPath, recursive: false)
-        let readyBefore = ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
-            .components(separatedBy: "Ready to accept connections").count
+        let logBefore = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         process.arguments = [
@@ -149,18 +148,8 @@ package final class RedisServer: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-            if log.components(separatedBy: "Ready to accept connections").count > readyBefore { return process }
-            if !process.isRunning { break }
-            usleep(20_000)
-        }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            _ = waitForExit(process, seconds: 10)
-        }
-        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        throw TestServerError("Redis did not start on port \(port); log tail: \(String(log.suffix(1_500)))")
+        return try waitUntilReady(
+            process, name: "Redis", port: port, logPath: logPath, marker: "Ready to accept connections",
+            before: logBefore, seconds: 20)
     }
 }

@@ -147,3 +147,24 @@ package struct TestServerError: Error, CustomStringConvertible {
     package var description: String
     package init(_ description: String) { self.description = description }
 }
+
+/// Waits until the server's log holds one more `marker` line ("ready for connections") than `before` held, and
+/// returns `process`; when it exits or `seconds` pass first, kills it and throws with the end of the log.
+func waitUntilReady(
+    _ process: Process, name: String, port: Int, logPath: String, marker: String, before: String, seconds: Double
+) throws -> Process {
+    let readyBefore = before.components(separatedBy: marker).count
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        if log.components(separatedBy: marker).count > readyBefore { return process }
+        if !process.isRunning { break }
+        usleep(20_000)
+    }
+    if process.isRunning {
+        kill(process.processIdentifier, SIGKILL)
+        _ = waitForExit(process, seconds: 10)
+    }
+    let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    throw TestServerError("\(name) did not start on port \(port); log tail: \(String(log.suffix(1_500)))")
+}

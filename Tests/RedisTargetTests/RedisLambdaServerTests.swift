@@ -22,6 +22,14 @@ import Testing
 
     func uniqueUser(_ prefix: String) -> String { "\(prefix)_\(UUID().uuidString.prefix(6).lowercased())" }
 
+    /// A new ACL administrator (the master secret's user), and its password.
+    func administrator(on server: RedisServer) throws -> (user: String, password: String) {
+        let admin = uniqueUser("admin")
+        let password = randomPassword()
+        try server.cli(["ACL", "SETUSER", admin, "on", ">" + password, "~*", "&*", "+@all"])
+        return (admin, password)
+    }
+
     func secret(user: String, password: String, master: String? = nil) -> String {
         var object = JSONObject([
             "engine": .string("redis"), "host": .string(server.host), "port": .integer(server.port),
@@ -83,9 +91,7 @@ import Testing
             },
             observe: { _, _ in .pass })
         defer { proxy.stop() }
-        let admin = uniqueUser("admin")
-        let adminPassword = randomPassword()
-        try plain.cli(["ACL", "SETUSER", admin, "on", ">" + adminPassword, "~*", "&*", "+@all"])
+        let (admin, adminPassword) = try administrator(on: plain)
         func secret(_ user: String, _ password: String, master: String? = nil) -> String {
             var object = JSONObject([
                 "engine": .string("redis"), "host": .string(plain.host), "port": .integer(proxy.port),
@@ -115,9 +121,7 @@ import Testing
 
     @Test("dual passwords set by the master: the user needs no +acl|setuser, and its rules do not change")
     func dualPasswordsByMaster() throws {
-        let admin = uniqueUser("admin")
-        let adminPassword = randomPassword()
-        try server.cli(["ACL", "SETUSER", admin, "on", ">" + adminPassword, "~*", "&*", "+@all"])
+        let (admin, adminPassword) = try administrator(on: server)
         let master = try runner.createSecret(secretString: secret(user: admin, password: adminPassword))
         let user = uniqueUser("app")
         let first = randomPassword()
@@ -148,9 +152,7 @@ import Testing
 
     @Test("alternating users: the clone gets the user's ACL rules exactly, and the two take turns")
     func alternatingUsers() throws {
-        let admin = uniqueUser("admin")
-        let adminPassword = randomPassword()
-        try server.cli(["ACL", "SETUSER", admin, "on", ">" + adminPassword, "~*", "&*", "+@all"])
+        let (admin, adminPassword) = try administrator(on: server)
         let master = try runner.createSecret(secretString: secret(user: admin, password: adminPassword))
         let user = uniqueUser("app")
         let first = randomPassword()

@@ -130,7 +130,7 @@ lint-template:
 
 ## bench: performance figures (printed, never asserted): the release builds, and the zip's binary built the way
 ## Lambda runs it (plus the echo function packaged the same way, as the runtime's baseline).
-bench: deps release package
+bench: deps release-build package
 	PRODUCT=LambdaEcho STAGE=dist/echo-lambda PACKAGE_ZIP=dist/echo-lambda.zip bash scripts/package.sh
 	mkdir -p dist/bench && gcc -O2 -pthread -I.build-deps/prefix/include Sources/RotatorBench/CLoop/runtime_loop.c \
 		.build-lambda/compat/lambda_compat.o -L.build-deps/lib -lcurl -o dist/bench/c-loop && strip dist/bench/c-loop

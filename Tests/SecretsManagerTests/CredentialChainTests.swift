@@ -2,6 +2,7 @@ import Foundation
 import HTTPClient
 import SigV4
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import SecretsManager
@@ -50,6 +51,24 @@ import Testing
             credentials == Credentials(accessKeyId: "ASIAENV", secretAccessKey: "env-secret", sessionToken: "env-token")
         )
         #expect(throws: SecretsManagerConfigurationError.self) { try Self.resolve(["AWS_ACCESS_KEY_ID": "AKIA"]) }
+    }
+
+    @Test("with the region and keys in the environment (Lambda), the shared files are not read at all")
+    func environmentAloneReadsNoFile() throws {
+        let reads = Locked<[String]>([])
+        let files = LocalFiles(
+            read: { path in
+                reads.withLock { $0.append(path) }
+                return nil
+            }, exists: { _ in false })
+        let environment = [
+            "AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "ASIAENV", "AWS_SECRET_ACCESS_KEY": "s", "HOME": "/home/u",
+        ]
+        _ = try SecretsManagerConfiguration(environment: environment, files: files)
+        #expect(reads.withLock { $0 }.isEmpty)
+        // Without the region, the profile is looked at (and the configuration refused: no region anywhere).
+        _ = try? SecretsManagerConfiguration(environment: environment.merging(["AWS_REGION": ""]) { $1 }, files: files)
+        #expect(reads.withLock { $0 } == ["/home/u/.aws/credentials", "/home/u/.aws/config"])
     }
 
     @Test func staticKeysOfTheSelectedProfile() throws {

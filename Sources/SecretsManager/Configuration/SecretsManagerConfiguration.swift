@@ -33,7 +33,14 @@ public struct SecretsManagerConfiguration: Sendable, CustomStringConvertible, Cu
     init(
         environment: [String: String], files: LocalFiles, clock: @escaping @Sendable () -> Double = WallClock.seconds
     ) throws(SecretsManagerConfigurationError) {
-        let profiles = AWSProfiles(environment: environment, files: files)
+        // The shared files are read only when the environment leaves something to them: never in Lambda, whose
+        // environment holds the region and the role's keys, so a cold start opens no file for them.
+        let environmentSuffices =
+            (environment.nonEmpty("AWS_REGION") ?? environment.nonEmpty("AWS_DEFAULT_REGION")) != nil
+            && environment.nonEmpty("AWS_ACCESS_KEY_ID") != nil
+        let profiles = AWSProfiles(
+            environment: environment,
+            files: environmentSuffices ? LocalFiles(read: { _ in nil }, exists: files.exists) : files)
         // The profile's region comes after the variables, as in the SDKs
         // (https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html).
         guard

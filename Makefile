@@ -10,7 +10,7 @@ RELEASE_FLAGS := -c release --scratch-path $(RELEASE_DIR) --static-swift-stdlib
 # The debug build every test lane uses: a warning is an error (the packages this one depends on build clean too).
 DEBUG_FLAGS   := -Xswiftc -warnings-as-errors
 
-.PHONY: all deps build release release-build test unit-test swift-test sanitize valgrind-test check-source format example-test \
+.PHONY: all deps build release release-reproducibility release-build test unit-test swift-test sanitize valgrind-test check-source format example-test \
         package package-test layout-profile abi-gate-selftest docs-check lint-template bench bootstrap-bench demo soak clean
 
 all: build
@@ -27,6 +27,11 @@ build: deps
 ## pointing at the zip, a CycloneDX SBOM and SHA256SUMS (scripts/release.sh).
 release: deps
 	bash scripts/release.sh
+
+## release-reproducibility: after `make release` on a clean tree, builds HEAD again from a clone in another folder and
+## compares the two dist/release/ byte for byte (slow: a second full release build; scripts/release-reproducibility.sh).
+release-reproducibility:
+	bash scripts/release-reproducibility.sh
 
 ## release-build: optimised binaries with the Swift runtime linked statically (what `make bench` measures).
 release-build: deps

@@ -43,6 +43,30 @@ def code(path):
     return "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith("//"))
 
 
+def shell_lines(page):
+    """(line number, line) of each line inside the page's sh/bash blocks, fences indented in lists included."""
+    in_shell = False
+    for number, line in enumerate(page.read_text().splitlines(), 1):
+        if line.lstrip().startswith("```"):
+            in_shell = line.strip() in ("```sh", "```bash")
+            continue
+        if in_shell:
+            yield number, line
+
+
+def shell_commands(page):
+    """(line number, command) of the page's shell commands, continuation lines joined, comments dropped."""
+    start, pending = None, ""
+    for number, line in shell_lines(page):
+        part = line.split(" #", 1)[0].rstrip() if not line.lstrip().startswith("#") else ""
+        start = start or number
+        if part.endswith("\\"):
+            pending += part[:-1] + " "
+            continue
+        yield start, (pending + part).strip()
+        start, pending = None, ""
+
+
 template = text("template.yaml")
 variables, parameters, reported, pages, commands_checked = set(), [], set(), [], 0
 if not VERSION_ONLY:
@@ -84,7 +108,7 @@ if not VERSION_ONLY:
         """GitHub's anchors for a page's headings: lowercase, punctuation dropped, spaces to hyphens."""
         found, in_code = set(), False
         for line in page.read_text().splitlines():
-            if line.startswith("```"):
+            if line.lstrip().startswith("```"):
                 in_code = not in_code
             if not in_code and line.startswith("#"):
                 title = line.lstrip("#").strip().lower()
@@ -98,7 +122,7 @@ if not VERSION_ONLY:
     for page in pages:
         in_code = False
         for number, line in enumerate(page.read_text().splitlines(), 1):
-            if line.startswith("```"):
+            if line.lstrip().startswith("```"):
                 in_code = not in_code
             if in_code:
                 continue
@@ -129,13 +153,7 @@ if not VERSION_ONLY:
 
     commands_checked = 0
     for page in pages:
-        in_shell = False
-        for number, line in enumerate(page.read_text().splitlines(), 1):
-            if line.startswith("```"):
-                in_shell = line.strip() in ("```sh", "```bash")
-                continue
-            if not in_shell:
-                continue
+        for number, line in shell_lines(page):
             command = line.split("#", 1)[0].strip()
             where = f"{page.relative_to(ROOT)}:{number}"
             for target in re.findall(r"(?:^|&&\s*|;\s*|\s)make ([a-z][a-z0-9-]*)", command):
@@ -156,6 +174,39 @@ if not VERSION_ONLY:
                     if option not in usage:
                         problems.append(f"{where}: `rotator {match.group(1)}` has no option {option}")
 
+    # `sam deploy --parameter-overrides`: every Name= is a parameter of the template.
+    for page in pages:
+        for number, command in shell_commands(page):
+            if not command.startswith("sam deploy") or "--parameter-overrides" not in command:
+                continue
+            commands_checked += 1
+            for word in command.split("--parameter-overrides", 1)[1].split():
+                if word.startswith("--"):
+                    break
+                name = re.match(r"^([A-Za-z0-9]+)=", word)
+                if name and name.group(1) not in parameters:
+                    problems.append(f"{page.relative_to(ROOT)}:{number}: `sam deploy` sets {name.group(1)}, which "
+                                    "is not a parameter of template.yaml")
+
+    # Blocks marked `<!-- docs-test: NAME -->` run in DocsWalkthroughServerTests: each marker sits right above a
+    # shell block, once per name, on a page that test runs.
+    walkthrough = text("Tests/PostgresTargetTests/DocsWalkthroughServerTests.swift")
+    for page in pages:
+        lines, names = page.read_text().splitlines(), set()
+        for number, line in enumerate(lines, 1):
+            marker = re.fullmatch(r"\s*<!-- docs-test: ([a-z-]+) -->\s*", line)
+            if not marker:
+                continue
+            where, name = f"{page.relative_to(ROOT)}:{number}", marker.group(1)
+            following = next((later.strip() for later in lines[number:] if later.strip()), "")
+            if following not in ("```sh", "```bash"):
+                problems.append(f"{where}: the docs-test marker {name} is not followed by a sh block")
+            if name in names:
+                problems.append(f"{where}: a second docs-test block named {name}")
+            names.add(name)
+            if f'"{page.relative_to(ROOT)}"' not in walkthrough:
+                problems.append(f"{where}: DocsWalkthroughServerTests does not run this page's docs-test blocks")
+
 # One version.
 code_version = re.search(r'static let current = "([^"]+)"', text("Sources/rotator/RotatorVersion.swift")).group(1)
 template_version = re.search(r"SemanticVersion:\s*([0-9][^\s]*)", template)
@@ -164,6 +215,13 @@ if not template_version or template_version.group(1) != code_version:
     problems.append(f"template.yaml SemanticVersion is not {code_version} (RotatorVersion.current)")
 if not changelog_version or changelog_version.group(1) != code_version:
     problems.append(f"CHANGELOG.md's newest release is not {code_version} (RotatorVersion.current)")
+# The release's file names and the version the pages tell readers to use (the changelog keeps its history).
+for page in (page for page in pages if page.name != "CHANGELOG.md"):
+    for number, line in enumerate(page.read_text().splitlines(), 1):
+        for named in re.findall(r"(?:rotator-(?:lambda-)?|template-|VERSION=|Version )v?([0-9]+\.[0-9]+\.[0-9]+)", line):
+            if named != code_version:
+                problems.append(f"{page.relative_to(ROOT)}:{number}: names version {named}, not {code_version} "
+                                "(RotatorVersion.current)")
 
 for problem in problems:
     print(f"docs-check: FAIL {problem}")

@@ -131,10 +131,12 @@ package struct LambdaFunctionReader: DeployedFunctionReading {
 extension LocalRotation {
     /// The rotation function as deployed: it exists and is active, a custom runtime, a timeout a rotation fits in,
     /// and a `ROTATOR_TARGET` that this secret's target agrees with. Skipped when it cannot be read.
-    func deployedFunctionCheck(_ description: SecretDescription, target: any TargetService) -> DiagnosticCheck {
+    func deployedFunctionCheck(_ function: String?, secret description: SecretDescription, target: any TargetService)
+        -> DiagnosticCheck
+    {
         let name = "deployed function"
-        guard let arn = description.rotationLambdaARN, !arn.isEmpty else {
-            return .skipped(name, "the secret names no rotation function")
+        guard let arn = function, !arn.isEmpty else {
+            return .skipped(name, "the secret names no rotation function (--function names the one to check)")
         }
         guard let functions else { return .skipped(name, "no Lambda client in this mode") }
         switch functions.lookup(arn) {

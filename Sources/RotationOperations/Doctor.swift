@@ -5,8 +5,10 @@ import SecretsManager
 
 extension LocalRotation {
     /// `rotator doctor`: read-only checks of everything a rotation of `secretId` needs, in the order a rotation
-    /// meets them. A failed check that later ones depend on skips them.
-    package func doctor(secretId: String, now: Double) -> Diagnosis {
+    /// meets them. A failed check that later ones depend on skips them. `function` names the rotation function the
+    /// secret is, or is about to be, attached to: before the attach, rotation being off is then expected, and the
+    /// function is checked all the same.
+    package func doctor(secretId: String, now: Double, function: String? = nil) -> Diagnosis {
         var checks: [DiagnosticCheck] = []
         let deadline = Deadline.after(milliseconds: 120_000)
         func failure(_ name: String, _ error: any Error, advice: String? = nil) -> DiagnosticCheck {
@@ -38,7 +40,7 @@ extension LocalRotation {
             return Diagnosis(
                 secretId: secretId,
                 checks: checks + [
-                    refused, labelCheck(description), configurationCheck(description, now: now),
+                    refused, labelCheck(description), configurationCheck(description, now: now, function: function),
                     .skipped("target checks", "the value does not fit"),
                 ])
         }
@@ -77,8 +79,9 @@ extension LocalRotation {
         }
 
         checks.append(labelCheck(description))
-        checks.append(configurationCheck(description, now: now))
-        checks.append(deployedFunctionCheck(description, target: target))
+        checks.append(configurationCheck(description, now: now, function: function))
+        checks.append(
+            deployedFunctionCheck(function ?? description.rotationLambdaARN, secret: description, target: target))
         checks.append(policyCheck(target))
 
         let previous = try? context.previous()
@@ -102,12 +105,22 @@ extension LocalRotation {
                 "`rotator repair --secret-id \(description.name)` finds which credential works and plans the safe fix")
     }
 
-    private func configurationCheck(_ description: SecretDescription, now: Double) -> DiagnosticCheck {
+    private func configurationCheck(_ description: SecretDescription, now: Double, function expected: String?)
+        -> DiagnosticCheck
+    {
+        let attach =
+            "aws secretsmanager rotate-secret --secret-id \(description.name) --rotation-lambda-arn "
+            + "\(expected.map { "<the ARN of \($0)>" } ?? "<function>")"
         guard description.rotationEnabled == true else {
+            guard expected != nil else {
+                return .failed("rotation configuration", "rotation is off", advice: attach)
+            }
+            return .skipped("rotation configuration", "rotation is off: not attached yet; attach it with \(attach)")
+        }
+        if let expected, let attached = description.rotationLambdaARN, !Self.sameFunction(attached, expected) {
             return .failed(
-                "rotation configuration", "rotation is off",
-                advice:
-                    "aws secretsmanager rotate-secret --secret-id \(description.name) --rotation-lambda-arn <function>")
+                "rotation configuration", "rotation is attached to \(attached), not to \(expected)",
+                advice: "check which function should rotate this secret; to move it: \(attach)")
         }
         let function = description.rotationLambdaARN ?? "no function"
         let schedule =
@@ -119,6 +132,14 @@ extension LocalRotation {
         }
         let next = description.nextRotationDate.map { ", next \(SecretStatus.date($0))" } ?? ""
         return .passed("rotation configuration", "on, \(function), \(schedule)\(next)")
+    }
+
+    /// Whether a function ARN and a name or ARN given on the command line mean the same function: equal, or the
+    /// name is the ARN's function name (`arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`).
+    static func sameFunction(_ arn: String, _ given: String) -> Bool {
+        if arn == given { return true }
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        return parts.count >= 7 && parts[5] == "function" && parts[6] == given
     }
 
     /// Characters the target leaves out by default because engines or connection strings break on them, which the

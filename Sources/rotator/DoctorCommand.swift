@@ -15,6 +15,13 @@ struct Doctor: ParsableCommand {
     @Option(help: "The secret's name or ARN.")
     var secretId: String
 
+    @Option(
+        help: """
+            The rotation function (name or ARN) the secret is, or is about to be, attached to: checked as deployed, \
+            and rotation being off is then expected (before the attach) rather than a failure.
+            """)
+    var function: String?
+
     @OptionGroup var output: OutputOptions
     @OptionGroup var common: CommonOptions
 
@@ -22,7 +29,7 @@ struct Doctor: ParsableCommand {
         let diagnosis: Diagnosis
         do {
             diagnosis = try common.makeRotation().doctor(
-                secretId: secretId, now: Double(Deadline.now().epochMilliseconds) / 1_000)
+                secretId: secretId, now: Double(Deadline.now().epochMilliseconds) / 1_000, function: function)
         } catch {
             throw failure(error, json: output.json)
         }

@@ -25,6 +25,16 @@ struct DeployedFunctionCheckTests {
     /// The doctor's "deployed function" check for a secret on the in-memory Secrets Manager whose rotation names
     /// `function`, with the function read as `answer`.
     static func check(_ answer: DeployedFunctionLookup) throws -> (status: String, detail: String, asked: [String]) {
+        let diagnosis = try doctor(answer, attachedTo: function)
+        let check = try #require(diagnosis.checks.first { $0.name == "deployed function" })
+        return (check.status.rawValue, check.detail, diagnosis.asked)
+    }
+
+    /// `rotator doctor [--function given]` on a secret attached to `attached` (nil: rotation off), the function read
+    /// as `answer`: every check, and the names the Lambda reader was asked for.
+    static func doctor(_ answer: DeployedFunctionLookup, attachedTo attached: String?, given: String? = nil) throws
+        -> (checks: [DiagnosticCheck], asked: [String])
+    {
         let memory = InMemorySecretsManager()
         let system = PasswordSystem()
         let choice = TargetChoice(name: "system") { _ in PasswordSystemTarget(system: system) }
@@ -33,13 +43,19 @@ struct DeployedFunctionCheckTests {
         let functions = Functions(answer: answer)
         let rotation = LocalRotation(handler: handler, logger: LogRecorder().logger, functions: functions)
         let arn = memory.createSecret(name: "app", secretString: #"{"password":"first-Pw1!"}"#)
-        let token = try memory.startRotation(secretId: arn, lambdaARN: function)
-        try memory.updateSecretVersionStage(
-            secretId: arn, versionStage: "AWSPENDING", moveToVersionId: nil, removeFromVersionId: token,
-            deadline: .after(milliseconds: 1_000))
-        let diagnosis = rotation.doctor(secretId: arn, now: 0)
-        let check = try #require(diagnosis.checks.first { $0.name == "deployed function" })
-        return (check.status.rawValue, check.detail, functions.asked.withLock { $0 })
+        if let attached {
+            let token = try memory.startRotation(secretId: arn, lambdaARN: attached)
+            try memory.updateSecretVersionStage(
+                secretId: arn, versionStage: "AWSPENDING", moveToVersionId: nil, removeFromVersionId: token,
+                deadline: .after(milliseconds: 1_000))
+        }
+        let diagnosis = rotation.doctor(secretId: arn, now: 0, function: given)
+        return (diagnosis.checks, functions.asked.withLock { $0 })
+    }
+
+    static func status(_ name: String, in checks: [DiagnosticCheck]) throws -> (status: String, detail: String) {
+        let check = try #require(checks.first { $0.name == name }, "no \(name) check")
+        return (check.status.rawValue, check.detail)
     }
 
     @Test("an active custom-runtime function with a workable timeout passes, and says what it found")
@@ -88,5 +104,35 @@ struct DeployedFunctionCheckTests {
                 && denied.detail.hasPrefix("no permission: allow lambda:GetFunctionConfiguration"))
         let unreachable = try Self.check(.unknown("timed out"))
         #expect(unreachable.status == "skipped" && unreachable.detail.contains("timed out"))
+    }
+
+    @Test("before the attach, --function makes rotation off expected and checks that function; without it, off fails")
+    func beforeTheAttach() throws {
+        let named = try Self.doctor(.found(Self.healthy), attachedTo: nil, given: "rotator")
+        let configuration = try Self.status("rotation configuration", in: named.checks)
+        #expect(
+            configuration.status == "skipped" && configuration.detail.hasPrefix("rotation is off: not attached yet"))
+        #expect(try Self.status("deployed function", in: named.checks).status == "passed")
+        #expect(named.asked == ["rotator"])
+
+        let missing = try Self.doctor(.notFound, attachedTo: nil, given: "rotator")
+        #expect(try Self.status("deployed function", in: missing.checks).status == "failed")
+
+        let unnamed = try Self.doctor(.found(Self.healthy), attachedTo: nil)
+        #expect(try Self.status("rotation configuration", in: unnamed.checks).status == "failed")
+        #expect(try Self.status("deployed function", in: unnamed.checks).status == "skipped")
+        #expect(unnamed.asked.isEmpty)
+    }
+
+    @Test("attached to another function than --function names fails; the same one, by name or ARN, passes")
+    func attachedElsewhere() throws {
+        let other = try Self.doctor(.found(Self.healthy), attachedTo: Self.function, given: "another-rotator")
+        let configuration = try Self.status("rotation configuration", in: other.checks)
+        #expect(configuration.status == "failed" && configuration.detail.contains("not to another-rotator"))
+        for given in ["rotator", Self.function] {
+            let same = try Self.doctor(.found(Self.healthy), attachedTo: Self.function, given: given)
+            #expect(try Self.status("rotation configuration", in: same.checks).status == "passed", "\(given)")
+            #expect(same.asked == [given])
+        }
     }
 }

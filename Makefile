@@ -128,10 +128,15 @@ docs-check:
 	python3 scripts/docs_check.py
 
 ## lint-template: cfn-lint and `sam validate --lint`, then the template's safety properties (scripts/template_test.py).
+## The Serverless Application Repository's variant (scripts/sar_template.py) gets the same checks.
 lint-template:
 	cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 sam validate --lint --template template.yaml --region us-east-1
 	python3 scripts/template_test.py template.yaml
+	mkdir -p dist && python3 scripts/sar_template.py template.yaml dist/sar-template.yaml
+	cfn-lint dist/sar-template.yaml
+	SAM_CLI_TELEMETRY=0 sam validate --lint --template dist/sar-template.yaml --region us-east-1
+	python3 scripts/template_test.py dist/sar-template.yaml --sar-variant
 
 ## bench: performance figures (printed, never asserted): the release builds, and the zip's binary built the way
 ## Lambda runs it (plus the echo function packaged the same way, as the runtime's baseline).

@@ -10,7 +10,8 @@ die() { echo "release-reproducibility: ERROR: $*" >&2; exit 1; }
 
 [[ -f dist/release/SHA256SUMS ]] || die "no dist/release/SHA256SUMS: run make release first"
 [[ -z $(git status --porcelain --untracked-files=no) ]] || die "the tree has uncommitted changes: the clone builds HEAD"
-[[ dist/release/SHA256SUMS -nt .git/HEAD ]] || die "dist/release is older than HEAD: run make release again"
+(( $(stat -c %Y dist/release/SHA256SUMS) >= $(git log -1 --format=%ct) )) \
+    || die "dist/release is older than HEAD's commit: run make release again"
 
 work=$(mktemp -d /tmp/rotator-reproducibility.XXXXXX)
 trap 'rm -rf "$work"' EXIT

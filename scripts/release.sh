@@ -8,15 +8,16 @@
 #   rotator-<version>-linux-<arch>         the command line, linked the same way (static Swift runtime and
 #                                          Foundation, static C libraries), ABI-gated: any Linux with glibc >= 2.34
 #   template-<version>.yaml                template.yaml with CodeUri pointing at the zip above (`sam deploy
-#                                          --template-file`, or `sam package` + `sam publish` to the Serverless
-#                                          Application Repository: its AWS::ServerlessRepo::Application metadata)
+#                                          --template-file`)
+#   sar-template-<version>.yaml, LICENSE, README.md
+#                                          the same for the Serverless Application Repository (`sam package` +
+#                                          `sam publish`), without the two options SAR cannot take
 #   sbom-<version>.cdx.json                CycloneDX: the Swift packages, the Swift runtime, each C library and its
 #                                          Debian source package (scripts/sbom.py)
 #   SHA256SUMS                             of everything above
 #
-# Reproducible: fixed timestamps in the zips, no build path or date in what is shipped, so two runs in the same
-# checkout give the same bytes (`make release` twice, then compare SHA256SUMS). Built in another directory, the
-# binaries differ only in the Swift compiler's .swift_modhash section (2,304 bytes) and the build-id derived from it.
+# Reproducible: fixed timestamps in the zips, no build path, date or compiler cache hash in what is shipped, so two
+# runs give the same bytes, in the same checkout or in another folder (`make release-reproducibility` checks that).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -48,6 +49,10 @@ grep -q "CodeUri: rotator-lambda-$version-$arch.zip" "$out/template-$version.yam
 if [[ $arch == arm64 ]]; then
     sed -i 's/^    Default: x86_64$/    Default: arm64/' "$out/template-$version.yaml"
 fi
+# The Serverless Application Repository's variant (no AttachSecretArns or CreateExampleSecret: scripts/sar_template.py
+# says why), with the licence and README its metadata names beside it: `sam package` uploads them, `sam publish` sends it.
+python3 scripts/sar_template.py "$out/template-$version.yaml" "$out/sar-template-$version.yaml" >/dev/null
+install -m 644 LICENSE README.md "$out/"
 
 python3 scripts/sbom.py "$version" "$out/sbom-$version.cdx.json"
 (cd "$out" && sha256sum -- * > SHA256SUMS)

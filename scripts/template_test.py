@@ -25,6 +25,8 @@ def check(condition, message):
     print(f"template-test: ok   {message}")
 
 
+# --sar-variant: the template scripts/sar_template.py makes, without the options SAR cannot take.
+SAR_VARIANT = "--sar-variant" in sys.argv[2:]
 template = cfn_yaml.load(sys.argv[1] if len(sys.argv) > 1 else "template.yaml")
 parameters = template["Parameters"]
 resources = template["Resources"]
@@ -132,6 +134,11 @@ check(role.get("PermissionsBoundary") == {"Fn::If": ["HasPermissionsBoundary", {
       "the permissions boundary is set on the role when given")
 vpc_rule = template.get("Rules", {}).get("VpcNeedsBoth", {})
 check(bool(vpc_rule.get("Assertions")), "SubnetIds without SecurityGroupIds (or the reverse) is refused, not ignored")
+if SAR_VARIANT:
+    check("AttachSecretArns" not in parameters and "Fn::ForEach::AttachedSecrets" not in resources
+          and statement("RotateAttachedSecrets") is None,
+          "the Serverless Application Repository's variant has no AttachSecretArns (it needs Fn::ForEach)")
+    sys.exit(0)
 attached = resources.get("Fn::ForEach::AttachedSecrets")
 check(isinstance(attached, list) and attached[1] == {"Ref": "AttachSecretArns"}
       and next(iter(attached[2].values()))["Type"] == "AWS::SecretsManager::RotationSchedule",

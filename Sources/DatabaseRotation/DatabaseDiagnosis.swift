@@ -103,16 +103,18 @@ extension DatabaseTarget: DiagnosableTarget {
             checks.append(.skipped("login with AWSPREVIOUS", "no AWSPREVIOUS version"))
         }
         if alternating {
-            checks += masterChecks(secret, context: context, connector: connector)
+            checks += masterChecks(secret, duty: .createAndUpdateUsers, context: context, connector: connector)
+        } else if configuration.setsPasswordsAsMaster(current) {
+            checks += masterChecks(secret, duty: .setUsersPasswords, context: context, connector: connector)
         } else {
-            checks.append(privilegeCheck(session, asMaster: false, who: "the user"))
+            checks.append(privilegeCheck(session, duty: .changeOwnPassword))
         }
         return checks
     }
 
-    private func masterChecks(_ secret: DatabaseSecret, context: RotationContext, connector: DatabaseConnector<Driver>)
-        -> [DiagnosticCheck]
-    {
+    private func masterChecks(
+        _ secret: DatabaseSecret, duty: PrivilegeDuty, context: RotationContext, connector: DatabaseConnector<Driver>
+    ) -> [DiagnosticCheck] {
         let strategy = AlternatingUsersStrategy(driver: driver, configuration: configuration, rds: rds)
         let master: DatabaseSecret
         let masterARN: String
@@ -143,27 +145,30 @@ extension DatabaseTarget: DiagnosableTarget {
             defer { session.close() }
             return [
                 found, .passed("master login", "as \(session.account) (master secret \(masterARN))"),
-                privilegeCheck(session, asMaster: true, who: "the master"),
+                privilegeCheck(session, duty: duty),
             ]
         case .failure(let error):
             return [found, .failed("master login", "\(error.category.rawValue): \(error.message)")]
         }
     }
 
-    private func privilegeCheck(_ session: Driver.Session, asMaster: Bool, who: String) -> DiagnosticCheck {
+    private func privilegeCheck(_ session: Driver.Session, duty: PrivilegeDuty) -> DiagnosticCheck {
         do throws(DatabaseError) {
-            let missing = try session.missingPrivileges(asMaster: asMaster)
+            let missing = try session.missingPrivileges(for: duty)
             guard missing.isEmpty else {
                 return .failed(
-                    "privileges", "\(who) lacks \(missing.joined(separator: ", "))",
-                    advice: asMaster
+                    "privileges",
+                    "\(duty.isMasters ? "the master" : "the user") lacks \(missing.joined(separator: ", "))",
+                    advice: duty.isMasters
                         ? "grant them to the master, or use a master that has them"
                         : "grant them to the user")
             }
-            return .passed(
-                "privileges",
-                asMaster ? "the master may create users and grant their rights" : "the user may change its own password"
-            )
+            switch duty {
+            case .changeOwnPassword: return .passed("privileges", "the user may change its own password")
+            case .createAndUpdateUsers:
+                return .passed("privileges", "the master may create users and grant their rights")
+            case .setUsersPasswords: return .passed("privileges", "the master may set the user's passwords")
+            }
         } catch {
             return .skipped("privileges", "could not read them (\(error.message))")
         }

@@ -121,15 +121,15 @@ public protocol DatabaseSession: AnyObject {
     /// had stops working (dual passwords set by a master). Default: `.unsupported`.
     func addPassword(_ password: String, keeping kept: String, for account: DatabaseAccount) throws(DatabaseError)
 
-    /// For `rotator doctor`: the privileges this session's account lacks to change its own password, or with
-    /// `asMaster` to create and update alternating users; read-only. Default: none known.
-    func missingPrivileges(asMaster: Bool) throws(DatabaseError) -> [String]
+    /// For `rotator doctor`: the privileges this session's account lacks for `duty`; read-only. Throws when the
+    /// server cannot tell (the check is then skipped). Default: none known.
+    func missingPrivileges(for duty: PrivilegeDuty) throws(DatabaseError) -> [String]
 
     func close()
 }
 
 extension DatabaseSession {
-    public func missingPrivileges(asMaster: Bool) throws(DatabaseError) -> [String] { [] }
+    public func missingPrivileges(for duty: PrivilegeDuty) throws(DatabaseError) -> [String] { [] }
 
     public func changeOwnPasswordKeepingCurrent(to password: String) throws(DatabaseError) {
         throw DatabaseError(.configuration, "this database has no dual passwords")
@@ -141,4 +141,17 @@ extension DatabaseSession {
         throw DatabaseError(
             .unsupported, "this database's dual passwords cannot be set by a master user: leave out masterarn")
     }
+}
+
+/// What an account must be allowed to do in a rotation, for `rotator doctor`'s privilege check.
+public enum PrivilegeDuty: Sendable {
+    /// The user changes its own password (single user, or dual passwords kept by the user).
+    case changeOwnPassword
+    /// The master creates the alternating user once and sets its password and rights (alternating users).
+    case createAndUpdateUsers
+    /// The master gives the user a new password beside its current one (dual passwords set by the master).
+    case setUsersPasswords
+
+    /// Whether the account acts on another user's account.
+    public var isMasters: Bool { self != .changeOwnPassword }
 }

@@ -74,8 +74,7 @@ public struct DatabaseTarget<Driver: DatabaseDriver>: TargetService {
         if configuration.usesAlternatingUsers(secret) {
             return AlternatingUsersStrategy(driver: driver, configuration: configuration, rds: rds)
         }
-        // Dual passwords with a master secret: the master adds the password, the user needs no right over itself.
-        if configuration.mode == .dualPassword, secret.object?["masterarn"].map({ !$0.isNull }) ?? false {
+        if configuration.setsPasswordsAsMaster(secret) {
             return MasterDualPasswordStrategy(driver: driver, configuration: configuration, rds: rds)
         }
         return SingleUserStrategy(

@@ -99,7 +99,17 @@ public struct DatabaseTargetConfiguration: Sendable, Equatable {
         switch mode {
         case .singleUser, .dualPassword: false
         case .alternatingUsers: true
-        case .automatic: secret.object?["masterarn"].map { !$0.isNull } ?? false
+        case .automatic: Self.namesMaster(secret)
         }
+    }
+
+    /// Dual passwords with a master secret: the master adds the password, the user needs no right over itself
+    /// (`MasterDualPasswordStrategy`).
+    public func setsPasswordsAsMaster(_ secret: SecretValue) -> Bool {
+        mode == .dualPassword && Self.namesMaster(secret)
+    }
+
+    private static func namesMaster(_ secret: SecretValue) -> Bool {
+        secret.object?["masterarn"].map { !$0.isNull } ?? false
     }
 }

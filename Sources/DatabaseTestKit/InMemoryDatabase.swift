@@ -208,8 +208,8 @@ package final class InMemorySession: DatabaseSession {
         }
     }
 
-    package func missingPrivileges(asMaster: Bool) throws(DatabaseError) -> [String] {
-        asMaster && database.account(account.user, host: account.host ?? "%")?.administers != true
+    package func missingPrivileges(for duty: PrivilegeDuty) throws(DatabaseError) -> [String] {
+        duty.isMasters && database.account(account.user, host: account.host ?? "%")?.administers != true
             ? ["CREATE USER"] : []
     }
 

@@ -4,8 +4,8 @@ import DatabaseRotation
 extension MySQLConnection {
     /// Any account may change its own password. A master for alternating users needs `CREATE USER`, the right to
     /// grant (`WITH GRANT OPTION`) and to read `mysql.user` (https://mariadb.com/kb/en/grant/).
-    package func missingPrivileges(asMaster: Bool) throws(DatabaseError) -> [String] {
-        guard asMaster else { return [] }
+    package func missingPrivileges(for duty: PrivilegeDuty) throws(DatabaseError) -> [String] {
+        guard duty.isMasters else { return [] }
         // SHOW GRANTS also lists the active roles' grants and, on MariaDB 10.11, PUBLIC's: all usable here.
         let grants = try MySQLGrants(
             sessionLines: try query("SHOW GRANTS").compactMap { $0.first ?? nil }, of: account)

@@ -6,7 +6,7 @@ extension PostgresConnection {
     /// must be a member of `rds_password`
     /// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.PostgreSQL.CommonDBATasks.Roles.html).
     /// A master for alternating users needs CREATEROLE (or to be a superuser).
-    package func missingPrivileges(asMaster: Bool) throws(DatabaseError) -> [String] {
+    package func missingPrivileges(for duty: PrivilegeDuty) throws(DatabaseError) -> [String] {
         var missing: [String] = []
         let restricted = try execute("SELECT current_setting('rds.restrict_password_commands', true)").first?.first
         if restricted == "on" {
@@ -16,7 +16,7 @@ extension PostgresConnection {
             ).first?.first
             if member != "t" { missing.append("membership of rds_password (rds.restrict_password_commands is on)") }
         }
-        if asMaster {
+        if duty.isMasters {
             let creates = try execute(
                 "SELECT rolcreaterole OR rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user"
             ).first?.first

@@ -100,6 +100,25 @@ package final class RedisSession: DatabaseSession {
         try copy(template, to: account, password: password)
     }
 
+    /// For `rotator doctor`, read-only: `ACL DRYRUN` (Redis 7.0+, https://redis.io/docs/latest/commands/acl-dryrun/)
+    /// asks whether this session's user may send the ACL commands `duty` sends, without running them. Changing a
+    /// password needs `acl|setuser`; alternating users also read rules (`acl|getuser`, `acl|list`). DRYRUN itself
+    /// needs `acl|dryrun`: without it, or before Redis 7, the server cannot tell, and this throws.
+    package func missingPrivileges(for duty: PrivilegeDuty) throws(DatabaseError) -> [String] {
+        var commands = [["ACL", "SETUSER", account.user]]
+        if duty == .createAndUpdateUsers { commands += [["ACL", "GETUSER", account.user], ["ACL", "LIST"]] }
+        var missing: [String] = []
+        for command in commands {
+            // OK when allowed; a bulk string saying why when not.
+            switch try connection.command(["ACL", "DRYRUN", account.user] + command) {
+            case .simple("OK"): continue
+            case .bulk(.some): missing.append("+" + command.prefix(2).joined(separator: "|").lowercased())
+            case let reply: throw Self.failure(reply, doing: "ACL DRYRUN", on: connection.endpoint)
+            }
+        }
+        return missing
+    }
+
     package func close() { connection.close() }
 
     // MARK: -

@@ -53,6 +53,11 @@ fi
 # says why), with the licence and README its metadata names beside it: `sam package` uploads them, `sam publish` sends it.
 python3 scripts/sar_template.py "$out/template-$version.yaml" "$out/sar-template-$version.yaml" >/dev/null
 install -m 644 LICENSE README.md "$out/"
+# What a team deploys must pass the checks template.yaml passes (the CodeUri and arm64 default are the changes).
+for template in "$out/template-$version.yaml" "$out/sar-template-$version.yaml"; do
+    SAM_CLI_TELEMETRY=0 sam validate --lint --template "$template" --region us-east-1 >/dev/null \
+        || die "sam validate --lint fails on $template"
+done
 
 python3 scripts/sbom.py "$version" "$out/sbom-$version.cdx.json"
 (cd "$out" && sha256sum -- * > SHA256SUMS)

@@ -57,12 +57,14 @@ release_relocations=$repo/$SCRATCH/compat/release_relocations.o
 # that way too); the C archives move one object at a time. --no-export-dynamic undoes the -export-dynamic of
 # swiftc's static-stdlib link: nothing loads symbols from this executable, and 2,700 exported names would only
 # fill .dynsym. -z now binds every import before main (full RELRO), so no relocation is read after start-up.
-# -disable-incremental-llvm-codegen: otherwise every object carries a .swift_modhash section, an MD5 of its LLVM IR
-# that the compiler keeps to skip unchanged code generation; that IR names the source paths (debug info), so a
-# checkout in another folder gave other bytes there and a different build-id, though not one instruction differed.
+# The checkout's folder must not reach the binary, so that a release is the same bytes wherever it is built:
+# -disable-incremental-llvm-codegen, or every object carries a .swift_modhash section, an MD5 of its LLVM IR (kept to
+# skip unchanged code generation) that depends on the source paths in the debug information; -debug-prefix-map, or
+# those paths (sources, .build-lambda's checkouts and module caches) stay in the unstripped link, where lld's build-id
+# is computed, so the stripped binary's build-id would still differ though not one instruction did.
 swift_flags=(-c release --static-swift-stdlib --scratch-path "$SCRATCH" --disable-local-rpath
     -Xswiftc -Xfrontend -Xswiftc -function-sections -Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen
-    -Xswiftc -use-ld=lld
+    -Xswiftc -debug-prefix-map -Xswiftc "$repo=/rotator" -Xswiftc -use-ld=lld
     -Xlinker --disable-new-dtags -Xlinker -rpath -Xlinker '$ORIGIN/lib' -Xlinker -z -Xlinker now
     -Xlinker --no-export-dynamic -Xlinker "$compat" -Xlinker "$release_relocations")
 # SwiftPM reuses objects compiled with other -Xswiftc flags: a scratch folder built with different flags is emptied.

@@ -59,12 +59,13 @@ release_relocations=$repo/$SCRATCH/compat/release_relocations.o
 # fill .dynsym. -z now binds every import before main (full RELRO), so no relocation is read after start-up.
 # The checkout's folder must not reach the binary, so that a release is the same bytes wherever it is built:
 # -disable-incremental-llvm-codegen, or every object carries a .swift_modhash section, an MD5 of its LLVM IR (kept to
-# skip unchanged code generation) that depends on the source paths in the debug information; -debug-prefix-map, or
-# those paths (sources, .build-lambda's checkouts and module caches) stay in the unstripped link, where lld's build-id
-# is computed, so the stripped binary's build-id would still differ though not one instruction did.
+# skip unchanged code generation) that depends on the source paths in the debug information; -gnone, or that debug
+# information (paths, and the clang module cache's folder and file names, hashes of the paths) stays in the unstripped
+# link, where lld computes the build-id, so the stripped binary's build-id would still differ though not one
+# instruction did. (`strip` removes debug information from what ships anyway; -debug-prefix-map was not enough.)
 swift_flags=(-c release --static-swift-stdlib --scratch-path "$SCRATCH" --disable-local-rpath
     -Xswiftc -Xfrontend -Xswiftc -function-sections -Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen
-    -Xswiftc -debug-prefix-map -Xswiftc "$repo=/rotator" -Xswiftc -use-ld=lld
+    -Xswiftc -gnone -Xswiftc -use-ld=lld
     -Xlinker --disable-new-dtags -Xlinker -rpath -Xlinker '$ORIGIN/lib' -Xlinker -z -Xlinker now
     -Xlinker --no-export-dynamic -Xlinker "$compat" -Xlinker "$release_relocations")
 # SwiftPM reuses objects compiled with other -Xswiftc flags: a scratch folder built with different flags is emptied.

@@ -30,7 +30,7 @@ for file in $(cd dist/release && ls); do
     echo "release-reproducibility: $file differs:"
     { cmp -l "dist/release/$file" "$clone/dist/release/$file" || true; } | wc -l | sed 's/^/  bytes: /'
     if [[ $file == rotator-*-linux-* ]]; then
-        for section in $(readelf -SW "dist/release/$file" | awk '/^ +\[/ && $2 ~ /^\./ {print $2}'); do
+        for section in $(readelf -SW "dist/release/$file" | sed -n 's/^ *\[ *[0-9]*\] *\([^ ]*\).*/\1/p'); do
             cmp -s <(readelf -x "$section" "dist/release/$file" 2>/dev/null) \
                 <(readelf -x "$section" "$clone/dist/release/$file" 2>/dev/null) || echo "  section $section"
         done

@@ -88,6 +88,14 @@ if not VERSION_ONLY:
     for parameter in parameters:
         if f"`{parameter}`" not in deployment:
             problems.append(f"template parameter {parameter} is not in docs/deployment.md")
+    # Each allowed value of a parameter (other than true/false and numbers) is in the table row that names it.
+    allowed = re.findall(r"^  ([A-Za-z0-9]+):\n(?:    .*\n)*?    AllowedValues: \[(.*)\]", section.group(1) if section else "",
+                         re.MULTILINE)
+    for parameter, values in allowed:
+        row = next((line for line in deployment.splitlines() if line.startswith("| ") and f"`{parameter}`" in line), "")
+        for value in (value.strip().strip('"') for value in values.split(",")):
+            if value not in ("true", "false") and not value.isdigit() and f"`{value}`" not in row:
+                problems.append(f"docs/deployment.md: the row of {parameter} does not name its allowed value {value}")
 
     # Error types.
     errors = text("docs/reference/errors.md")

@@ -81,22 +81,34 @@ package final class MotoAdmin: @unchecked Sendable {
                     "Variables": .object(JSONObject(environment.map { .init(key: $0.key, value: .string($0.value)) }))
                 ])),
         ])
-        let payload = Array(body.serialized.utf8)
-        let headers: [(name: String, value: String)] = [("Host", host), ("Content-Type", "application/json")]
-        let date = SigningDate(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
-        let signature = SigV4Signer(credentials: credentials, region: "us-east-1", service: "lambda").sign(
-            SignableRequest(method: "POST", path: "/2015-03-31/functions", headers: headers, body: payload), at: date)
-        var sent = HTTPHeaders()
-        for header in headers + signature.headersToAdd { sent.add(name: header.name, value: header.value) }
-        let response = try http.send(
-            HTTPRequest(
-                method: .post, url: endpoint + "/2015-03-31/functions", headers: sent, body: payload,
-                timeoutMilliseconds: 30_000))
+        let response = try lambda(.post, "/2015-03-31/functions", body: Array(body.serialized.utf8))
         let document = try? JSONValue(parsing: response.body)
         guard (200..<300).contains(response.status), let arn = document?["FunctionArn"]?.stringValue else {
             throw CallError(code: "HTTP\(response.status)", message: "Lambda CreateFunction \(name)")
         }
         return arn
+    }
+
+    /// Deletes a Lambda function (REST `DeleteFunction`).
+    package func deleteFunction(name: String) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        let response = try lambda(.delete, "/2015-03-31/functions/\(name)", body: [])
+        guard (200..<300).contains(response.status) else {
+            throw CallError(code: "HTTP\(response.status)", message: "Lambda DeleteFunction \(name)")
+        }
+    }
+
+    /// A Lambda REST call signed with the admin's credentials.
+    private func lambda(_ method: HTTPRequest.Method, _ path: String, body: [UInt8]) throws -> HTTPResponse {
+        let headers: [(name: String, value: String)] = [("Host", host), ("Content-Type", "application/json")]
+        let date = SigningDate(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
+        let signature = SigV4Signer(credentials: credentials, region: "us-east-1", service: "lambda").sign(
+            SignableRequest(method: method.rawValue, path: path, headers: headers, body: body), at: date)
+        var sent = HTTPHeaders()
+        for header in headers + signature.headersToAdd { sent.add(name: header.name, value: header.value) }
+        return try http.send(
+            HTTPRequest(method: method, url: endpoint + path, headers: sent, body: body, timeoutMilliseconds: 30_000))
     }
 
     /// One RDS Query API action (`CreateDBInstance`, …) as the administrator; returns the XML answer.

@@ -196,9 +196,10 @@ if not VERSION_ONLY:
                     problems.append(f"{page.relative_to(ROOT)}:{number}: `sam deploy` sets {name.group(1)}, which "
                                     "is not a parameter of template.yaml")
 
-    # Blocks marked `<!-- docs-test: NAME -->` run in DocsWalkthroughServerTests: each marker sits right above a
-    # shell block, once per name, on a page that test runs.
-    walkthrough = text("Tests/PostgresTargetTests/DocsWalkthroughServerTests.swift")
+    # Blocks marked `<!-- docs-test: NAME -->` run in a DocsWalkthrough test: each marker sits right above a shell
+    # block, once per name, on a page such a test names.
+    walkthrough = "\n".join(path.read_text() for path in sorted((ROOT / "Tests").rglob("*.swift"))
+                            if "DocsWalkthrough(" in path.read_text())
     for page in pages:
         lines, names = page.read_text().splitlines(), set()
         for number, line in enumerate(lines, 1):
@@ -213,7 +214,7 @@ if not VERSION_ONLY:
                 problems.append(f"{where}: a second docs-test block named {name}")
             names.add(name)
             if f'"{page.relative_to(ROOT)}"' not in walkthrough:
-                problems.append(f"{where}: DocsWalkthroughServerTests does not run this page's docs-test blocks")
+                problems.append(f"{where}: no DocsWalkthrough test runs this page's docs-test blocks")
 
 # One version.
 code_version = re.search(r'static let current = "([^"]+)"', text("Sources/rotator/RotatorVersion.swift")).group(1)

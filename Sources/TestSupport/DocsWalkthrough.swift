@@ -39,8 +39,9 @@ package struct DocsWalkthrough {
     private static let oneAtATime = NSLock()
 
     /// The page's walkthrough for a secret holding `secretString`, the function deployed with `ROTATOR_TARGET`
-    /// `target`: check, the function rotates, verify. The secret is deleted again afterwards.
-    package func perform(secretString: String, target: String) throws -> Run {
+    /// `target` and `settings` (its other variables, which the rotation runs with too): check, the function rotates,
+    /// verify. The secret is deleted again afterwards.
+    package func perform(secretString: String, target: String, settings: [String: String] = [:]) throws -> Run {
         Self.oneAtATime.lock()
         defer { Self.oneAtATime.unlock() }
         let values = blocks["values"] ?? ""
@@ -55,14 +56,15 @@ package struct DocsWalkthrough {
         }
         // Each walkthrough deploys anew (moto is shared by the whole test process).
         try? runner.moto.adminClient.deleteFunction(name: function)
-        try runner.moto.adminClient.createFunction(name: function, environment: ["ROTATOR_TARGET": target])
+        try runner.moto.adminClient.createFunction(
+            name: function, environment: settings.merging(["ROTATOR_TARGET": target]) { _, target in target })
         let arn = try runner.moto.createSecret(name: secretID, secretString: secretString)
         defer {
             _ = try? runner.moto.adminClient.call(
                 "DeleteSecret", JSONObject(["SecretId": .string(arn), "ForceDeleteWithoutRecovery": .bool(true)]))
         }
         let checked = try bash(values + "\n" + check)
-        let rotation = try runner.rotate(arn)
+        let rotation = try runner.rotate(arn, environment: settings)
         let verified = try bash(values + "\n" + verify)
         return Run(
             arn: arn, function: function, checked: checked, verified: verified,

@@ -2,6 +2,9 @@
 # `make demo` and `make test` work on a fresh Debian machine from a new clone; `make deps` installs what they need.
 
 SWIFT         ?= swift
+# Where scripts/install-deps.sh puts the PyPI packages when the machine's Python is Debian's own (PEP 668): first on
+# PATH for every target, so `python3` and `sam` are the ones with moto and the SAM CLI.
+export PATH   := $(CURDIR)/.venv/bin:$(PATH)
 RELEASE_DIR   := .build-release
 RELEASE_BIN   := $(RELEASE_DIR)/release
 # One Swift build at a time: builds on two cores are slow, and parallel builds of one package collide.

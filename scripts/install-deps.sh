@@ -9,7 +9,7 @@
 #     busybox-static, openssl, ca-certificates, valgrind (the code-layout profile): make package / package-test
 #     (static libcurl and libpq are built from Debian's own source packages, hence the deb-src entry below)
 #   - moto[server], boto3 (PyPI): the local Secrets Manager; cfn-lint and aws-sam-cli (PyPI): the SAM template
-#     checks (`sam validate --lint`)
+#     checks (`sam validate --lint`); in .venv when the Python is Debian's own
 set -euo pipefail
 
 apt_packages=(libcurl4-openssl-dev libssl-dev libpq-dev libmariadb-dev postgresql mariadb-server mariadb-client redis-server cmake zip unzip advancecomp patchelf binutils gcc g++ valgrind
@@ -50,7 +50,31 @@ if ((${#missing[@]})); then
 fi
 ((need_update)) && apt-get update -qq
 
-if ! python3 -c 'import moto.server, boto3, flask, flask_cors, cfnlint' 2>/dev/null || ! command -v sam >/dev/null; then
-    echo "deps: installing PyPI packages: moto[server] boto3 cfn-lint aws-sam-cli"
-    python3 -m pip install -q 'moto[server]' boto3 cfn-lint aws-sam-cli
+# PyPI packages. Debian's own Python is "externally managed" (PEP 668, https://peps.python.org/pep-0668/): pip
+# refuses to install into it, so there they go into .venv, which the Makefile puts first on PATH. A Python of one's
+# own (pyenv, an active venv) takes them directly.
+# SAM CLI 1.160 is the first whose commands read a template with Fn::ForEach (older ones stop on "'list' object has
+# no attribute 'get'"), which template.yaml's AttachSecretArns uses.
+pypi=('moto[server]' boto3 cfn-lint 'aws-sam-cli>=1.160')
+sam_new_enough() {
+    local version
+    version=$(sam --version 2>/dev/null | sed -n 's/.*version \([0-9][0-9.]*\).*/\1/p')
+    [[ -n $version ]] && printf '%s\n%s\n' 1.160.0 "$version" | sort -V -C
+}
+if ! python3 -c 'import moto.server, boto3, flask, flask_cors, cfnlint' 2>/dev/null || ! sam_new_enough; then
+    externally_managed='import sys, sysconfig, pathlib
+sys.exit(sys.prefix == sys.base_prefix and pathlib.Path(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED").exists())'
+    if python3 -c "$externally_managed" && python3 -m pip --version >/dev/null 2>&1; then
+        echo "deps: installing PyPI packages: ${pypi[*]}"
+        python3 -m pip install -q "${pypi[@]}"
+    else
+        venv=$(cd "$(dirname "$0")/.." && pwd)/.venv
+        echo "deps: installing PyPI packages into $venv (Debian manages this Python): ${pypi[*]}"
+        if [[ ! -x $venv/bin/python3 ]]; then
+            [[ $(dpkg-query -W -f='${Status}' python3-venv 2>/dev/null) == "install ok installed" ]] \
+                || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
+            python3 -m venv "$venv"
+        fi
+        "$venv/bin/python3" -m pip install -q "${pypi[@]}"
+    fi
 fi

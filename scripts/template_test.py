@@ -84,6 +84,11 @@ check(databases is not None and sorted(databases["Action"]) == ["rds:DescribeDBC
       "RDS may only be described, in this account and Region")
 check(conditional_statement("DescribeMasterDatabases") == "HasMasterSecretArns",
       "the RDS lookups are granted only when master secrets are configured")
+master_key = statement("ReadMasterSecretsKey")
+check(conditional_statement("ReadMasterSecretsKey") == "HasMasterKmsKey" and master_key is not None
+      and master_key["Action"] == "kms:Decrypt" and master_key["Resource"] == {"Ref": "MasterSecretKmsKeyArn"}
+      and list(master_key["Condition"]["StringEquals"]) == ["kms:ViaService"],
+      "the master secrets' own KMS key, when given, may only decrypt, and only through Secrets Manager")
 rotate = statement("RotateGivenSecrets")
 check(rotate is not None and rotate["Resource"] == {"Ref": "SecretArns"}, "write access covers SecretArns only")
 alarm = resources.get("RotationFailureAlarm", {})

@@ -133,10 +133,11 @@ final class DatabaseConnector<Driver: DatabaseDriver> {
         if verifiedName.hasSuffix(".rds.amazonaws.com") || verifiedName.hasSuffix(".rds.amazonaws.com.cn") {
             // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html
             message +=
-                "; RDS certificates chain to the Amazon RDS root CAs, which Lambda's system CA bundle does not "
-                + "always hold: download the RDS bundle (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem),"
-                + " package it with RDS_CA_BUNDLE=<file> make package and set the DbCaFile parameter "
-                + "(ROTATOR_DB_CA_FILE=/var/task/rds-ca-bundle.pem)"
+                "; RDS certificates chain to the Amazon RDS root CAs, which a system CA bundle does not always hold: "
+                + "download the RDS bundle (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem); for the "
+                + "function, put it in the zip as rds-ca-bundle.pem (zip -j <zip> rds-ca-bundle.pem, or "
+                + "RDS_CA_BUNDLE=<file> make package) and set the DbCaFile parameter to /var/task/rds-ca-bundle.pem; "
+                + "on your machine, set ROTATOR_DB_CA_FILE to the downloaded file"
         }
         if message.contains("does not match host name") && secret.tlsServerName == nil {
             message +=

@@ -117,10 +117,12 @@ extension LocalRotation {
             }
             return .skipped("rotation configuration", "rotation is off: not attached yet; attach it with \(attach)")
         }
+        // Attached elsewhere while --function names the one it will be: a migration from another rotation function
+        // (AWS's template), which the attach moves, is as expected as rotation being off.
         if let expected, let attached = description.rotationLambdaARN, !Self.sameFunction(attached, expected) {
-            return .failed(
-                "rotation configuration", "rotation is attached to \(attached), not to \(expected)",
-                advice: "check which function should rotate this secret; to move it: \(attach)")
+            return .skipped(
+                "rotation configuration",
+                "rotation is attached to \(attached), not yet to \(expected): the attach moves it (\(attach))")
         }
         let function = description.rotationLambdaARN ?? "no function"
         let schedule =

@@ -77,7 +77,7 @@ package struct SecretStatus: Sendable {
         return lines
     }
 
-    /// One JSON document (docs/operations.md lists its members). Dates are RFC 3339; nothing here is a value.
+    /// One JSON document (docs/reference/command-line.md lists its members). Dates are RFC 3339; nothing here is a value.
     package var json: String {
         var object = JSONObject([
             "secretId": .string(secretId), "arn": .string(arn), "name": .string(name), "state": .string(state.rawValue),

@@ -5,7 +5,9 @@ import JSON
 /// `after-rotation`), run as a reader types them: in bash with `set -euo pipefail`, the built `rotator` on `PATH`, and
 /// an operator's credentials for moto (Secrets Manager, and reading Lambda functions' configuration). What needs AWS
 /// itself (the deploy, the attach) the caller's test does: the function named by the page is created in moto, and
-/// `RotatorLambda` rotates the secret as Secrets Manager would once it is attached.
+/// `RotatorLambda` rotates the secret as Secrets Manager would once it is attached. The blocks run in a folder that
+/// holds `rds-ca-bundle.pem`, as the reader's does after the release step (here the test server's CA stands in for
+/// the Amazon RDS roots): nothing else tells `rotator` which CA to trust.
 package struct DocsWalkthrough {
     package struct Run {
         package var arn: String
@@ -40,8 +42,12 @@ package struct DocsWalkthrough {
 
     /// The page's walkthrough for a secret holding `secretString`, the function deployed with `ROTATOR_TARGET`
     /// `target` and `settings` (its other variables, which the rotation runs with too): check, the function rotates,
-    /// verify. The secret is deleted again afterwards.
-    package func perform(secretString: String, target: String, settings: [String: String] = [:]) throws -> Run {
+    /// verify. `readerEnvironment` is what the page tells the reader to set beyond its blocks. The secret is deleted
+    /// again afterwards.
+    package func perform(
+        secretString: String, target: String, settings: [String: String] = [:],
+        readerEnvironment: [String: String] = [:]
+    ) throws -> Run {
         Self.oneAtATime.lock()
         defer { Self.oneAtATime.unlock() }
         let values = blocks["values"] ?? ""
@@ -63,25 +69,37 @@ package struct DocsWalkthrough {
             _ = try? runner.moto.adminClient.call(
                 "DeleteSecret", JSONObject(["SecretId": .string(arn), "ForceDeleteWithoutRecovery": .bool(true)]))
         }
-        let checked = try bash(values + "\n" + check)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("docs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(
+            atPath: runner.caFile, toPath: folder.appendingPathComponent("rds-ca-bundle.pem").path)
+        let reader = Reader(folder: folder.path, environment: readerEnvironment)
+        let checked = try bash(values + "\n" + check, as: reader)
         let rotation = try runner.rotate(arn, environment: settings)
-        let verified = try bash(values + "\n" + verify)
+        let verified = try bash(values + "\n" + verify, as: reader)
         return Run(
             arn: arn, function: function, checked: checked, verified: verified,
             rotationErrors: runner.errors(rotation.posts), rotationOutput: rotation.output,
             currentPassword: try runner.password(arn, "AWSCURRENT"))
     }
 
+    /// Where the reader's shell is and what the page told them to set.
+    struct Reader {
+        var folder = "/"
+        var environment: [String: String] = [:]
+    }
+
     /// Runs `script` as the reader's shell would.
-    func bash(_ script: String) throws -> (status: Int32?, output: String) {
-        var environment = runner.moto.clientEnvironment
+    func bash(_ script: String, as reader: Reader = Reader()) throws -> (status: Int32?, output: String) {
+        var environment = runner.moto.clientEnvironment.merging(reader.environment) { _, reader in reader }
         environment["AWS_ACCESS_KEY_ID"] = operatorKeys.accessKeyId
         environment["AWS_SECRET_ACCESS_KEY"] = operatorKeys.secretAccessKey
         environment["AWS_SESSION_TOKEN"] = nil
-        environment["ROTATOR_DB_CA_FILE"] = runner.caFile
         environment["PATH"] = BuiltProducts.directory.path + ":/usr/bin:/bin"
         let child = try ChildProcess(
-            executable: URL(fileURLWithPath: "/bin/bash"), arguments: ["-euo", "pipefail", "-c", script],
+            executable: URL(fileURLWithPath: "/bin/bash"),
+            arguments: ["-euo", "pipefail", "-c", "cd '\(reader.folder)'\n" + script],
             environment: environment)
         let status = child.wait(timeout: 120)
         return (status, child.output)

@@ -64,7 +64,7 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
-/// The exit statuses every command shares (docs/operations.md#exit-statuses): 0 done and nothing needs anyone,
+/// The exit statuses every command shares (docs/reference/command-line.md#exit-statuses): 0 done and nothing needs anyone,
 /// 1 an error stopped the command, 2 it ran but something needs attention (a failed check, a stuck or overdue
 /// secret, a refused repair), 64 the command line was wrong (ArgumentParser's own status for usage errors).
 enum ExitStatus {

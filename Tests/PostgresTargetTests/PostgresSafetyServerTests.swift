@@ -95,6 +95,7 @@ struct PostgresSafetyServerTests {
         #expect(failure.bodyText.contains("certificate verify failed"))
         #expect(failure.bodyText.contains("https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"))
         #expect(failure.bodyText.contains("RDS_CA_BUNDLE=<file> make package") && failure.bodyText.contains("DbCaFile"))
+        #expect(failure.bodyText.contains("on your machine, set ROTATOR_DB_CA_FILE"))
     }
 
     @Test("a host reached through another name: verify-full fails, tls_server_name names the certificate's host")

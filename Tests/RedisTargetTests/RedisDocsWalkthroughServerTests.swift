@@ -23,8 +23,10 @@ struct RedisDocsWalkthroughServerTests {
             "username": .string(user), "password": .string(password), "ssl": .bool(true),
         ])
         let walkthrough = try DocsWalkthrough(page: "docs/guides/redis.md", runner: runner)
+        // The test server's certificate is from a CA of the tests' own: the guide's export for such a server.
         let run = try walkthrough.perform(
-            secretString: secret.serialized, target: "auto", settings: ["ROTATOR_REDIS_MODE": "dual"])
+            secretString: secret.serialized, target: "auto", settings: ["ROTATOR_REDIS_MODE": "dual"],
+            readerEnvironment: ["ROTATOR_DB_CA_FILE": server.caFile])
         #expect(run.checked.status == 0, "the check block failed:\n\(run.checked.output)")
         #expect(
             run.checked.output.contains("passed   privileges: the user may change its own password"),

@@ -124,11 +124,16 @@ struct DeployedFunctionCheckTests {
         #expect(unnamed.asked.isEmpty)
     }
 
-    @Test("attached to another function than --function names fails; the same one, by name or ARN, passes")
+    @Test(
+        "attached to another function than --function names (a migration) is skipped; the same, by name or ARN, passes")
     func attachedElsewhere() throws {
         let other = try Self.doctor(.found(Self.healthy), attachedTo: Self.function, given: "another-rotator")
         let configuration = try Self.status("rotation configuration", in: other.checks)
-        #expect(configuration.status == "failed" && configuration.detail.contains("not to another-rotator"))
+        #expect(
+            configuration.status == "skipped" && configuration.detail.contains("not yet to another-rotator")
+                && configuration.detail.contains(Self.function), "\(configuration)")
+        #expect(try Self.status("deployed function", in: other.checks).status == "passed")
+        #expect(other.asked == ["another-rotator"])
         for given in ["rotator", Self.function] {
             let same = try Self.doctor(.found(Self.healthy), attachedTo: Self.function, given: given)
             #expect(try Self.status("rotation configuration", in: same.checks).status == "passed", "\(given)")

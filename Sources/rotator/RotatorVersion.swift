@@ -1,3 +1,3 @@
 enum RotatorVersion {
-    static let current = "0.2.0"
+    static let current = "0.3.0"
 }

@@ -17,6 +17,9 @@ public struct DatabaseTraits: Sendable {
     public var userNameLengthUnit: UserNames.Unit
     /// Whether the engine can keep the current password working beside a new one (the `dual` mode).
     public var supportsDualPasswords: Bool
+    /// Whether a master user can add a password beside another user's current one (`addPassword`): dual passwords
+    /// with `masterarn`. Redis's ACLs can; MySQL's `RETAIN CURRENT PASSWORD` is driven here by the user itself.
+    public var supportsMasterDualPasswords: Bool
     /// Whether `updateUser` copies rights from the template and reads them back (MySQL-family grants), rather than
     /// making the clone follow the template by membership (PostgreSQL roles). A re-driven setSecret whose pending
     /// password already logs in then copies again: the password may have been set before the copy was verified.
@@ -35,7 +38,8 @@ public struct DatabaseTraits: Sendable {
     public init(
         name: String, displayName: String, engines: [String], defaultPort: Int, defaultDatabase: String?,
         maximumUserNameLength: Int, userNameLengthUnit: UserNames.Unit = .bytes, supportsDualPasswords: Bool = false,
-        copiesRights: Bool = false, defaultExcludeCharacters: String = #"/@"'\"#, passwordlessLoginCause: String,
+        supportsMasterDualPasswords: Bool = false, copiesRights: Bool = false,
+        defaultExcludeCharacters: String = #"/@"'\"#, passwordlessLoginCause: String,
         wrongEngineMessage: String? = nil, modeVariable: String? = nil
     ) {
         self.name = name
@@ -46,6 +50,7 @@ public struct DatabaseTraits: Sendable {
         self.maximumUserNameLength = maximumUserNameLength
         self.userNameLengthUnit = userNameLengthUnit
         self.supportsDualPasswords = supportsDualPasswords
+        self.supportsMasterDualPasswords = supportsMasterDualPasswords
         self.copiesRights = copiesRights
         self.defaultExcludeCharacters = defaultExcludeCharacters
         self.passwordlessLoginCause = passwordlessLoginCause

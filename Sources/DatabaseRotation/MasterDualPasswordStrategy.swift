@@ -23,6 +23,14 @@ public struct MasterDualPasswordStrategy<Driver: DatabaseDriver>: TargetService 
         -> SecretValue
     {
         try translatingDatabaseErrors {
+            // Refused here, in createSecret, before anything is written: setSecret could only fail later, leaving a
+            // pending version behind.
+            guard driver.traits.supportsMasterDualPasswords else {
+                throw DatabaseError(
+                    .unsupported,
+                    "\(driver.displayName)'s dual passwords are set by the user itself, not by a master: leave out "
+                        + "masterarn with \(driver.traits.modeVariable)=dual, or use alternating users")
+            }
             _ = try DatabaseSecret(current, driver: driver, validation: .alternatingUsers)
             return try current.replacing("password", with: newPassword, secretId: context.secretId)
         }

@@ -20,7 +20,8 @@ package struct RedisDriver: DatabaseDriver {
         DatabaseTraits(
             name: "redis", displayName: "Redis", engines: ["redis", "valkey"], defaultPort: 6379, defaultDatabase: nil,
             // Redis sets no limit on user names; ACL files and log lines stay readable at this length.
-            maximumUserNameLength: 128, supportsDualPasswords: true, copiesRights: true,
+            maximumUserNameLength: 128, supportsDualPasswords: true, supportsMasterDualPasswords: true,
+            copiesRights: true,
             // `redis://user:password@host` URLs break on these.
             defaultExcludeCharacters: #":/@"'\"#,
             passwordlessLoginCause: "a user with nopass (or a server whose default user has no password)")

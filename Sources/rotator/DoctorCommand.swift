@@ -4,7 +4,7 @@ import RotationOperations
 
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check, read-only, everything a rotation of the secret needs; exit 0 only when every check passed.",
+        abstract: "Check, read-only, everything a rotation of the secret needs; exit 0 when no check failed.",
         discussion: """
             In order: the secret is readable (IAM, KMS), its JSON fits the target, its labels (a stuck AWSPENDING), \
             the rotation configuration, the password policy, and for databases: name resolution, TCP and TLS, the \

@@ -156,6 +156,7 @@ struct StrategyTests {
     func dualByMaster() throws {
         var traits = InMemoryDriver.defaultTraits
         traits.supportsDualPasswords = true
+        traits.supportsMasterDualPasswords = true
         let lab = try DatabaseLab(traits: traits, environment: ["ROTATOR_MEMDB_MODE": "dual"])
         let master = lab.master()
         let arn = lab.secret(user: "app", password: "one-Pw1!", extra: JSONObject(["masterarn": .string(master)]))
@@ -180,6 +181,24 @@ struct StrategyTests {
             #expect(error.errorMessage.hasPrefix("Unable to log into database using current credentials"))
         }
         #expect(lab.database.canLogIn("other", "real-Pw1!") && lab.database.account("other")?.passwords.count == 1)
+    }
+
+    @Test("dual passwords with a master secret, on an engine whose master cannot add one: refused in createSecret")
+    func dualByMasterUnsupported() throws {
+        var traits = InMemoryDriver.defaultTraits
+        traits.supportsDualPasswords = true
+        let lab = try DatabaseLab(traits: traits, environment: ["ROTATOR_MEMDB_MODE": "dual"])
+        let master = lab.master()
+        let arn = lab.secret(user: "app", password: "one-Pw1!", extra: JSONObject(["masterarn": .string(master)]))
+        let token = try lab.memory.startRotation(secretId: arn)
+        let before = try lab.memory.stages(secretId: arn)
+        expectRefusal({ try lab.step(.createSecret, arn, token) }) { error in
+            #expect(error.errorType == "Target.Unsupported")
+            #expect(error.errorMessage.contains("leave out masterarn with ROTATOR_MEMDB_MODE=dual"), "\(error)")
+        }
+        #expect(try lab.memory.stages(secretId: arn) == before, "nothing written")
+        #expect(try lab.field(arn, "AWSPENDING", "password") == nil, "the pending version got no value")
+        #expect(lab.database.account("app")?.passwords == ["one-Pw1!"])
     }
 
     @Test("the server has no TLS: refused unless the fallback is allowed, then plain text with a warning")

@@ -149,6 +149,35 @@ struct MariaDBLambdaServerTests {
         #expect(try lambda.password(arn, "AWSCURRENT") == password)
     }
 
+    @Test("dual mode with masterarn: refused in createSecret, before a pending value or any statement")
+    func dualByMasterRefused() throws {
+        let user = uniqueName("dualm")
+        let password = randomPassword()
+        try server.createAccount(user, password: password)
+        // A master that could act, for the same engine: only the mode's rule refuses.
+        let masterUser = uniqueName("dualmaster")
+        let masterPassword = randomPassword()
+        try server.createAccount(masterUser, password: masterPassword)
+        try server.execute("GRANT ALL PRIVILEGES ON *.* TO \(MariaDBServer.account(masterUser)) WITH GRANT OPTION")
+        let master = (
+            arn: try lambda.createSecret(
+                mariaDBSecret(port: server.port, username: masterUser, password: masterPassword, engine: "mysql")),
+            password: masterPassword
+        )
+        let arn = try lambda.createSecret(
+            mariaDBSecret(
+                port: server.port, username: user, password: password, engine: "mysql", masterARN: master.arn))
+        let run = try lambda.rotate(arn, environment: ["ROTATOR_MYSQL_MODE": "dual"])
+        let error = try #require(lambda.firstError(run.posts))
+        #expect(run.posts.first?.kind == .error, "createSecret is the step that refuses")
+        #expect(error.type == "Target.Unsupported")
+        #expect(error.message.contains("leave out masterarn with ROTATOR_MYSQL_MODE=dual"), "\(error.message)")
+        #expect(try lambda.password(arn, "AWSPENDING") == nil, "no pending value was stored")
+        #expect(try lambda.password(arn, "AWSCURRENT") == password)
+        #expect(server.canLogIn(user: user, password: password))
+        expectNoSecrets([password, master.password], in: run.output, "the function's output")
+    }
+
     @Test("an ed25519 account: refused as unsupported, its password untouched")
     func ed25519Refused() throws {
         let user = uniqueName("ed")
